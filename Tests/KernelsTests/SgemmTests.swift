@@ -1,0 +1,48 @@
+import Testing
+@testable import Kernels
+
+@Suite struct SgemmTests {
+    @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
+    func matchesReference(transposeA: Bool, transposeB: Bool) {
+        let (m, n, k) = (7, 13, 19)
+        let a = randomValues(m * k, seed: 1)
+        let b = randomValues(k * n, seed: 2)
+        var c = [Float](repeating: 0, count: m * n)
+        sgemm(a, b, into: &c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+        let expected = Reference.matrixProduct(a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+        #expect(relativeError(c, expected) < 1e-6)
+    }
+
+    @Test func alphaBetaAndLeadingDimensions() {
+        // C[2..4, 1..5] of a 6×8 matrix += 2 · A · B, where A is the first 3 columns of a 4×5 matrix.
+        let (m, n, k) = (3, 5, 3)
+        let wideA = randomValues(4 * 5, seed: 3)
+        let b = randomValues(k * n, seed: 4)
+        let original = randomValues(6 * 8, seed: 5)
+        var c = original
+        c.withUnsafeMutableBufferPointer { cBuffer in
+            sgemm(wideA, b, into: cBuffer.baseAddress! + 2 * 8 + 1, m: m, n: n, k: k,
+                  alpha: 2, beta: 1, lda: 5, ldc: 8)
+        }
+        let a = (0..<m).flatMap { row in (0..<k).map { wideA[row * 5 + $0] } }
+        let product = Reference.matrixProduct(a, b, m: m, n: n, k: k)
+        for row in 0..<6 {
+            for column in 0..<8 {
+                let index = row * 8 + column
+                if (2..<5).contains(row) && (1..<6).contains(column) {
+                    let expected = original[index] + 2 * product[(row - 2) * n + column - 1]
+                    #expect(abs(c[index] - expected) < 1e-5)
+                } else {
+                    #expect(c[index] == original[index])
+                }
+            }
+        }
+    }
+
+    @Test func threadCountIsApplied() {
+        let previous = BLAS.threadCount
+        BLAS.setThreadCount(1)
+        #expect(BLAS.threadCount == 1)
+        BLAS.setThreadCount(previous)
+    }
+}
