@@ -1,0 +1,262 @@
+import CLMDB
+import Foundation
+
+/// The LMDB half of a store: core-token records, token streams, the reverse token index,
+/// embeddings, optional layer inputs, metadata and indexer state.
+///
+/// Layout: Schema/activations.md. Readers see one committed snapshot per `read` call, while
+/// one writer (`write`) commits.
+public final class ActivationStore: Sendable {
+    /// The store format this build reads and writes.
+    public static let formatVersion: UInt32 = 1
+    /// File name inside a store directory.
+    public static let fileName = "activations.lmdb"
+
+    public let environment: LMDBEnvironment
+    let databases: Databases
+
+    struct Databases: Sendable {
+        let records, tokens, byToken, embeddings, inputs, meta, state: LMDBEnvironment.Database
+    }
+
+    /// Opens the store file at `path`. With `create`, a missing file is created and stamped
+    /// with the format version; otherwise the file must exist and carry a supported version.
+    public init(path: URL, create: Bool, options: LMDBEnvironment.Options = .init()) throws {
+        let exists = FileManager.default.fileExists(atPath: path.path)
+        if !exists && !create { throw StoreError.notAStore(path: path.path, reason: "no \(Self.fileName)") }
+        let environment: LMDBEnvironment
+        do {
+            environment = try LMDBEnvironment(path: path, options: options)
+        } catch let error as LMDBError {
+            throw Self.storeError(error, path: path)
+        }
+        let writable = create && !options.readOnly
+        func open(_ name: String) throws -> LMDBEnvironment.Database {
+            do { return try environment.database(name, create: writable) }
+            catch let error as LMDBError where error.code == MDB_NOTFOUND {
+                throw StoreError.notAStore(path: path.path, reason: "no '\(name)' database")
+            } catch let error as LMDBError {
+                throw Self.storeError(error, path: path)
+            }
+        }
+        self.databases = Databases(
+            records: try open("records"), tokens: try open("tokens"), byToken: try open("by_token"),
+            embeddings: try open("embeddings"), inputs: try open("inputs"), meta: try open("meta"),
+            state: try open("state"))
+        self.environment = environment
+        try checkFormat(path: path, stampIfNew: writable)
+    }
+
+    private func checkFormat(path: URL, stampIfNew: Bool) throws {
+        let found = try read { try $0.formatVersion() }
+        switch found {
+        case nil where stampIfNew:
+            try write { try $0.setMeta(StoreMeta.formatVersion, uint32: Self.formatVersion) }
+        case nil:
+            throw StoreError.notAStore(path: path.path, reason: "no format version")
+        case let version? where version != Self.formatVersion:
+            throw StoreError.unsupportedFormat(path: path.path, found: version, supported: Self.formatVersion)
+        default:
+            break
+        }
+    }
+
+    static func storeError(_ error: LMDBError, path: URL) -> Error {
+        switch error.code {
+        case MDB_INVALID, MDB_VERSION_MISMATCH, MDB_CORRUPTED, MDB_PAGE_NOTFOUND:
+            StoreError.corrupted(path: path.path, detail: error.description)
+        case EACCES, EROFS, EPERM:
+            StoreError.readOnly(path: path.path)
+        default:
+            error
+        }
+    }
+
+    /// Runs `body` on one consistent snapshot.
+    public func read<T>(_ body: (StoreReader) throws -> T) throws -> T {
+        try environment.read { try body(StoreReader(txn: $0, db: databases)) }
+    }
+
+    /// Runs `body` in one transaction: all of its writes land together or not at all.
+    public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
+        try environment.write { try body(StoreWriter(txn: $0, db: databases)) }
+    }
+}
+
+/// Names of the values kept in the `meta` database.
+public enum StoreMeta {
+    public static let formatVersion = "format_version"
+    public static let modelFingerprint = "model_fingerprint"
+    public static let embeddingSize = "embedding_size"
+}
+
+/// Typed reads of one snapshot of the activation store.
+public struct StoreReader {
+    let txn: ReadTransaction
+    let db: ActivationStore.Databases
+
+    /// The core tokens of a neuron, or nil when the store has none for it.
+    public func records(layer: Int, neuron: Int) throws -> NeuronRecords? {
+        try txn.withValue(db.records, key: StoreKey.neuron(layer: layer, neuron: neuron)) { bytes in
+            guard let decoded = NeuronRecords(encoded: bytes) else {
+                throw StoreError.corrupted(path: ActivationStore.fileName,
+                                           detail: "records of layer \(layer) neuron \(neuron) have a bad length")
+            }
+            return decoded
+        }
+    }
+
+    /// Visits the stored neurons of `layer` in neuron order (all layers when nil).
+    public func forEachNeuron(layer: Int? = nil, _ body: (_ layer: Int, _ neuron: Int, NeuronRecords) throws -> Bool) throws {
+        let start = layer.map { StoreKey.neuron(layer: $0, neuron: 0) } ?? []
+        try txn.scan(db.records, from: start) { key, value in
+            let l = Int(ByteCoding.readBigEndian(UInt16.self, key, at: 0))
+            if let layer, l != layer { return false }
+            let n = Int(ByteCoding.readBigEndian(UInt32.self, key, at: 2))
+            guard let records = NeuronRecords(encoded: value) else {
+                throw StoreError.corrupted(path: ActivationStore.fileName, detail: "records of layer \(l) neuron \(n) have a bad length")
+            }
+            return try body(l, n, records)
+        }
+    }
+
+    /// The token stream of a document.
+    public func tokens(document: UInt32) throws -> [UInt32]? {
+        try txn.withValue(db.tokens, key: StoreKey.document(document)) { ByteCoding.uint32s($0) }
+    }
+
+    /// Tokens `range` of a document (clamped to the document), without copying the rest.
+    public func tokens(document: UInt32, range: Range<Int>) throws -> [UInt32]? {
+        try txn.withValue(db.tokens, key: StoreKey.document(document)) { bytes in
+            let n = bytes.count / 4
+            let lo = max(0, min(range.lowerBound, n)), hi = max(lo, min(range.upperBound, n))
+            return (lo..<hi).map { ByteCoding.readLittleEndian(UInt32.self, bytes, at: $0 * 4) }
+        }
+    }
+
+    /// Neurons that have `token` among their core tokens, with the best activation of that
+    /// token for each neuron, in (layer, neuron) order; restricted to `layer` when given.
+    public func neurons(withToken token: UInt32, layer: Int? = nil) throws -> [TokenHit] {
+        var hits: [TokenHit] = []
+        let start = StoreKey.tokenNeuron(token: token, layer: layer ?? 0, neuron: 0)
+        try txn.scan(db.byToken, from: start) { key, value in
+            guard ByteCoding.readBigEndian(UInt32.self, key, at: 0) == token else { return false }
+            let l = Int(ByteCoding.readBigEndian(UInt16.self, key, at: 4))
+            if let layer, l != layer { return false }
+            hits.append(TokenHit(layer: l, neuron: Int(ByteCoding.readBigEndian(UInt32.self, key, at: 6)),
+                                 activation: ByteCoding.readFloat(value, at: 0)))
+            return true
+        }
+        return hits
+    }
+
+    /// The stored input embedding of a token.
+    public func embedding(token: UInt32) throws -> [Float]? {
+        try txn.withValue(db.embeddings, key: StoreKey.token(token)) { ByteCoding.floats($0) }
+    }
+
+    /// The stored MLP input vector (f16 on disk) of layer `layer` at one occurrence.
+    public func input(layer: Int, document: UInt32, position: UInt32) throws -> [Float]? {
+        try txn.withValue(db.inputs, key: StoreKey.occurrence(layer: layer, document: document, position: position)) { bytes in
+            (0..<bytes.count / 2).map { Float(Float16(bitPattern: ByteCoding.readLittleEndian(UInt16.self, bytes, at: $0 * 2))) }
+        }
+    }
+
+    /// A metadata value as raw bytes.
+    public func meta(_ name: String) throws -> [UInt8]? {
+        try txn.get(db.meta, key: StoreKey.name(name))
+    }
+
+    /// A metadata value as a UTF-8 string.
+    public func metaString(_ name: String) throws -> String? {
+        try meta(name).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The format version stamped in the store, if any.
+    public func formatVersion() throws -> UInt32? {
+        try txn.withValue(db.meta, key: StoreKey.name(StoreMeta.formatVersion)) { bytes in
+            bytes.count == 4 ? ByteCoding.readLittleEndian(UInt32.self, bytes, at: 0) : nil
+        } ?? nil
+    }
+
+    /// An opaque indexer-state blob (checkpoints).
+    public func state(_ name: String) throws -> [UInt8]? {
+        try txn.get(db.state, key: StoreKey.name(name))
+    }
+
+    /// Entry counts of each database.
+    public func counts() throws -> StoreCounts {
+        StoreCounts(neurons: try txn.count(db.records), documents: try txn.count(db.tokens),
+                    tokenIndexEntries: try txn.count(db.byToken), embeddings: try txn.count(db.embeddings),
+                    inputs: try txn.count(db.inputs))
+    }
+}
+
+/// One entry of the reverse token index.
+public struct TokenHit: Sendable, Hashable, Codable {
+    public var layer: Int
+    public var neuron: Int
+    public var activation: Float
+}
+
+/// How many entries each database of the activation store holds.
+public struct StoreCounts: Sendable, Hashable, Codable {
+    public var neurons: Int
+    public var documents: Int
+    public var tokenIndexEntries: Int
+    public var embeddings: Int
+    public var inputs: Int
+}
+
+/// Typed writes inside one transaction.
+public struct StoreWriter {
+    let txn: WriteTransaction
+    let db: ActivationStore.Databases
+
+    /// Reads that see this transaction's writes.
+    public var reader: StoreReader { StoreReader(txn: txn.reader, db: db) }
+
+    public func putRecords(layer: Int, neuron: Int, _ records: NeuronRecords) throws {
+        try txn.put(db.records, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: records.encoded())
+    }
+
+    public func putTokens(document: UInt32, _ tokens: [UInt32]) throws {
+        try txn.put(db.tokens, key: StoreKey.document(document), bytes: ByteCoding.bytes(of: tokens))
+    }
+
+    public func putTokenHit(token: UInt32, _ hit: TokenHit) throws {
+        try txn.put(db.byToken, key: StoreKey.tokenNeuron(token: token, layer: hit.layer, neuron: hit.neuron),
+                    bytes: ByteCoding.bytes(of: [hit.activation]))
+    }
+
+    public func putEmbedding(token: UInt32, _ vector: [Float]) throws {
+        try txn.put(db.embeddings, key: StoreKey.token(token), bytes: ByteCoding.bytes(of: vector))
+    }
+
+    /// Stores a layer-input vector as f16.
+    public func putInput(layer: Int, document: UInt32, position: UInt32, _ vector: [Float]) throws {
+        var bytes = [UInt8](); bytes.reserveCapacity(vector.count * 2)
+        for v in vector { ByteCoding.appendLittleEndian(Float16(v).bitPattern, to: &bytes) }
+        try txn.put(db.inputs, key: StoreKey.occurrence(layer: layer, document: document, position: position), bytes: bytes)
+    }
+
+    public func setMeta(_ name: String, bytes: [UInt8]) throws {
+        try txn.put(db.meta, key: StoreKey.name(name), bytes: bytes)
+    }
+
+    public func setMeta(_ name: String, string: String) throws {
+        try setMeta(name, bytes: Array(string.utf8))
+    }
+
+    public func setMeta(_ name: String, uint32 value: UInt32) throws {
+        try setMeta(name, bytes: ByteCoding.bytes(of: [value]))
+    }
+
+    public func setState(_ name: String, _ bytes: [UInt8]) throws {
+        try txn.put(db.state, key: StoreKey.name(name), bytes: bytes)
+    }
+
+    public func removeState(_ name: String) throws {
+        try txn.delete(db.state, key: StoreKey.name(name))
+    }
+}

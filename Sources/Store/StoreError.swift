@@ -1,0 +1,36 @@
+import Foundation
+
+/// Why a store could not be opened, read or written.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    /// The directory does not exist.
+    case missing(path: String)
+    /// The path exists but holds no Neurodex store.
+    case notAStore(path: String, reason: String)
+    /// The store was written by a different format version.
+    case unsupportedFormat(path: String, found: UInt32, supported: UInt32)
+    /// A file of the store is damaged or not what it claims to be.
+    case corrupted(path: String, detail: String)
+    /// The store cannot be written (read-only directory or file).
+    case readOnly(path: String)
+    /// Another process is writing the store.
+    case locked(path: String)
+    /// The store has no such layer or neuron.
+    case notFound(String)
+    /// The store belongs to another model than the one given.
+    case modelMismatch(expected: String, found: String)
+
+    public var description: String {
+        switch self {
+        case .missing(let path): "\(path): no such store directory"
+        case .notAStore(let path, let reason): "\(path): not a Neurodex store (\(reason))"
+        case .unsupportedFormat(let path, let found, let supported):
+            "\(path): store format version \(found) is not supported by this build (supports \(supported))"
+        case .corrupted(let path, let detail): "\(path): store is damaged: \(detail)"
+        case .readOnly(let path): "\(path): store is read-only"
+        case .locked(let path): "\(path): another process is writing this store"
+        case .notFound(let what): what
+        case .modelMismatch(let expected, let found):
+            "store belongs to model \(found), not \(expected)"
+        }
+    }
+}
