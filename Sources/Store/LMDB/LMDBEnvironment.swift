@@ -65,6 +65,7 @@ public final class LMDBEnvironment: @unchecked Sendable {
     }
 
     /// Opens a named database, creating it when `create` is set (needs a writable environment).
+    /// The empty name is LMDB's unnamed main database, whose keys name the other databases.
     public func database(_ name: String, create: Bool) throws -> Database {
         lock.lock(); defer { lock.unlock() }
         if let db = databases[name] { return db }
@@ -72,7 +73,8 @@ public final class LMDBEnvironment: @unchecked Sendable {
         let readOnly = options.readOnly || !create
         try check(mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "begin transaction")
         var dbi: MDB_dbi = 0
-        let rc = mdb_dbi_open(txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+        let rc = name.isEmpty ? mdb_dbi_open(txn, nil, 0, &dbi)
+                              : mdb_dbi_open(txn, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
         if rc != 0 {
             mdb_txn_abort(txn)
             throw LMDBError(code: rc, operation: "open database '\(name)'")
