@@ -16,7 +16,7 @@ public final class ActivationStore: Sendable {
     let databases: Databases
 
     struct Databases: Sendable {
-        let records, tokens, byToken, embeddings, inputs, meta, state: LMDBEnvironment.Database
+        let records, tokens, byToken, embeddings, inputs, vocabulary, meta, state: LMDBEnvironment.Database
     }
 
     /// Opens the store file at `path`. With `create`, a missing file is created and stamped
@@ -41,7 +41,8 @@ public final class ActivationStore: Sendable {
         }
         self.databases = Databases(
             records: try open("records"), tokens: try open("tokens"), byToken: try open("by_token"),
-            embeddings: try open("embeddings"), inputs: try open("inputs"), meta: try open("meta"),
+            embeddings: try open("embeddings"), inputs: try open("inputs"), vocabulary: try open("vocabulary"),
+            meta: try open("meta"),
             state: try open("state"))
         self.environment = environment
         try checkFormat(path: path, stampIfNew: writable)
@@ -162,6 +163,23 @@ public struct StoreReader {
         }
     }
 
+    /// The bytes of a token as the tokenizer decodes it (UTF-8, possibly a partial character).
+    public func tokenBytes(_ token: UInt32) throws -> [UInt8]? {
+        try txn.get(db.vocabulary, key: StoreKey.token(token))
+    }
+
+    /// The whole stored vocabulary: index = token id (empty for ids the store does not have).
+    public func vocabulary() throws -> [[UInt8]] {
+        var table: [[UInt8]] = []
+        try txn.scan(db.vocabulary) { key, value in
+            let id = Int(ByteCoding.readBigEndian(UInt32.self, key, at: 0))
+            if table.count <= id { table.append(contentsOf: repeatElement([], count: id + 1 - table.count)) }
+            table[id] = Array(value)
+            return true
+        }
+        return table
+    }
+
     /// A metadata value as raw bytes.
     public func meta(_ name: String) throws -> [UInt8]? {
         try txn.get(db.meta, key: StoreKey.name(name))
@@ -188,7 +206,7 @@ public struct StoreReader {
     public func counts() throws -> StoreCounts {
         StoreCounts(neurons: try txn.count(db.records), documents: try txn.count(db.tokens),
                     tokenIndexEntries: try txn.count(db.byToken), embeddings: try txn.count(db.embeddings),
-                    inputs: try txn.count(db.inputs))
+                    inputs: try txn.count(db.inputs), vocabulary: try txn.count(db.vocabulary))
     }
 }
 
@@ -206,6 +224,7 @@ public struct StoreCounts: Sendable, Hashable, Codable {
     public var tokenIndexEntries: Int
     public var embeddings: Int
     public var inputs: Int
+    public var vocabulary: Int
 }
 
 /// Typed writes inside one transaction.
@@ -238,6 +257,11 @@ public struct StoreWriter {
         var bytes = [UInt8](); bytes.reserveCapacity(vector.count * 2)
         for v in vector { ByteCoding.appendLittleEndian(Float16(v).bitPattern, to: &bytes) }
         try txn.put(db.inputs, key: StoreKey.occurrence(layer: layer, document: document, position: position), bytes: bytes)
+    }
+
+    /// Stores the tokenizer's bytes for `token`, so that contexts can be shown without the model.
+    public func putTokenBytes(_ token: UInt32, _ bytes: [UInt8]) throws {
+        try txn.put(db.vocabulary, key: StoreKey.token(token), bytes: bytes)
     }
 
     public func setMeta(_ name: String, bytes: [UInt8]) throws {

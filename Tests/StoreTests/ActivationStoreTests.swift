@@ -28,6 +28,8 @@ import Testing
             try w.putInput(layer: 1, document: 7, position: 12, input)
             try w.setMeta("model_fingerprint", string: "abc→def")
             try w.setState("checkpoint", [1, 2, 3])
+            try w.putTokenBytes(2, [0x20, 0xE2])
+            try w.putTokenBytes(0, Array("!".utf8))
         }
         try store.read { (r: StoreReader) throws in
             #expect(try r.records(layer: 1, neuron: 6399) == records)
@@ -40,6 +42,8 @@ import Testing
             #expect(try r.input(layer: 1, document: 7, position: 12) == input) // exact in f16
             #expect(try r.metaString("model_fingerprint") == "abc→def")
             #expect(try r.state("checkpoint") == [1, 2, 3])
+            #expect(try r.tokenBytes(2) == [0x20, 0xE2])
+            #expect(try r.vocabulary() == [Array("!".utf8), [], [0x20, 0xE2]])
             #expect(try r.formatVersion() == ActivationStore.formatVersion)
         }
     }

@@ -46,6 +46,7 @@ import Testing
             "by_token": StoreKey.tokenNeuron(token: 4, layer: 1, neuron: 2),
             "embeddings": StoreKey.token(4),
             "inputs": StoreKey.occurrence(layer: 1, document: 3, position: 5),
+            "vocabulary": StoreKey.token(4),
         ]
         for (name, key) in written {
             #expect(documented[name] == .some(key.count), "\(name)")
