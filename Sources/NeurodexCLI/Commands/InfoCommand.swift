@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Store
+
+/// `neurodex info`: what a store holds.
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info",
+        abstract: "Show the model, corpora, runs, layers and sizes of a store.")
+
+    @OptionGroup var storeOption: StoreOption
+
+    @Option(help: "Output format: table or json.")
+    var format: InfoFormat = .table
+
+    enum InfoFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
+
+    func run() throws {
+        let summary = try storeOption.openForReading().summary()
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        case .table:
+            print(Self.render(summary))
+        }
+    }
+
+    static func render(_ s: StoreSummary) -> String {
+        var lines = ["store     \(s.directory) (format \(s.formatVersion))"]
+        if let m = s.model {
+            lines.append("model     \(m.family) from \(m.source): \(m.layerCount) layers, d=\(m.embeddingSize), "
+                         + "\(m.neuronCount) neurons/layer, vocabulary \(m.vocabularySize)")
+            lines.append("          activation = \(m.activationDefinition); fingerprint \(m.fingerprint.prefix(16))")
+        } else {
+            lines.append("model     (none yet)")
+        }
+        for c in s.corpora {
+            lines.append("corpus    #\(c.id) \(c.name): \(c.documents) documents, \(c.tokens) tokens")
+        }
+        let time = ISO8601DateFormatter()
+        for r in s.runs {
+            var line = "run       #\(r.id ?? 0) \(r.status.rawValue): \(r.documentsDone) documents, \(r.tokensDone) tokens, "
+                + "started \(time.string(from: r.startedAt))"
+            if let end = r.finishedAt { line += ", finished \(time.string(from: end))" }
+            if let error = r.error { line += " — \(error)" }
+            lines.append(line)
+        }
+        for l in s.layers {
+            lines.append("layer     \(l.layer): \(l.neurons) neurons, top-\(l.topK)\(l.distinctTokens ? " distinct tokens" : ""), "
+                         + "\(l.neuronsWithStatistics) with statistics")
+        }
+        lines.append("contents  \(s.counts.neurons) neurons with records, \(s.counts.documents) documents, "
+                     + "\(s.counts.tokenIndexEntries) token-index entries, \(s.counts.embeddings) embeddings, "
+                     + "\(s.counts.inputs) stored inputs")
+        let sizes = s.fileSizes.sorted { $0.key < $1.key }.map { "\($0.key) \(formatBytes($0.value))" }
+        lines.append("on disk   " + sizes.joined(separator: ", "))
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// "12.3 MB"-style sizes.
+func formatBytes(_ bytes: Int) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB"]
+    var value = Double(bytes), unit = 0
+    while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
+    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+}

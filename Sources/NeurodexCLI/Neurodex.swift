@@ -1,0 +1,14 @@
+import ArgumentParser
+import Store
+
+/// The `neurodex` command: index a corpus once, then look up neurons and run analyses.
+@main
+struct Neurodex: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "neurodex",
+        abstract: "A persistent neuron-activation database for transformer language models.",
+        version: NeurodexVersion.current,
+        subcommands: [
+            InfoCommand.self,
+        ])
+}
