@@ -1,0 +1,58 @@
+/// How text is cut into words before byte-pair merging. Merges never cross a word boundary.
+public enum PreTokenizer: Sendable, Equatable {
+    /// GPT-2's regex (see `GPT2PatternScanner`): HF `ByteLevel(use_regex: true)`,
+    /// llama.cpp `tokenizer.ggml.pre` "gpt-2", "phi-2", "mpt", "olmo", "jais", "exaone4".
+    case gpt2
+    /// Every `\p{N}` scalar is a word of its own, and GPT-2's regex cuts the text between them
+    /// (each stretch is the regex's whole input). HF `Sequence[Digits(individual_digits: true),
+    /// ByteLevel]`, as in SmolLM2's and StarCoder's tokenizer.json; llama.cpp "smollm",
+    /// "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva".
+    case gpt2IsolatedDigits
+
+    /// The pre-tokenizer llama.cpp's `llama-vocab.cpp` uses for a GGUF `tokenizer.ggml.pre`
+    /// value ("gpt2" is taken as "gpt-2"), or nil when Neurodex does not implement that one.
+    public init?(ggufPre pre: String) {
+        switch pre {
+        case "gpt2", "gpt-2", "phi-2", "mpt", "olmo", "jais", "exaone4":
+            self = .gpt2
+        case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva-7b":
+            self = .gpt2IsolatedDigits
+        default:
+            return nil
+        }
+    }
+
+    /// The words of `text`, for inspection and tests; `encode` works on bytes.
+    public func split(_ text: String) -> [String] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var words: [String] = []
+            forEachWord(in: bytes, range: 0..<bytes.count) { range in
+                words.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
+            }
+            return words
+        }
+    }
+
+    /// Calls `body` with the byte range of each word of `bytes[range]`, in order.
+    /// `range` must start and end on scalar boundaries of valid UTF-8.
+    func forEachWord(in bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, _ body: (Range<Int>) -> Void) {
+        switch self {
+        case .gpt2:
+            GPT2PatternScanner(bytes: bytes, end: range.upperBound).forEachPiece(from: range.lowerBound, body)
+        case .gpt2IsolatedDigits:
+            var stretchStart = range.lowerBound
+            var position = range.lowerBound
+            while position < range.upperBound {
+                let (value, length) = decodeScalar(bytes, at: position, end: range.upperBound)
+                if ScalarClass(value) == .number {
+                    GPT2PatternScanner(bytes: bytes, end: position).forEachPiece(from: stretchStart, body)
+                    body(position..<position + length)
+                    stretchStart = position + length
+                }
+                position += length
+            }
+            GPT2PatternScanner(bytes: bytes, end: range.upperBound).forEachPiece(from: stretchStart, body)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+
+extension Tokenizer {
+    /// An HF `tokenizer.json` of a byte-level BPE: model type "BPE"; pre-tokenizer `ByteLevel`
+    /// (no prefix space) or `Sequence[Digits(individual_digits: true), ByteLevel]`; no normalizer;
+    /// added tokens, special or not, matched in text. Merges may be "left right" strings or
+    /// [left, right] pairs. BOS and EOS come from a `tokenizer_config.json` beside the file when
+    /// there is one.
+    ///
+    /// - Throws: `TokenizerError` naming the file when it is missing, unreadable, malformed, or
+    ///   uses a feature outside that list (for example a normalizer, `add_prefix_space`,
+    ///   `byte_fallback`, `ignore_merges`, or added tokens with `lstrip`/`rstrip`/`single_word`).
+    public init(huggingFaceTokenizerFile file: URL) throws {
+        let document = try TokenizerFileReading.decodeJSON(HFTokenizerDocument.self, from: file,
+                                                           expecting: "an HF tokenizer.json")
+        let source = file.path
+        let model = document.model
+        func unsupported(_ feature: String) -> TokenizerError { .unsupported(source: source, feature: feature) }
+
+        if let type = model.type, type != "BPE" { throw unsupported("model type \(type) (only BPE)") }
+        if let normalizer = document.normalizer { throw unsupported("normalizer \(normalizer)") }
+        if let dropout = model.dropout, dropout != 0 { throw unsupported("BPE dropout \(dropout)") }
+        if !(model.continuingSubwordPrefix ?? "").isEmpty || !(model.endOfWordSuffix ?? "").isEmpty {
+            throw unsupported("continuing_subword_prefix / end_of_word_suffix")
+        }
+        if model.byteFallback == true { throw unsupported("byte_fallback") }
+        if model.ignoreMerges == true { throw unsupported("ignore_merges") }
+        if model.fuseUnk == true { throw unsupported("fuse_unk") }
+        let preTokenizer = try Self.preTokenizer(document.preTokenizer, source: source)
+
+        // Spellings are over GPT-2's byte alphabet, where String keys are exact (see vocab.json).
+        let vocabulary = model.vocab.sorted { $0.value < $1.value }.map {
+            (bytes: ByteLevelAlphabet.tokenBytes($0.key), id: $0.value)
+        }
+        var merges: [(left: [UInt8], right: [UInt8])] = []
+        merges.reserveCapacity(model.merges.count)
+        for (index, merge) in model.merges.enumerated() {
+            guard let pair = merge.pair else {
+                throw TokenizerError.malformed(source: source, problem: "merge \(index + 1) is not two tokens: \(merge)")
+            }
+            merges.append((ByteLevelAlphabet.tokenBytes(pair.left), ByteLevelAlphabet.tokenBytes(pair.right)))
+        }
+
+        var added: [TokenizerTables.AddedToken] = []
+        for token in document.addedTokens ?? [] {
+            if token.lstrip == true || token.rstrip == true || token.singleWord == true {
+                throw unsupported("added token \"\(token.content)\" with lstrip, rstrip or single_word")
+            }
+            added.append(.init(bytes: Array(token.content.utf8), id: token.id,
+                               normalized: token.normalized ?? !(token.special ?? false)))
+        }
+        let idByContent = Dictionary(added.map { ($0.bytes, $0.id) }, uniquingKeysWith: { $1 })
+        let idBySpelling = model.vocab
+        /// The id of a token named in the file: an added token's content or a vocabulary spelling.
+        func id(of content: String, _ role: String, in file: String) throws -> UInt32 {
+            if let id = idByContent[Array(content.utf8)] ?? idBySpelling[content] { return id }
+            throw TokenizerError.malformed(source: file, problem: "\(role) \"\(content)\" is not a token")
+        }
+
+        let unknownToken = try model.unkToken.map { try id(of: $0, "unk_token", in: source) }
+        let configFile = file.deletingLastPathComponent().appendingPathComponent("tokenizer_config.json")
+        var beginOfSequence: UInt32?, endOfSequence: UInt32?
+        if FileManager.default.fileExists(atPath: configFile.path) {
+            let config = try TokenizerFileReading.decodeJSON(HFTokenizerConfig.self, from: configFile,
+                                                             expecting: "an HF tokenizer_config.json")
+            beginOfSequence = try config.bosToken?.content.map { try id(of: $0, "bos_token", in: configFile.path) }
+            endOfSequence = try config.eosToken?.content.map { try id(of: $0, "eos_token", in: configFile.path) }
+        }
+
+        try self.init(tables: TokenizerTables(
+            source: source, vocabulary: vocabulary, merges: merges, addedTokens: added,
+            preTokenizer: preTokenizer, unknownToken: unknownToken,
+            beginOfSequence: beginOfSequence, endOfSequence: endOfSequence))
+    }
+
+    /// The `PreTokenizer` a tokenizer.json's `pre_tokenizer` describes.
+    static func preTokenizer(_ json: JSONValue?, source: String) throws -> PreTokenizer {
+        func isByteLevel(_ step: JSONValue) -> Bool {
+            // HF's defaults when a key is absent: add_prefix_space true, use_regex true.
+            step["type"]?.string == "ByteLevel"
+                && step["add_prefix_space"]?.bool == false
+                && (step["use_regex"]?.bool ?? true)
+        }
+        func isIsolatedDigits(_ step: JSONValue) -> Bool {
+            step["type"]?.string == "Digits" && step["individual_digits"]?.bool == true
+        }
+        if let json {
+            if isByteLevel(json) { return .gpt2 }
+            if json["type"]?.string == "Sequence", let steps = json["pretokenizers"]?.array {
+                if steps.count == 1, isByteLevel(steps[0]) { return .gpt2 }
+                if steps.count == 2, isIsolatedDigits(steps[0]), isByteLevel(steps[1]) { return .gpt2IsolatedDigits }
+            }
+        }
+        throw TokenizerError.unsupported(
+            source: source,
+            feature: "pre_tokenizer \(json?.description ?? "null") (supported: ByteLevel without prefix space, "
+                + "or Sequence[Digits(individual_digits), ByteLevel])")
+    }
+}
+
+/// The parts of an HF tokenizer.json that a byte-level BPE uses.
+struct HFTokenizerDocument: Decodable {
+    let addedTokens: [HFAddedToken]?
+    let normalizer: JSONValue?
+    let preTokenizer: JSONValue?
+    let model: HFBPEModel
+
+    enum CodingKeys: String, CodingKey {
+        case addedTokens = "added_tokens", normalizer, preTokenizer = "pre_tokenizer", model
+    }
+}
+
+struct HFAddedToken: Decodable {
+    let id: UInt32
+    let content: String
+    let singleWord: Bool?
+    let lstrip: Bool?
+    let rstrip: Bool?
+    let normalized: Bool?
+    let special: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case id, content, singleWord = "single_word", lstrip, rstrip, normalized, special
+    }
+}
+
+struct HFBPEModel: Decodable {
+    let type: String?
+    let vocab: [String: UInt32]
+    let merges: [HFMerge]
+    let dropout: Double?
+    let unkToken: String?
+    let continuingSubwordPrefix: String?
+    let endOfWordSuffix: String?
+    let fuseUnk: Bool?
+    let byteFallback: Bool?
+    let ignoreMerges: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case type, vocab, merges, dropout, unkToken = "unk_token"
+        case continuingSubwordPrefix = "continuing_subword_prefix", endOfWordSuffix = "end_of_word_suffix"
+        case fuseUnk = "fuse_unk", byteFallback = "byte_fallback", ignoreMerges = "ignore_merges"
+    }
+}
+
+/// A merge as tokenizers writes it: "left right" (before 0.20) or ["left", "right"].
+enum HFMerge: Decodable, CustomStringConvertible {
+    case legacy(String)
+    case pair([String])
+
+    init(from decoder: Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let text = try? container.decode(String.self) {
+            self = .legacy(text)
+        } else {
+            self = .pair(try container.decode([String].self))
+        }
+    }
+
+    var pair: (left: String, right: String)? {
+        switch self {
+        case .legacy(let text):
+            let parts = text.split(separator: " ", omittingEmptySubsequences: false)
+            return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty ? (String(parts[0]), String(parts[1])) : nil
+        case .pair(let parts):
+            return parts.count == 2 && !parts[0].isEmpty && !parts[1].isEmpty ? (parts[0], parts[1]) : nil
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .legacy(let text): "\"\(text)\""
+        case .pair(let parts): "[" + parts.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+        }
+    }
+}
+
+/// The special tokens of an HF tokenizer_config.json.
+struct HFTokenizerConfig: Decodable {
+    /// A token named by its text or by an AddedToken object.
+    struct TokenName: Decodable {
+        let content: String?
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                content = nil
+            } else if let text = try? container.decode(String.self) {
+                content = text
+            } else {
+                content = try container.decode([String: JSONValue].self)["content"]?.string
+            }
+        }
+    }
+
+    let bosToken: TokenName?
+    let eosToken: TokenName?
+
+    enum CodingKeys: String, CodingKey {
+        case bosToken = "bos_token", eosToken = "eos_token"
+    }
+}

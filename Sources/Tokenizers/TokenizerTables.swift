@@ -1,0 +1,24 @@
+/// What each tokenizer format provides, read but not yet checked: the vocabulary, the merges in
+/// rank order, the added tokens and the pre-tokenizer. `Tokenizer.init(tables:)` validates it.
+struct TokenizerTables {
+    /// An added token: matched whole in the text before pre-tokenization.
+    struct AddedToken {
+        let bytes: [UInt8]
+        let id: UInt32
+        /// HF matches tokens with `normalized: false` first, then the others in what is left.
+        let normalized: Bool
+    }
+
+    /// The file or table the rest came from, for error messages.
+    var source: String
+    /// Vocabulary entries: a token's bytes and its id.
+    var vocabulary: [(bytes: [UInt8], id: UInt32)]
+    /// The merges, best first: the bytes of the left and the right token.
+    var merges: [(left: [UInt8], right: [UInt8])]
+    var addedTokens: [AddedToken] = []
+    var preTokenizer: PreTokenizer
+    /// Replaces bytes that have no single-byte token; nil drops them.
+    var unknownToken: UInt32? = nil
+    var beginOfSequence: UInt32? = nil
+    var endOfSequence: UInt32? = nil
+}
