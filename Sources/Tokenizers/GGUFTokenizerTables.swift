@@ -56,7 +56,15 @@ extension Tokenizer {
                 source: source, problem: "\(types.count) token types for \(tables.tokens.count) tokens")
         }
 
-        let vocabulary = tables.tokens.enumerated().map { (bytes: ByteLevelAlphabet.tokenBytes($0.element), id: UInt32($0.offset)) }
+        // Control and user-defined tokens are plain text, matched whole in the input (as
+        // transformers and llama.cpp do); the others are spelled in GPT-2's byte alphabet.
+        let types = tables.tokenTypes ?? []
+        let isAdded = { (id: Int) in
+            id < types.count && (types[id] == GGUFTokenizerTables.controlType || types[id] == GGUFTokenizerTables.userDefinedType)
+        }
+        let vocabulary = tables.tokens.enumerated().map { id, token in
+            (bytes: isAdded(id) ? Array(token.utf8) : ByteLevelAlphabet.tokenBytes(token), id: UInt32(id))
+        }
         var merges: [(left: [UInt8], right: [UInt8])] = []
         merges.reserveCapacity(tables.merges.count)
         for (index, merge) in tables.merges.enumerated() {
@@ -72,10 +80,8 @@ extension Tokenizer {
             merges.append((ByteLevelAlphabet.tokenBytes(left), ByteLevelAlphabet.tokenBytes(right)))
         }
 
-        var added: [TokenizerTables.AddedToken] = []
-        for (id, type) in (tables.tokenTypes ?? []).enumerated()
-        where type == GGUFTokenizerTables.controlType || type == GGUFTokenizerTables.userDefinedType {
-            added.append(.init(bytes: vocabulary[id].bytes, id: UInt32(id), normalized: false))
+        let added = vocabulary.filter { isAdded(Int($0.id)) }.map {
+            TokenizerTables.AddedToken(bytes: $0.bytes, id: $0.id, normalized: false)
         }
 
         try self.init(tables: TokenizerTables(

@@ -85,10 +85,9 @@ public struct Tokenizer: Sendable {
         }
         beginOfSequence = tables.beginOfSequence
         endOfSequence = tables.endOfSequence
-        let endOfTextBytes = Array("<|endoftext|>".utf8)
         for token in tables.addedTokens { idByBytes[token.bytes] = token.id }
         self.idByBytes = idByBytes
-        endOfText = idByBytes[endOfTextBytes]
+        endOfText = idByBytes[Array("<|endoftext|>".utf8)]
         preTokenizer = tables.preTokenizer
 
         let matcherToken = { (token: TokenizerTables.AddedToken) in AddedTokenMatcher.Token(bytes: token.bytes, id: token.id) }

@@ -148,15 +148,18 @@ import Testing
         }
     }
 
-    @Test func malformedGGUFTables() throws {
-        let tokens = Self.byteSpellings + ["he"]
+    @Test func ggufTables() throws {
+        // Byte tokens, "he", and a control token written as plain text (Ġ is not a space here).
+        let tokens = Self.byteSpellings + ["he", "<Ġx>"]
         func tables(model: String = "gpt2", pre: String? = "smollm", merges: [String] = ["h e"],
                     types: [Int32]? = nil, bos: UInt32? = 0) -> GGUFTokenizerTables {
             GGUFTokenizerTables(model: model, pre: pre, tokens: tokens, merges: merges,
-                                tokenTypes: types ?? Array(repeating: 1, count: tokens.count),
+                                tokenTypes: types ?? Array(repeating: 1, count: tokens.count - 1) + [3],
                                 beginOfSequence: bos, endOfSequence: nil)
         }
-        #expect(try Tokenizer(gguf: tables()).encode("he 12") == [256, 32, 49, 50])
+        let tokenizer = try Tokenizer(gguf: tables())
+        #expect(tokenizer.encode("he 12<Ġx>") == [256, 32, 49, 50, 257])
+        #expect(tokenizer.decode([257]) == "<Ġx>")
         #expect(try Tokenizer(gguf: tables(pre: nil)).preTokenizer == .gpt2)
 
         let unsupported = [tables(model: "llama"), tables(pre: "llama-bpe")]
@@ -166,7 +169,7 @@ import Testing
             }
         }
         let malformed = [tables(merges: ["he"]), tables(merges: ["h "]), tables(merges: ["h x"]),
-                         tables(types: [1, 1, 3]), tables(bos: 257)]
+                         tables(types: [1, 1, 3]), tables(bos: 258)]
         for table in malformed {
             #expect { try Tokenizer(gguf: table) } throws: { error in
                 if case TokenizerError.malformed = error { true } else { false }
