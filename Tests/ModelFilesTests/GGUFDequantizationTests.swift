@@ -77,6 +77,20 @@ import Testing
         }
     }
 
+    @Test func readFloatsWritesIntoAStackedBuffer() throws {
+        // Two tensors stacked in one buffer, with a guard value on each side.
+        let first = try file.tensor(named: "q4_1.quantized"), second = try file.tensor(named: "q6_k.random_bits")
+        var stacked = [Float](repeating: -7, count: first.elementCount + second.elementCount + 2)
+        try stacked.withUnsafeMutableBufferPointer { buffer in
+            let base = try #require(buffer.baseAddress)
+            try file.readFloats(of: first, into: base + 1, threads: 2)
+            try file.readFloats(of: second, into: base + 1 + first.elementCount, threads: 2)
+        }
+        #expect(stacked.first == -7 && stacked.last == -7)
+        #expect(Array(stacked[1...first.elementCount]) == (try file.floats(first.name)))
+        #expect(Array(stacked[(1 + first.elementCount)..<(stacked.count - 1)]) == (try file.floats(second.name)))
+    }
+
     @Test func badRequestsAreTypedErrors() throws {
         let info = try file.tensor(named: "q4_k.random_bits")
         #expect(throws: GGUFError.rowsOutOfRange(path: file.path, tensor: info.name, rows: 2..<4, rowCount: 3)) {

@@ -1,0 +1,31 @@
+import Testing
+@testable import Kernels
+
+@Suite struct SwiGLUTests {
+    @Test(arguments: [1, 8, 13, 1536])
+    func matchesReference(width: Int) {
+        let rows = 3
+        // Gates over −20…20 reach both tails of the sigmoid; ups are ordinary values.
+        let gateUp = randomValues(rows * 2 * width, in: -20...20, seed: UInt64(width) + 40)
+        var hidden = [Float](repeating: 0, count: rows * width)
+        swiGLU(gateUp, into: &hidden, rows: rows, width: width)
+        let expected = Reference.swiGLU(gateUp, rows: rows, width: width)
+        for (index, value) in hidden.enumerated() {
+            #expect(abs(value - expected[index]) <= 2e-7 * max(1, abs(expected[index])), "index \(index)")
+        }
+    }
+
+    @Test func siluTails() {
+        #expect(silu(0) == 0)
+        #expect(silu(-200) == 0 && !silu(-200).isNaN)
+        #expect(silu(200) == 200)
+        #expect(abs(silu(1) - 0.7310586) < 1e-7)
+    }
+
+    @Test func gateAndUpAreTheRightHalves() {
+        // One row, width 2: gates (0, 100), ups (3, 5) → (silu(0)·3, silu(100)·5) = (0, 500).
+        var hidden = [Float](repeating: .nan, count: 2)
+        swiGLU([0, 100, 3, 5], into: &hidden, rows: 1, width: 2)
+        #expect(hidden == [0, 500])
+    }
+}
