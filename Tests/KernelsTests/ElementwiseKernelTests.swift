@@ -65,3 +65,15 @@ import Testing
         #expect(abs(y.reduce(0, +) - 1) < 1e-5)
     }
 }
+
+@Suite struct AddBiasTests {
+    @Test(arguments: [1, 8, 19])
+    func matchesReference(width: Int) {
+        let rows = 3
+        let x = randomValues(rows * width, seed: 40)
+        let bias = randomValues(width, seed: 41)
+        var y = x
+        addBias(&y, rows: rows, width: width, bias: bias)
+        #expect(y == Reference.addBias(x, rows: rows, width: width, bias: bias))
+    }
+}

@@ -1,0 +1,68 @@
+/// What a model is, independent of its family. Recorded in the store catalog.
+public struct ModelDescription: Sendable, Codable, Equatable {
+    public var family: String            // "gpt2" | "llama"
+    public var layerCount: Int
+    public var embeddingSize: Int        // d_model
+    public var neuronCount: Int          // MLP neurons per layer (4·n_embd for GPT-2, ffn size for Llama)
+    public var vocabularySize: Int
+    public var maxContext: Int           // n_positions for GPT-2; context length for Llama
+    public var activationDefinition: String // e.g. "gelu_new(ln_2(x)·W_fc + b_fc)" / "silu(x·W_gate) ⊙ (x·W_up)"
+    public var fingerprint: String       // stable hash of config + tensor headers/sizes (not all weight bytes)
+
+    public init(family: String, layerCount: Int, embeddingSize: Int, neuronCount: Int,
+                vocabularySize: Int, maxContext: Int, activationDefinition: String, fingerprint: String) {
+        self.family = family
+        self.layerCount = layerCount
+        self.embeddingSize = embeddingSize
+        self.neuronCount = neuronCount
+        self.vocabularySize = vocabularySize
+        self.maxContext = maxContext
+        self.activationDefinition = activationDefinition
+        self.fingerprint = fingerprint
+    }
+}
+
+/// Windows of tokens run together; each window attends only to itself, positions start at 0.
+public struct TokenBatch: Sendable {
+    public var tokens: [UInt32]          // [totalTokens], windows concatenated
+    public var windowLengths: [Int]      // sum == tokens.count, each ≤ maxContext
+
+    public init(tokens: [UInt32], windowLengths: [Int]) {
+        self.tokens = tokens
+        self.windowLengths = windowLengths
+    }
+
+    /// A batch of the given windows, concatenated.
+    public init(windows: [[UInt32]]) {
+        tokens = windows.flatMap { $0 }
+        windowLengths = windows.map(\.count)
+    }
+}
+
+/// One layer's MLP activations for a batch, handed to the sink; valid only during the call.
+public struct LayerCapture {
+    public var layer: Int
+    public var tokenCount: Int
+    public var activations: UnsafeBufferPointer<Float>   // [tokenCount, neuronCount] row-major
+    public var mlpInput: UnsafeBufferPointer<Float>?     // [tokenCount, embeddingSize] when asked
+
+    public init(layer: Int, tokenCount: Int, activations: UnsafeBufferPointer<Float>,
+                mlpInput: UnsafeBufferPointer<Float>?) {
+        self.layer = layer
+        self.tokenCount = tokenCount
+        self.activations = activations
+        self.mlpInput = mlpInput
+    }
+}
+
+public protocol LanguageModel: AnyObject {
+    var description: ModelDescription { get }
+    /// Runs the batch through layers 0...lastLayer (stops there), calling `sink` once per layer
+    /// in `captureLayers` (ascending), in layer order. Not thread-safe: one forward at a time.
+    func forward(_ batch: TokenBatch, through lastLayer: Int, captureLayers: [Int],
+                 captureMLPInput: Bool, sink: (LayerCapture) throws -> Void) throws
+    /// Full forward with the LM head: logits [totalTokens, vocabularySize].
+    func logits(_ batch: TokenBatch) throws -> [Float]
+    /// Copies the input token-embedding row of `token` (wte / token_embd), [embeddingSize].
+    func tokenEmbedding(_ token: UInt32) -> [Float]
+}

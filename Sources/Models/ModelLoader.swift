@@ -1,0 +1,35 @@
+import Foundation
+import ModelFiles
+
+/// Opens a model from disk, recognising its format.
+public enum ModelLoader {
+    /// Loads the model at `url`: an HF folder (config.json + safetensors) with model_type
+    /// "gpt2". `maxLayer` is the highest layer that will be run (nil: all); layers above it are
+    /// not read. `threads` is used for OpenBLAS and the attention.
+    ///
+    /// Throws `ModelLoadError` (missing config, unknown model_type, unsupported file, missing
+    /// tensor, wrong shape), `ModelConfigError` or `SafetensorsError` (truncated file, offsets
+    /// past the end, …); every error names the file at fault.
+    public static func loadModel(at url: URL, maxLayer: Int?, threads: Int) throws -> any LanguageModel {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ModelLoadError.notFound(path: url.path)
+        }
+        guard isDirectory.boolValue else {
+            if url.pathExtension.lowercased() == "gguf" {
+                throw ModelLoadError.unsupportedFormat(file: url.path, detail: "GGUF models are not supported yet")
+            }
+            throw ModelLoadError.unsupportedFormat(file: url.path, detail: "expected an HF model folder (config.json + safetensors)")
+        }
+        let configURL = url.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: configURL.path) else {
+            throw ModelLoadError.missingConfig(folder: url.path)
+        }
+        switch try HFConfig.modelType(at: configURL) {
+        case "gpt2":
+            return try GPT2(folder: url, maxLayer: maxLayer, threads: threads)
+        case let other:
+            throw ModelLoadError.unknownModelType(file: configURL.path, modelType: other)
+        }
+    }
+}
