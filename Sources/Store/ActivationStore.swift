@@ -215,6 +215,12 @@ public struct TokenHit: Sendable, Hashable, Codable {
     public var layer: Int
     public var neuron: Int
     public var activation: Float
+
+    public init(layer: Int, neuron: Int, activation: Float) {
+        self.layer = layer
+        self.neuron = neuron
+        self.activation = activation
+    }
 }
 
 /// How many entries each database of the activation store holds.

@@ -98,7 +98,7 @@ import Testing
             var corpus = CorpusRow(name: "shakespeare", sourcesJson: #"["a.txt"]"#)
             try corpus.insert(db)
             var doc = DocumentRow(id: 0, corpusId: corpus.id!, sourcePath: "a.txt", byteOffset: 10, byteLength: 20,
-                                  sha256: "ab", tokenCount: 5, replacedBytes: 1, metadataJson: #"{"id":3}"#)
+                                  sha256: "ab", tokenCount: 5, replacements: 1, metadataJson: #"{"id":3}"#)
             try doc.insert(db)
             var run = RunRow(modelId: model.id!, corpusId: corpus.id!, configJson: "{}", toolVersion: "0.1", status: .running)
             try run.insert(db)

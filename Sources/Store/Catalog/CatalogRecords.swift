@@ -66,16 +66,16 @@ public struct DocumentRow: CatalogRecord, Equatable {
     /// Hex SHA-256 of the document's bytes.
     public var sha256: String
     public var tokenCount: Int
-    /// Invalid UTF-8 bytes replaced by U+FFFD before tokenizing.
-    public var replacedBytes: Int
+    /// Invalid UTF-8 sequences replaced by U+FFFD before tokenizing.
+    public var replacements: Int
     /// JSON object of extra fields (JSONL input), or nil.
     public var metadataJson: String?
 
     public init(id: Int64, corpusId: Int64, sourcePath: String, byteOffset: Int, byteLength: Int,
-                sha256: String, tokenCount: Int, replacedBytes: Int = 0, metadataJson: String? = nil) {
+                sha256: String, tokenCount: Int, replacements: Int = 0, metadataJson: String? = nil) {
         self.id = id; self.corpusId = corpusId; self.sourcePath = sourcePath; self.byteOffset = byteOffset
         self.byteLength = byteLength; self.sha256 = sha256; self.tokenCount = tokenCount
-        self.replacedBytes = replacedBytes; self.metadataJson = metadataJson
+        self.replacements = replacements; self.metadataJson = metadataJson
     }
 }
 

@@ -35,7 +35,7 @@ enum CatalogSchema {
                 t.column("byte_length", .integer).notNull().check { $0 >= 0 }
                 t.column("sha256", .text).notNull()
                 t.column("token_count", .integer).notNull().check { $0 >= 0 }
-                t.column("replaced_bytes", .integer).notNull().defaults(to: 0)
+                t.column("replacements", .integer).notNull().defaults(to: 0)
                 t.column("metadata_json", .text)
             }
             try db.create(table: "runs") { t in

@@ -1,0 +1,35 @@
+import Models
+
+/// Packs context windows into a model batch and remembers where each row comes from.
+struct BatchBuilder {
+    let capacity: Int
+    private(set) var tokens: [UInt32] = []
+    private(set) var windowLengths: [Int] = []
+    private(set) var rows = BatchRows()
+
+    init(windows: Int) { capacity = windows }
+
+    var isFull: Bool { windowLengths.count >= capacity }
+    var isEmpty: Bool { windowLengths.isEmpty }
+
+    var tokenBatch: TokenBatch { TokenBatch(tokens: tokens, windowLengths: windowLengths) }
+
+    /// Adds one window of document tokens starting at `firstPosition`, after `bos` if given.
+    mutating func append(window: ArraySlice<UInt32>, document: UInt32, firstPosition: Int, bos: UInt32?) {
+        if let bos {
+            tokens.append(bos)
+            rows.append(document: document, position: 0, token: bos, counted: false)
+        }
+        for (offset, token) in window.enumerated() {
+            tokens.append(token)
+            rows.append(document: document, position: UInt32(firstPosition + offset), token: token, counted: true)
+        }
+        windowLengths.append(window.count + (bos == nil ? 0 : 1))
+    }
+
+    mutating func reset() {
+        tokens.removeAll(keepingCapacity: true)
+        windowLengths.removeAll(keepingCapacity: true)
+        rows.removeAll()
+    }
+}

@@ -1,0 +1,19 @@
+import Store
+
+/// Where a run stands at a checkpoint (the `state` database's "progress" value, JSON).
+struct Progress: Codable, Equatable {
+    /// The first document not yet processed (in corpus order, before shard filtering).
+    var nextDocument: Int
+    /// Documents processed by this run (this shard's only).
+    var documentsDone: Int
+    /// Counted positions processed.
+    var tokensDone: Int
+    /// The position sample's positions.
+    var samplePositions: [SamplePosition]
+}
+
+/// Names of the checkpoint values in the `state` database.
+enum StateKey {
+    static let progress = "progress"
+    static func layer(_ layer: Int) -> String { "layer.\(layer)" }
+}

@@ -1,0 +1,110 @@
+/// Whether a BOS token starts every context window.
+public enum BOSPolicy: String, Codable, Sendable, CaseIterable {
+    case prepend, none
+}
+
+/// `--shard i/n`: this run takes the documents whose index ≡ i (mod n).
+public struct Shard: Codable, Sendable, Equatable, CustomStringConvertible {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, (0..<count).contains(index) else {
+            throw IndexError.invalidOption("--shard wants i/n with 0 ≤ i < n, got \(index)/\(count)")
+        }
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses "i/n".
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
+            throw IndexError.invalidOption("--shard wants i/n (e.g. 0/4), got \(text)")
+        }
+        try self.init(index: i, count: n)
+    }
+
+    public func includes(_ document: Int) -> Bool { document % count == index }
+    public var description: String { "\(index)/\(count)" }
+}
+
+/// Everything that decides what an index run computes. Recorded as the run's config; a
+/// resumed run must have the same options (threads and checkpoint interval may differ).
+public struct IndexOptions: Codable, Sendable, Equatable {
+    public var modelPath: String
+    public var corpusPaths: [String]
+    /// Indexed layers, ascending, without repeats.
+    public var layers: [Int]
+    public var topK = 100
+    /// Document tokens per context window (BOS not counted).
+    public var context = 64
+    public var bos: BOSPolicy = .prepend
+    /// Context windows per forward batch.
+    public var batchWindows = 8
+    public var distinctTokens = false
+    public var storeInputs = false
+    public var shard: Shard?
+    /// Positions in the seeded activation sample kept per layer.
+    public var sampleSize = 64
+    public var seed: UInt64 = 0
+    /// Not part of the run's identity.
+    public var threads = 2
+    /// Seconds between checkpoints (at the next document boundary); not part of the identity.
+    public var checkpointSeconds = 60.0
+
+    public init(modelPath: String, corpusPaths: [String], layers: [Int]) {
+        self.modelPath = modelPath
+        self.corpusPaths = corpusPaths
+        self.layers = Array(Set(layers)).sorted()
+    }
+
+    /// The options that decide the result.
+    public var identity: IndexOptions {
+        var copy = self
+        copy.threads = 0
+        copy.checkpointSeconds = 0
+        copy.modelPath = ""
+        return copy
+    }
+
+    /// Checks the options against the model.
+    public func validate(layerCount: Int, maxContext: Int, hasBOS: Bool) throws {
+        guard !layers.isEmpty else { throw IndexError.invalidOption("no layers to index") }
+        for layer in layers where !(0..<layerCount).contains(layer) {
+            throw IndexError.layerOutOfRange(layer: layer, layerCount: layerCount)
+        }
+        guard topK >= 1 else { throw IndexError.invalidOption("--top-k must be at least 1, got \(topK)") }
+        guard context >= 1 else { throw IndexError.invalidOption("--context must be at least 1, got \(context)") }
+        guard batchWindows >= 1 else { throw IndexError.invalidOption("--batch must be at least 1, got \(batchWindows)") }
+        guard threads >= 1 else { throw IndexError.invalidOption("--threads must be at least 1, got \(threads)") }
+        guard sampleSize >= 0 else { throw IndexError.invalidOption("the sample size cannot be negative") }
+        let window = context + (bos == .prepend ? 1 : 0)
+        guard window <= maxContext else {
+            throw IndexError.invalidOption("--context \(context)\(bos == .prepend ? " plus BOS" : "") exceeds the model's context of \(maxContext) tokens")
+        }
+        if bos == .prepend && !hasBOS {
+            throw IndexError.invalidOption("the tokenizer has no BOS or end-of-text token to prepend; use --bos none")
+        }
+    }
+}
+
+/// Parses "0-1", "0,2,5-7" or "all" into layer numbers.
+public func parseLayers(_ text: String, layerCount: Int) throws -> [Int] {
+    if text == "all" { return Array(0..<layerCount) }
+    var layers: [Int] = []
+    for part in text.split(separator: ",") {
+        let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
+        if bounds.count == 1, let l = Int(bounds[0]) {
+            layers.append(l)
+        } else if bounds.count == 2, let a = Int(bounds[0]), let b = Int(bounds[1]), a <= b {
+            layers += Array(a...b)
+        } else {
+            throw IndexError.invalidOption("cannot read layers '\(text)': use e.g. 0-1, 0,3,5-7 or all")
+        }
+    }
+    for layer in layers where !(0..<layerCount).contains(layer) {
+        throw IndexError.layerOutOfRange(layer: layer, layerCount: layerCount)
+    }
+    return Array(Set(layers)).sorted()
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Store
+import Testing
+@testable import Indexer
+
+/// Deterministic random numbers for tests.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The obvious top-K: sort everything, keep the best K (best occurrence per token if distinct).
+func bruteForceTopK(_ all: [CoreRecord], k: Int, distinct: Bool) -> [CoreRecord] {
+    var sorted = all.sorted(by: CoreRecord.ranksBefore)
+    if distinct {
+        var seen = Set<UInt32>()
+        sorted = sorted.filter { seen.insert($0.token).inserted }
+    }
+    return Array(sorted.prefix(k))
+}
+
+@Suite struct TopKTests {
+    @Test(arguments: [false, true])
+    func matchesBruteForceWithTies(distinct: Bool) {
+        var rng = SplitMix(state: 7)
+        let neurons = 5, k = 7
+        var topK = TopK(neurons: neurons, k: k, distinctTokens: distinct)
+        var all = [[CoreRecord]](repeating: [], count: neurons)
+        for i in 0..<400 {
+            for n in 0..<neurons {
+                // Few distinct values and tokens, so that ties and repeated tokens are common.
+                let r = CoreRecord(activation: Float(Int.random(in: 0..<12, using: &rng)) / 4,
+                                   document: UInt32(i / 50), position: UInt32(i % 50),
+                                   token: UInt32.random(in: 0..<9, using: &rng))
+                all[n].append(r)
+                topK.offer(neuron: n, r)
+            }
+        }
+        for n in 0..<neurons {
+            #expect(topK.records(neuron: n) == bruteForceTopK(all[n], k: k, distinct: distinct))
+        }
+    }
+
+    @Test func mergeEqualsOneStream() {
+        var rng = SplitMix(state: 11)
+        var whole = TopK(neurons: 3, k: 5, distinctTokens: true)
+        var parts = [TopK](repeating: TopK(neurons: 3, k: 5, distinctTokens: true), count: 3)
+        for i in 0..<300 {
+            for n in 0..<3 {
+                let r = CoreRecord(activation: Float.random(in: -1...1, using: &rng).rounded(toPlaces: 1),
+                                   document: UInt32(i), position: 0, token: UInt32.random(in: 0..<20, using: &rng))
+                whole.offer(neuron: n, r)
+                parts[i % 3].offer(neuron: n, r)
+            }
+        }
+        var merged = parts[0]
+        merged.merge(parts[1]); merged.merge(parts[2])
+        for n in 0..<3 { #expect(merged.records(neuron: n) == whole.records(neuron: n)) }
+    }
+}
+
+extension Float {
+    func rounded(toPlaces places: Int) -> Float {
+        let scale = Float(pow(10, Double(places)))
+        return (self * scale).rounded() / scale
+    }
+}
+
+@Suite struct MomentsTests {
+    @Test func combiningPartsEqualsTheWhole() {
+        var rng = SplitMix(state: 3)
+        let values = (0..<1000).map { _ in Double.random(in: -2...5, using: &rng) * Double.random(in: 0...1, using: &rng) }
+        let whole = Moments(values: values)
+        let parts = [values[0..<1], values[1..<400], values[400..<401], values[401...]].map { Moments(values: $0) }
+        let combined = parts.reduce(Moments()) { Moments.combine($0, $1) }
+        #expect(combined.count == whole.count)
+        for (a, b) in [(combined.mean, whole.mean), (combined.m2, whole.m2), (combined.m3, whole.m3), (combined.m4, whole.m4)] {
+            #expect(abs(a - b) <= 1e-9 * max(1, abs(b)))
+        }
+        // Population variance, biased skewness and excess kurtosis, checked from definitions.
+        let n = Double(values.count), mean = values.reduce(0, +) / n
+        let m2 = values.map { pow($0 - mean, 2) }.reduce(0, +) / n
+        let m3 = values.map { pow($0 - mean, 3) }.reduce(0, +) / n
+        let m4 = values.map { pow($0 - mean, 4) }.reduce(0, +) / n
+        #expect(abs(combined.variance - m2) < 1e-9)
+        #expect(abs(combined.skewness - m3 / pow(m2, 1.5)) < 1e-9)
+        #expect(abs(combined.kurtosis - (m4 / (m2 * m2) - 3)) < 1e-9)
+    }
+}
+
+@Suite struct LayerAccumulatorTests {
+    /// Random batches with BOS rows; the accumulator must equal sums over all counted values.
+    @Test(arguments: [1, 2])
+    func matchesBruteForce(threads: Int) throws {
+        var rng = SplitMix(state: 5)
+        let neurons = 150, k = 6
+        var acc = LayerAccumulator(layer: 3, neurons: neurons, k: k, distinctTokens: false)
+        var all = [[CoreRecord]](repeating: [], count: neurons)
+        var values = [[Double]](repeating: [], count: neurons)
+        var position: UInt32 = 0
+        for batchIndex in 0..<6 {
+            var rows = BatchRows()
+            for r in 0..<40 {
+                let isBOS = r % 10 == 0
+                rows.append(document: UInt32(batchIndex), position: isBOS ? 0 : position, token: UInt32(r % 13), counted: !isBOS)
+                if !isBOS { position += 1 }
+            }
+            let acts = (0..<rows.count * neurons).map { _ in Float.random(in: -0.2...3, using: &rng) }
+            for r in rows.counted {
+                for n in 0..<neurons {
+                    let v = acts[r * neurons + n]
+                    all[n].append(CoreRecord(activation: v, document: rows.documents[r], position: rows.positions[r], token: rows.tokens[r]))
+                    values[n].append(Double(v))
+                }
+            }
+            try acts.withUnsafeBufferPointer { try acc.absorb($0, rows: rows, threads: threads) }
+        }
+        for n in 0..<neurons {
+            #expect(acc.topK.records(neuron: n) == bruteForceTopK(all[n], k: k, distinct: false))
+            let stats = acc.statistics(neuron: n, samplePositions: [])
+            let m = Moments(values: values[n])
+            #expect(stats.count == values[n].count)
+            #expect(abs(stats.mean - m.mean) < 1e-9)
+            #expect(abs(stats.variance - m.variance) < 1e-9)
+            #expect(abs(stats.skewness - m.skewness) < 1e-8)
+            #expect(abs(stats.kurtosis - m.kurtosis) < 1e-8)
+            #expect(stats.min == values[n].min())
+            #expect(stats.max == values[n].max())
+            #expect(stats.fractionPositive == Double(values[n].filter { $0 > 0 }.count) / Double(values[n].count))
+            var histogram = [UInt32](repeating: 0, count: acc.bins.count)
+            for v in values[n] { histogram[acc.bins.index(of: Float(v))] += 1 }
+            #expect(acc.histogramCounts(neuron: n) == histogram)
+        }
+        #expect(try LayerAccumulator(encoded: acc.encoded()) == acc)
+    }
+
+    @Test func nonFiniteActivationsAreReportedWithTheirPlace() {
+        var acc = LayerAccumulator(layer: 1, neurons: 4, k: 2, distinctTokens: false)
+        var rows = BatchRows()
+        rows.append(document: 9, position: 0, token: 1, counted: true)
+        rows.append(document: 9, position: 1, token: 2, counted: true)
+        let acts: [Float] = [0, 1, 2, 3, 4, .nan, 6, 7]
+        #expect(throws: IndexError.self) {
+            try acts.withUnsafeBufferPointer { try acc.absorb($0, rows: rows, threads: 1) }
+        }
+        do {
+            try acts.withUnsafeBufferPointer { try acc.absorb($0, rows: rows, threads: 1) }
+        } catch let error as IndexError {
+            guard case .nonFiniteActivation(1, 1, 9, 1, _) = error else { Issue.record("wrong place: \(error)"); return }
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test func truncatedCheckpointIsRejected() {
+        let acc = LayerAccumulator(layer: 0, neurons: 3, k: 2, distinctTokens: true)
+        let bytes = acc.encoded()
+        #expect(throws: IndexError.self) { _ = try LayerAccumulator(encoded: Array(bytes.dropLast(5))) }
+    }
+}
+
+@Suite struct PositionSampleTests {
+    @Test func sampleIsIndependentOfOrderAndSplitting() {
+        let positions = (0..<500).map { SamplePosition(document: UInt32($0 / 37), position: UInt32($0 % 37)) }
+        var forward = PositionSample(size: 20, seed: 42)
+        _ = forward.admit(positions)
+        var backward = PositionSample(size: 20, seed: 42)
+        _ = backward.admit(positions.reversed())
+        #expect(forward == backward)
+        var chunked = PositionSample(size: 20, seed: 42)
+        var kept = Set<SamplePosition>()
+        for chunk in stride(from: 0, to: positions.count, by: 64) {
+            let offered = Array(positions[chunk..<min(positions.count, chunk + 64)])
+            let (entered, left) = chunked.admit(offered)
+            for p in left { kept.remove(p) }
+            for i in entered { kept.insert(offered[i]) }
+        }
+        #expect(chunked == forward)
+        #expect(kept == Set(forward.kept.map(\.position)))
+    }
+}
