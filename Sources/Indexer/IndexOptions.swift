@@ -31,7 +31,7 @@ public struct Shard: Codable, Sendable, Equatable, CustomStringConvertible {
 
 /// Everything that decides what an index run computes. Recorded as the run's config; a
 /// resumed run must have the same options (threads and checkpoint interval may differ).
-public struct IndexOptions: Codable, Sendable, Equatable {
+public struct IndexingOptions: Codable, Sendable, Equatable {
     public var modelPath: String
     public var corpusPaths: [String]
     /// Indexed layers, ascending, without repeats.
@@ -60,7 +60,7 @@ public struct IndexOptions: Codable, Sendable, Equatable {
     }
 
     /// The options that decide the result.
-    public var identity: IndexOptions {
+    public var identity: IndexingOptions {
         var copy = self
         copy.threads = 0
         copy.checkpointSeconds = 0

@@ -22,7 +22,7 @@ public final class Indexer {
     public let model: any LanguageModel
     public let tokenizer: Tokenizer
     public let store: NeurodexStore
-    public let options: IndexOptions
+    public let options: IndexingOptions
     /// Called with (bytes done, bytes total, tokens done) after every batch.
     public var onProgress: ((Int, Int, Int) -> Void)?
     /// Polled between batches; when it returns true the run checkpoints and stops.
@@ -39,7 +39,7 @@ public final class Indexer {
     /// Documents processed since the last checkpoint: catalog rows and token streams.
     private var pending: [(row: DocumentRow, tokens: [UInt32])] = []
 
-    public init(model: any LanguageModel, tokenizer: Tokenizer, store: NeurodexStore, options: IndexOptions) throws {
+    public init(model: any LanguageModel, tokenizer: Tokenizer, store: NeurodexStore, options: IndexingOptions) throws {
         self.model = model
         self.tokenizer = tokenizer
         self.store = store
@@ -173,7 +173,7 @@ public final class Indexer {
         guard run.status != .complete else {
             throw IndexError.storeMismatch("the run in \(store.directory.path) is already complete")
         }
-        let recorded = try JSONDecoder().decode(IndexOptions.self, from: Data(run.configJson.utf8))
+        let recorded = try JSONDecoder().decode(IndexingOptions.self, from: Data(run.configJson.utf8))
         guard recorded.identity == options.identity else {
             throw IndexError.storeMismatch("--resume needs the same corpus and options as the interrupted run (recorded: \(run.configJson))")
         }
@@ -288,8 +288,8 @@ public final class Indexer {
             return (0..<acc.neurons).map { acc.statistics(neuron: $0, samplePositions: samplePositions) }
         }
         try store.catalog.write { db in
-            for var row in layerRows { try row.upsert(db) }
-            for var row in statRows { try row.upsert(db) }
+            for var row in layerRows { try row.insert(db, onConflict: .replace) }
+            for var row in statRows { try row.insert(db, onConflict: .replace) }
         }
         try writeCatalogProgress(status: .complete, finished: true)
         pending.removeAll()

@@ -1,0 +1,224 @@
+import Foundation
+import GRDB
+import ModelFiles
+import Models
+import Store
+import Testing
+import Tokenizers
+@testable import Indexer
+
+/// Indexes a small corpus with a random-weight GPT-2 and checks the store against a
+/// brute-force pass over every activation.
+@Suite struct IndexerEndToEndTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures")
+    let tmp = TemporaryDirectory()
+
+    static func tokenizer() throws -> Tokenizer {
+        try Tokenizer.load(modelFolder: fixtures.appendingPathComponent("tokenizer/tiny-bpe"))
+    }
+
+    static func model(seed: UInt64 = 1) throws -> GPT2 {
+        let config = GPT2Config(nLayer: 3, nEmbd: 32, nHead: 2, nPositions: 32, vocabSize: 768)
+        return try GPT2(randomWeightsFor: config, threads: 1, seed: seed)
+    }
+
+    /// Five documents: three text files (one empty) and a JSONL file with two lines.
+    func makeCorpus() throws -> [String] {
+        let text = try String(contentsOf: Self.fixtures.appendingPathComponent("tokenizer/shakespeare_excerpt.txt"), encoding: .utf8)
+        let lines = text.split(separator: "\n").map(String.init)
+        let dir = tmp.path("corpus")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try lines[0..<12].joined(separator: "\n").write(to: dir.appendingPathComponent("a.txt"), atomically: true, encoding: .utf8)
+        try "".write(to: dir.appendingPathComponent("b.txt"), atomically: true, encoding: .utf8)
+        try lines[12..<30].joined(separator: "\n").write(to: dir.appendingPathComponent("c.txt"), atomically: true, encoding: .utf8)
+        let jsonl = tmp.path("more.jsonl")
+        let records = [["text": lines[30..<40].joined(separator: "\n"), "id": "x"], ["text": lines[40..<44].joined(separator: " ")]]
+        try records.map { String(decoding: try JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self) }
+            .joined(separator: "\n").write(to: jsonl, atomically: true, encoding: .utf8)
+        return [dir.path, jsonl.path]
+    }
+
+    func options(_ corpus: [String]) -> IndexingOptions {
+        var o = IndexingOptions(modelPath: "random", corpusPaths: corpus, layers: [0, 2])
+        o.topK = 10
+        o.context = 16
+        o.batchWindows = 3
+        o.sampleSize = 8
+        o.threads = 2
+        o.checkpointSeconds = 0  // checkpoint at every document boundary
+        return o
+    }
+
+    func index(_ options: IndexingOptions, into name: String, model: GPT2? = nil, resume: Bool = false,
+               stopAfter: Int? = nil) throws -> NeurodexStore {
+        let store = try NeurodexStore(directory: tmp.path(name), mode: .create)
+        let indexer = try Indexer(model: model ?? Self.model(), tokenizer: Self.tokenizer(), store: store, options: options)
+        indexer.stopAfterDocuments = stopAfter
+        _ = try indexer.run(resume: resume)
+        return store
+    }
+
+    @Test func storeMatchesBruteForceOverAllActivations() throws {
+        let corpus = try makeCorpus()
+        let opts = options(corpus)
+        let store = try index(opts, into: "store")
+        let model = try Self.model(), tokenizer = try Self.tokenizer()
+
+        // Brute force: every window alone through the model, every activation kept.
+        var all: [Int: [[CoreRecord]]] = [0: Array(repeating: [], count: 128), 2: Array(repeating: [], count: 128)]
+        var documentTokens: [[UInt32]] = []
+        try Corpus(paths: corpus).forEachDocument { doc in
+            let tokens = tokenizer.encode(doc.text)
+            documentTokens.append(tokens)
+            for start in stride(from: 0, to: tokens.count, by: opts.context) {
+                let window = Array(tokens[start..<min(tokens.count, start + opts.context)])
+                try model.forward(TokenBatch(windows: [[tokenizer.endOfText!] + window]), through: 2,
+                                  captureLayers: [0, 2], captureMLPInput: false) { capture in
+                    for (i, token) in window.enumerated() {
+                        for n in 0..<128 {
+                            all[capture.layer]![n].append(CoreRecord(
+                                activation: capture.activations[(i + 1) * 128 + n], document: UInt32(doc.index),
+                                position: UInt32(start + i), token: token))
+                        }
+                    }
+                }
+            }
+            return true
+        }
+        #expect(documentTokens.count == 5)
+        #expect(documentTokens[1].isEmpty)
+
+        try store.activations.read { (r: StoreReader) throws in
+            for layer in [0, 2] {
+                for n in 0..<128 {
+                    let stored = try #require(try r.records(layer: layer, neuron: n)).records
+                    let expected = bruteForceTopK(all[layer]![n], k: 10, distinct: false)
+                    #expect(stored.map { [$0.document, $0.position, $0.token] } == expected.map { [$0.document, $0.position, $0.token] })
+                    for (s, e) in zip(stored, expected) { #expect(abs(s.activation - e.activation) <= 1e-5 * max(1, abs(e.activation))) }
+                    for record in stored {
+                        let hits = try r.neurons(withToken: record.token, layer: layer)
+                        #expect(hits.contains { $0.neuron == n && $0.activation >= record.activation })
+                        #expect(try r.embedding(token: record.token) == model.tokenEmbedding(record.token))
+                    }
+                }
+            }
+            #expect(try r.records(layer: 1, neuron: 0) == nil)
+            for (doc, tokens) in documentTokens.enumerated() { #expect(try r.tokens(document: UInt32(doc)) == tokens) }
+            #expect(try r.tokenBytes(5) == tokenizer.tokenBytes(5))
+            #expect(try r.state(StateKey.progress) == nil)
+        }
+
+        let (tokenLists, activations) = (documentTokens, all)
+        try store.catalog.read { (db: Database) throws in
+            let run = try #require(try RunRow.fetchOne(db))
+            #expect(run.status == .complete)
+            #expect(run.documentsDone == 5)
+            #expect(run.tokensDone == tokenLists.map(\.count).reduce(0, +))
+            let docs = try DocumentRow.order(Column("id")).fetchAll(db)
+            #expect(docs.map(\.tokenCount) == tokenLists.map(\.count))
+            #expect(docs[3].metadataJson == #"{"id":"x"}"#)
+            #expect(docs[0].sha256.count == 64)
+            #expect(try LayerRow.fetchCount(db) == 2)
+            for layer in [0, 2] {
+                for n in [0, 17, 127] {
+                    let stats = try #require(try NeuronStatsRow.fetchOne(db, key: ["layer": layer, "neuron": n]))
+                    let values = activations[layer]![n].map { Double($0.activation) }
+                    let m = Moments(values: values)
+                    #expect(stats.count == values.count)
+                    #expect(abs(stats.mean - m.mean) <= 1e-5 * max(1, abs(m.mean)))
+                    #expect(abs(stats.variance - m.variance) <= 1e-4 * m.variance)
+                    #expect(abs(stats.min - values.min()!) <= 1e-5)
+                    #expect(abs(stats.max - values.max()!) <= 1e-5)
+                    #expect(stats.sample.count == 8 * 4)
+                }
+            }
+        }
+    }
+
+    @Test func anInterruptedRunResumesToTheSameStore() throws {
+        let corpus = try makeCorpus()
+        var opts = options(corpus)
+        opts.batchWindows = 1  // every document end is a batch end, so a checkpoint can fall there
+        let whole = try index(opts, into: "whole")
+        #expect(throws: IndexError.interrupted(documentsDone: 2)) {
+            _ = try index(opts, into: "resumed", stopAfter: 2)
+        }
+        do {
+            let store = try NeurodexStore(directory: tmp.path("resumed"), mode: .read)
+            #expect(try store.catalog.read { try RunRow.fetchOne($0)?.status } == .interrupted)
+        }
+        let resumed = try index(opts, into: "resumed", resume: true)
+        try expectSameContent(whole, resumed)
+    }
+
+    func expectSameContent(_ a: NeurodexStore, _ b: NeurodexStore) throws {
+        for layer in [0, 2] {
+            for n in 0..<128 {
+                let ra = try a.activations.read { try $0.records(layer: layer, neuron: n) }
+                let rb = try b.activations.read { try $0.records(layer: layer, neuron: n) }
+                #expect(ra == rb)
+            }
+        }
+        let statsA = try a.catalog.read { try NeuronStatsRow.order(Column("layer"), Column("neuron")).fetchAll($0) }
+        let statsB = try b.catalog.read { try NeuronStatsRow.order(Column("layer"), Column("neuron")).fetchAll($0) }
+        #expect(statsA == statsB)
+        let docsA = try a.catalog.read { try DocumentRow.order(Column("id")).fetchAll($0) }
+        let docsB = try b.catalog.read { try DocumentRow.order(Column("id")).fetchAll($0) }
+        #expect(docsA == docsB)
+    }
+
+    @Test func badInputsGiveClearErrors() throws {
+        let corpus = try makeCorpus()
+        var opts = options(corpus)
+        opts.layers = [5]
+        #expect(throws: IndexError.layerOutOfRange(layer: 5, layerCount: 3)) { _ = try index(opts, into: "s1") }
+        opts = options(corpus)
+        opts.topK = 0
+        #expect(throws: IndexError.invalidOption("--top-k must be at least 1, got 0")) { _ = try index(opts, into: "s2") }
+        opts = options(corpus)
+        opts.context = 40
+        #expect(throws: IndexError.self) { _ = try index(opts, into: "s3") }
+
+        let empty = tmp.path("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        #expect(throws: IndexError.emptyCorpus) { _ = try index(options([empty.path]), into: "s4") }
+
+        let noText = tmp.path("bad.jsonl")
+        try "{\"text\": \"fine\"}\n{\"title\": \"no text\"}\n".write(to: noText, atomically: true, encoding: .utf8)
+        #expect(throws: IndexError.badJSONL(path: noText.path, line: 2, reason: "no string field \"text\"")) {
+            _ = try index(options([noText.path]), into: "s5")
+        }
+        #expect(throws: IndexError.corpusNotFound(path: "/nonexistent/corpus.txt")) {
+            _ = try index(options(["/nonexistent/corpus.txt"]), into: "s6")
+        }
+        // A store made with one model refuses to resume with another.
+        _ = try? index(options(corpus), into: "s7", stopAfter: 1)
+        #expect(throws: StoreError.self) { _ = try index(options(corpus), into: "s7", model: Self.model(seed: 2), resume: true) }
+        // A complete store refuses a second run.
+        _ = try index(options(corpus), into: "s8")
+        #expect(throws: IndexError.self) { _ = try index(options(corpus), into: "s8") }
+    }
+
+    @Test func invalidUTF8IsReplacedAndCounted() throws {
+        let file = tmp.path("bytes.txt")
+        try Data([0x48, 0x69, 0xFF, 0x20, 0xC3, 0x28, 0x00, 0x21]).write(to: file)
+        var documents: [CorpusDocument] = []
+        try Corpus(paths: [file.path]).forEachDocument { documents.append($0); return true }
+        #expect(documents.count == 1)
+        #expect(documents[0].replacements == 2)
+        #expect(documents[0].text == "Hi\u{FFFD} \u{FFFD}(\u{0}!")
+        _ = try index(options([file.path]), into: "s")
+    }
+}
+
+/// A fresh temporary directory, removed with the object.
+final class TemporaryDirectory {
+    let url: URL
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("neurodex-test-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    func path(_ name: String) -> URL { url.appendingPathComponent(name) }
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
