@@ -3,13 +3,19 @@ import COpenBLAS
 /// Rows scaled to unit Euclidean length. Throws `zeroVector` for a zero row.
 public func unitRows(_ matrix: Matrix) throws -> Matrix {
     var result = matrix
-    for row in 0..<matrix.rows {
-        var squares = 0.0
-        for column in 0..<matrix.columns { squares += matrix[row, column] * matrix[row, column] }
-        guard squares > 0 else { throw AnalysisError.zeroVector(row: row) }
-        let scale = 1 / squares.squareRoot()
-        for column in 0..<matrix.columns { result[row, column] *= scale }
+    let d = matrix.columns
+    let zeroRow: Int? = result.values.withUnsafeMutableBufferPointer { values in
+        for row in 0..<matrix.rows {
+            let start = row * d
+            var squares = 0.0
+            for k in start..<(start + d) { squares += values[k] * values[k] }
+            guard squares > 0 else { return row }
+            let scale = 1 / squares.squareRoot()
+            for k in start..<(start + d) { values[k] *= scale }
+        }
+        return nil
     }
+    if let zeroRow { throw AnalysisError.zeroVector(row: zeroRow) }
     return result
 }
 
