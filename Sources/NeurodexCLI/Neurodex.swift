@@ -9,6 +9,7 @@ struct Neurodex: ParsableCommand {
         abstract: "A persistent neuron-activation database for transformer language models.",
         version: NeurodexVersion.current,
         subcommands: [
+            IndexCommand.self,
             InfoCommand.self,
         ])
 }

@@ -89,9 +89,13 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     }
 }
 
-/// Parses "0-1", "0,2,5-7" or "all" into layer numbers.
-public func parseLayers(_ text: String, layerCount: Int) throws -> [Int] {
-    if text == "all" { return Array(0..<layerCount) }
+/// Parses "0-1", "0,2,5-7" or "all" into layer numbers, checked against `layerCount` when
+/// it is known ("all" needs it).
+public func parseLayers(_ text: String, layerCount: Int?) throws -> [Int] {
+    if text == "all" {
+        guard let layerCount else { throw IndexError.invalidOption("'all' layers needs the model's layer count") }
+        return Array(0..<layerCount)
+    }
     var layers: [Int] = []
     for part in text.split(separator: ",") {
         let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
@@ -103,8 +107,10 @@ public func parseLayers(_ text: String, layerCount: Int) throws -> [Int] {
             throw IndexError.invalidOption("cannot read layers '\(text)': use e.g. 0-1, 0,3,5-7 or all")
         }
     }
-    for layer in layers where !(0..<layerCount).contains(layer) {
-        throw IndexError.layerOutOfRange(layer: layer, layerCount: layerCount)
+    if let layerCount {
+        for layer in layers where !(0..<layerCount).contains(layer) {
+            throw IndexError.layerOutOfRange(layer: layer, layerCount: layerCount)
+        }
     }
     return Array(Set(layers)).sorted()
 }

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import Indexer
+import Store
+import Synchronization
+
+/// Set by SIGINT; the indexer checkpoints and stops at the next document boundary.
+let interruptRequested = Atomic<Bool>(false)
+
+/// `neurodex index`: run a corpus through a model once and store every neuron's core tokens.
+struct IndexCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "index",
+        abstract: "Index a corpus: store each MLP neuron's top-K core tokens and statistics.",
+        discussion: """
+            Documents are tokenized whole and cut into windows of --context tokens. Ctrl-C stops \
+            at the next checkpoint; --resume continues an interrupted run with the same options.
+            """)
+
+    @Option(help: "An HF GPT-2 model folder or a GGUF file.", completion: .file())
+    var model: String
+
+    @Option(parsing: .upToNextOption, help: "Text files, folders of them, .jsonl files (field \"text\"), or - for standard input.")
+    var corpus: [String]
+
+    @Option(help: "The store directory (created when missing).", completion: .directory)
+    var store: String
+
+    @Option(help: "Layers to index: e.g. 0-1, 0,5-7 or all.")
+    var layers = "all"
+
+    @Option(name: .customLong("top-k"), help: "Core tokens kept per neuron.")
+    var topK = 100
+
+    @Option(help: "Document tokens per context window.")
+    var context = 64
+
+    @Option(help: "prepend: a BOS/<|endoftext|> token starts every window (default for GPT-2); none: no BOS (default for Llama).")
+    var bos: BOSPolicy?
+
+    @Option(help: "Context windows per forward batch.")
+    var batch = 8
+
+    @Option(help: "Threads for the forward pass and the accumulators.")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Keep at most one core record per token id (its best occurrence).")
+    var distinctTokens = false
+
+    @Option(help: "Index only every n-th document: i/n (0 ≤ i < n); merge the shards with `neurodex merge`.")
+    var shard: String?
+
+    @Option(help: "Positions in each layer's seeded random sample of activations.")
+    var sampleSize = 64
+
+    @Option(help: "Seed of the random sample.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Seconds between checkpoints.")
+    var checkpointSeconds = 60.0
+
+    @Flag(help: "Continue an interrupted run.")
+    var resume = false
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func validate() throws {
+        if corpus.isEmpty { throw ValidationError("give at least one --corpus path") }
+        if topK < 1 { throw ValidationError("--top-k must be at least 1") }
+        if context < 1 { throw ValidationError("--context must be at least 1") }
+        if batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let shard = try self.shard.map { try Shard(parsing: $0) }
+        // Load only the layers that are indexed.
+        let requested = layers == "all" ? nil : try parseLayers(layers, layerCount: nil)
+        let bundle = try ModelBundle.load(path: model, maxLayer: requested?.last, threads: threads)
+        let layerList = try requested ?? parseLayers(layers, layerCount: bundle.model.description.layerCount)
+        var options = IndexingOptions(modelPath: model, corpusPaths: corpus, layers: layerList)
+        options.topK = topK
+        options.context = context
+        options.bos = bos ?? (bundle.model.description.family == "gpt2" ? .prepend : .none)
+        options.batchWindows = batch
+        options.threads = threads
+        options.distinctTokens = distinctTokens
+        options.shard = shard
+        options.sampleSize = sampleSize
+        options.seed = seed
+        options.checkpointSeconds = checkpointSeconds
+
+        let storeURL = URL(fileURLWithPath: store)
+        let opened = try NeurodexStore(directory: storeURL, mode: resume ? .write : .create)
+        let indexer = try Indexer(model: bundle.model, tokenizer: bundle.tokenizer, store: opened, options: options)
+        let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
+        indexer.onProgress = { bytes, total, tokens in bar.update(done: bytes, total: total, tokens: tokens) }
+        indexer.shouldStop = { interruptRequested.load(ordering: .relaxed) }
+        signal(SIGINT) { _ in
+            interruptRequested.store(true, ordering: .relaxed)
+            signal(SIGINT, SIG_DFL)  // a second Ctrl-C ends the process at once
+        }
+        do {
+            let summary = try indexer.run(resume: resume)
+            bar.finish()
+            let rate = Double(summary.tokens) / max(summary.seconds, 1e-9)
+            print("indexed \(summary.documents) documents, \(summary.tokens) tokens, layers \(layers), "
+                  + String(format: "in %.1f s (%.0f tokens/s) into %@", summary.seconds, rate, store))
+        } catch let error as IndexError {
+            bar.finish()
+            if case .interrupted = error {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                throw ExitCode(130)
+            }
+            throw error
+        }
+    }
+}
+
+extension BOSPolicy: ExpressibleByArgument {}
+
+/// A one-line progress bar on standard error: bytes done, tokens, tokens/s, ETA.
+final class ProgressBar {
+    let enabled: Bool
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(done: Int, total: Int, tokens: Int) {
+        guard enabled, Date().timeIntervalSince(lastDraw) >= 0.1 || done >= total else { return }
+        lastDraw = Date()
+        let fraction = total > 0 ? min(1, Double(done) / Double(total)) : 0
+        let elapsed = Date().timeIntervalSince(start)
+        let rate = Double(tokens) / max(elapsed, 1e-9)
+        let eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
+        let width = 30, filled = Int(fraction * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let line = String(format: "\r%@ %5.1f%%  %d tokens  %.0f tokens/s  ETA %@ ", bar, fraction * 100, tokens, rate,
+                          Self.clock(eta))
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    static func clock(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}

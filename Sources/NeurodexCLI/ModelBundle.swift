@@ -1,0 +1,33 @@
+import Foundation
+import ModelFiles
+import Models
+import Tokenizers
+
+/// A model and the tokenizer that goes with it, loaded from an HF folder or a GGUF file.
+struct ModelBundle {
+    var model: any LanguageModel
+    var tokenizer: Tokenizer
+
+    static func load(path: String, maxLayer: Int?, threads: Int) throws -> ModelBundle {
+        let url = URL(fileURLWithPath: path)
+        let model = try ModelLoader.loadModel(at: url, maxLayer: maxLayer, threads: threads)
+        let tokenizer = url.pathExtension.lowercased() == "gguf"
+            ? try ggufTokenizer(GGUFFile(path: url.path))
+            : try Tokenizer.load(modelFolder: url)
+        return ModelBundle(model: model, tokenizer: tokenizer)
+    }
+
+    /// The tokenizer described by a GGUF file's `tokenizer.ggml.*` metadata.
+    static func ggufTokenizer(_ file: GGUFFile) throws -> Tokenizer {
+        func optionalID(_ key: String) -> UInt32? { (try? file.integer(key)).map { UInt32($0) } }
+        let tables = GGUFTokenizerTables(
+            model: try file.string("tokenizer.ggml.model"),
+            pre: try? file.string("tokenizer.ggml.pre"),
+            tokens: try file.stringArray("tokenizer.ggml.tokens"),
+            merges: (try? file.stringArray("tokenizer.ggml.merges")) ?? [],
+            tokenTypes: (try? file.integerArray("tokenizer.ggml.token_type"))?.map { Int32($0) },
+            beginOfSequence: optionalID("tokenizer.ggml.bos_token_id"),
+            endOfSequence: optionalID("tokenizer.ggml.eos_token_id"))
+        return try Tokenizer(gguf: tables)
+    }
+}
