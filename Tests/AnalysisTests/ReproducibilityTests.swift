@@ -50,6 +50,16 @@ struct ReproducibilityTests {
         }
     }
 
+    @Test func parametersHaveAStableCanonicalForm() throws {
+        var parameters = AnalysisParameters()
+        #expect(parameters.canonicalJSON.hasPrefix("{\"alpha\":0.05,\"clustering\":\"average-linkage\""))
+        #expect(parameters.canonicalJSON.contains("\"segmentation\":\"equal-count\"") && parameters.canonicalJSON.contains("\"permutations\":1000"))
+        let decoded = try JSONDecoder().decode(AnalysisParameters.self, from: Data(parameters.canonicalJSON.utf8))
+        #expect(decoded == parameters)
+        parameters.seed = 1
+        #expect(parameters.canonicalJSON != AnalysisParameters().canonicalJSON)
+    }
+
     @Test func layerRunnerResultsDoNotDependOnThreads() throws {
         let neurons = try (0..<6).map { try SyntheticNeuron.make(SyntheticNeuron.Kind.allCases[$0 % 4], seed: UInt64(20 + $0)).input }
         var parameters = AnalysisParameters()

@@ -8,6 +8,8 @@ public enum SegmentationMethod: String, Codable, Sendable, Hashable, CaseIterabl
     case naturalBreaks = "natural-breaks"
 }
 
+import Foundation
+
 /// Every choice of the analyses, with the defaults of the method description (METHOD.md).
 /// Results are reproducible from these parameters, the neuron's core tokens and `seed`.
 public struct AnalysisParameters: Codable, Sendable, Hashable {
@@ -40,6 +42,14 @@ public struct AnalysisParameters: Codable, Sendable, Hashable {
     public var mantelAlternative: Alternative = .greater
 
     public init() {}
+
+    /// The parameters as compact JSON with sorted keys: a stable cache key for results.
+    public var canonicalJSON: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Encoding plain numbers, strings and enums cannot fail.
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
 
     /// The candidate k range.
     public var kRange: ClosedRange<Int> { minK...max(minK, maxK) }
