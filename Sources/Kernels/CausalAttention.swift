@@ -50,9 +50,7 @@ public func causalAttention(
     into output: UnsafeMutablePointer<Float>, outputRowStride: Int,
     windowLengths: [Int], shape: AttentionShape, scale: Float? = nil, threads: Int = 1
 ) {
-    let headDimension = shape.headDimension
-    let headsPerGroup = shape.heads / shape.keyValueHeads
-    let scale = scale ?? 1 / Float(headDimension).squareRoot()
+    let scale = scale ?? 1 / Float(shape.headDimension).squareRoot()
     var windowStarts: [Int] = []
     windowStarts.reserveCapacity(windowLengths.count)
     var start = 0
@@ -60,33 +58,111 @@ public func causalAttention(
         windowStarts.append(start)
         start += length
     }
-    let longestWindow = windowLengths.max() ?? 0
-
-    let jobs = windowLengths.count * shape.heads
-    forEachJobInParallel(jobs, threads: threads) { job in
+    forEachJobInParallel(windowLengths.count * shape.heads, threads: threads) { job in
         let window = job / shape.heads
         let head = job % shape.heads
-        let group = head / headsPerGroup
+        let group = head / (shape.heads / shape.keyValueHeads)
         let first = windowStarts[window]
-        let length = windowLengths[window]
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(longestWindow, 1)) { scores in
-            guard let scores = scores.baseAddress else { return }
-            for position in 0..<length {
-                let token = first + position
-                let q = query.base + token * query.rowStride + head * headDimension
-                // scores[j] = scale · q · k_j for the j ≤ position of this window   [position + 1]
-                for past in 0...position {
-                    let k = key.base + (first + past) * key.rowStride + group * headDimension
-                    scores[past] = scale * dotProduct(q, k, count: headDimension)
+        let d = shape.headDimension
+        attendWithinWindow(
+            query: StridedRows(base: query.base + first * query.rowStride + head * d, rowStride: query.rowStride),
+            key: StridedRows(base: key.base + first * key.rowStride + group * d, rowStride: key.rowStride),
+            value: StridedRows(base: value.base + first * value.rowStride + group * d, rowStride: value.rowStride),
+            into: output + first * outputRowStride + head * d, outputRowStride: outputRowStride,
+            length: windowLengths[window], headDimension: d, scale: scale)
+    }
+}
+
+/// One head over one window of `length` tokens; the rows given start at the window's first
+/// token and the head's first column.
+///
+/// Keys are first copied transposed ([d, L], rows padded to whole vectors) and values packed
+/// ([L, d]), so that both products run along contiguous memory without horizontal sums:
+/// scores[0...i] = Σ_c q[c] · keysᵀ[c, 0...i], then out = Σ_j p_j · values[j].
+private func attendWithinWindow(
+    query: StridedRows, key: StridedRows, value: StridedRows,
+    into output: UnsafeMutablePointer<Float>, outputRowStride: Int,
+    length: Int, headDimension d: Int, scale: Float
+) {
+    let paddedLength = (length + vectorWidth - 1) / vectorWidth * vectorWidth
+    let scratchCount = d * paddedLength + length * d + paddedLength + d
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: scratchCount) { scratch in
+        guard let base = scratch.baseAddress else { return }
+        let keysT = base                                   // [d, paddedLength]
+        let values = keysT + d * paddedLength              // [length, d]
+        let scores = values + length * d                   // [paddedLength]
+        let scaledQuery = scores + paddedLength            // [d]
+        keysT.initialize(repeating: 0, count: d * paddedLength)
+        for j in 0..<length {
+            let k = key.base + j * key.rowStride
+            for c in 0..<d { keysT[c * paddedLength + j] = k[c] }
+            (values + j * d).initialize(from: value.base + j * value.rowStride, count: d)
+        }
+
+        for i in 0..<length {
+            let q = query.base + i * query.rowStride
+            for c in 0..<d { scaledQuery[c] = scale * q[c] }
+
+            // scores[j] = scale · q · k_j for j in 0...i, a whole vector at a time (the lanes
+            // past i read zero padding or later keys and are ignored).
+            let blocks = i / vectorWidth + 1
+            var block = 0
+            while block + 1 < blocks {
+                var sum0 = Vector(), sum1 = Vector()
+                let column = keysT + block * vectorWidth
+                for c in 0..<d {
+                    let qc = Vector(repeating: scaledQuery[c])
+                    sum0 += qc * loadVector(column + c * paddedLength)
+                    sum1 += qc * loadVector(column + c * paddedLength + vectorWidth)
                 }
-                softmax(scores, count: position + 1)
-                // out = Σ_j p_j · v_j   [headDimension]
-                let out = output + token * outputRowStride + head * headDimension
-                out.update(repeating: 0, count: headDimension)
-                for past in 0...position {
-                    let v = value.base + (first + past) * value.rowStride + group * headDimension
-                    addScaled(v, times: scores[past], to: out, count: headDimension)
+                storeVector(sum0, scores + block * vectorWidth)
+                storeVector(sum1, scores + (block + 1) * vectorWidth)
+                block += 2
+            }
+            if block < blocks {
+                var sum = Vector()
+                let column = keysT + block * vectorWidth
+                for c in 0..<d {
+                    sum += Vector(repeating: scaledQuery[c]) * loadVector(column + c * paddedLength)
                 }
+                storeVector(sum, scores + block * vectorWidth)
+            }
+
+            // p_j = exp(s_j − max) (normalized at the end)
+            let count = i + 1
+            let total = exponentiateShifted(scores, count: count)
+
+            // out = (Σ_j p_j · v_j) / Σ p, in chunks of 4 vectors held in registers
+            let out = output + i * outputRowStride
+            let inverse = 1 / total
+            var c = 0
+            while c + 4 * vectorWidth <= d {
+                var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
+                for j in 0..<count {
+                    let p = Vector(repeating: scores[j])
+                    let v = values + j * d + c
+                    a0 += p * loadVector(v)
+                    a1 += p * loadVector(v + vectorWidth)
+                    a2 += p * loadVector(v + 2 * vectorWidth)
+                    a3 += p * loadVector(v + 3 * vectorWidth)
+                }
+                storeVector(a0 * inverse, out + c)
+                storeVector(a1 * inverse, out + c + vectorWidth)
+                storeVector(a2 * inverse, out + c + 2 * vectorWidth)
+                storeVector(a3 * inverse, out + c + 3 * vectorWidth)
+                c += 4 * vectorWidth
+            }
+            while c + vectorWidth <= d {
+                var a = Vector()
+                for j in 0..<count { a += Vector(repeating: scores[j]) * loadVector(values + j * d + c) }
+                storeVector(a * inverse, out + c)
+                c += vectorWidth
+            }
+            while c < d {
+                var a: Float = 0
+                for j in 0..<count { a += scores[j] * values[j * d + c] }
+                out[c] = a * inverse
+                c += 1
             }
         }
     }

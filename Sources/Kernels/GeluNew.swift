@@ -6,27 +6,32 @@ import Foundation
 ///     gelu_new(x) = 0.5 · x · (1 + tanh(sqrt(2/π) · (x + 0.044715 · x³)))
 ///
 /// tanh is evaluated with a vectorized rational approximation, within a few float ulps of the
-/// true value (see `tanhApproximation`).
-public func geluNew(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, bias: UnsafePointer<Float>? = nil) {
-    for row in 0..<rows {
-        let values = x + row * width
-        var index = 0
-        while index < width {
-            let lanes = min(vectorWidth, width - index)
-            var input = lanes == vectorWidth
-                ? loadVector(values + index) : loadPartialVector(values + index, count: lanes)
-            if let bias {
-                input += lanes == vectorWidth
-                    ? loadVector(bias + index) : loadPartialVector(bias + index, count: lanes)
-            }
-            let output = geluNew(input)
-            if lanes == vectorWidth {
-                storeVector(output, values + index)
-            } else {
-                storePartialVector(output, values + index, count: lanes)
-            }
-            index += lanes
+/// true value (see `tanhApproximation`). Rows are split over `threads` threads.
+public func geluNew(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                    bias: UnsafePointer<Float>? = nil, threads: Int = 1) {
+    let chunks = min(rows, max(1, threads))
+    forEachJobInParallel(chunks, threads: chunks) { chunk in
+        for row in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) {
+            geluNewRow(x + row * width, width: width, bias: bias)
         }
+    }
+}
+
+/// gelu_new(values + bias) in place for one row of `width` values.
+@inline(__always)
+private func geluNewRow(_ values: UnsafeMutablePointer<Float>, width: Int, bias: UnsafePointer<Float>?) {
+    var index = 0
+    while index + vectorWidth <= width {
+        var input = loadVector(values + index)
+        if let bias { input += loadVector(bias + index) }
+        storeVector(geluNew(input), values + index)
+        index += vectorWidth
+    }
+    let lanes = width - index
+    if lanes > 0 {
+        var input = loadPartialVector(values + index, count: lanes)
+        if let bias { input += loadPartialVector(bias + index, count: lanes) }
+        storePartialVector(geluNew(input), values + index, count: lanes)
     }
 }
 
@@ -36,14 +41,18 @@ func geluNew(_ x: Vector) -> Vector {
     return 0.5 * x * (1 + tanhApproximation(inner))
 }
 
-private let geluScale: Float = Float((2.0 / Double.pi).squareRoot())
+/// sqrt(2/π)
+private let geluScale: Float = 0.7978845608028654
 
 /// tanh(x) by a 13/6-degree odd/even rational function, accurate to a few ulps on [−9, 9];
 /// outside that range tanh is ±1 in single precision, so inputs are clamped to it.
 /// Coefficients are those of Eigen's `generic_fast_tanh_float`.
 @inline(__always)
 func tanhApproximation(_ value: Vector) -> Vector {
-    let x = value.clamped(lowerBound: Vector(repeating: -9), upperBound: Vector(repeating: 9))
+    // (`replace(with:where:)` inlines; `clamped` calls out to generic min/max.)
+    var x = value
+    x.replace(with: 9, where: x .> 9)
+    x.replace(with: -9, where: x .< -9)
     let x2 = x * x
     var numerator = x2 * Float(-2.76076847742355e-16) + Float(2.00018790482477e-13)
     numerator = numerator * x2 + Float(-8.60467152213735e-11)

@@ -3,48 +3,59 @@
 ///     y = (x − mean) / sqrt(variance + epsilon) · weight + bias
 ///
 /// with the biased variance (divided by `width`). `weight` and `bias` are [width]. `y` [rows, width]
-/// may be the same memory as `x` (in place), but must not otherwise overlap it.
+/// may be the same memory as `x` (in place), but must not otherwise overlap it. Rows are split
+/// over `threads` threads.
 public func layerNorm(
     _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float, threads: Int = 1
 ) {
     precondition(width > 0 || rows == 0, "layerNorm needs a positive width")
+    let chunks = min(rows, max(1, threads))
+    forEachJobInParallel(chunks, threads: chunks) { chunk in
+        for row in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) {
+            layerNormRow(x + row * width, into: y + row * width, width: width,
+                         weight: weight, bias: bias, epsilon: epsilon)
+        }
+    }
+}
+
+@inline(__always)
+private func layerNormRow(
+    _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, width: Int,
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float
+) {
     let count = Float(width)
-    for row in 0..<rows {
-        let input = x + row * width
-        let output = y + row * width
-        let mean = sum(input, count: width) / count
+    let mean = sum(input, count: width) / count
 
-        // Two passes (mean, then squared deviations) keep the variance accurate for rows
-        // with a large mean, where E[x²] − mean² would cancel.
-        var squares = Vector()
-        var index = 0
-        let meanVector = Vector(repeating: mean)
-        while index + vectorWidth <= width {
-            let deviation = loadVector(input + index) - meanVector
-            squares += deviation * deviation
-            index += vectorWidth
-        }
-        var variance = squares.sum()
-        while index < width {
-            let deviation = input[index] - mean
-            variance += deviation * deviation
-            index += 1
-        }
-        variance /= count
+    // Two passes (mean, then squared deviations) keep the variance accurate for rows
+    // with a large mean, where E[x²] − mean² would cancel.
+    var squares = Vector()
+    var index = 0
+    let meanVector = Vector(repeating: mean)
+    while index + vectorWidth <= width {
+        let deviation = loadVector(input + index) - meanVector
+        squares += deviation * deviation
+        index += vectorWidth
+    }
+    var variance = squares.sum()
+    while index < width {
+        let deviation = input[index] - mean
+        variance += deviation * deviation
+        index += 1
+    }
+    variance /= count
 
-        let inverseDeviation = 1 / (variance + epsilon).squareRoot()
-        let scale = Vector(repeating: inverseDeviation)
-        index = 0
-        while index + vectorWidth <= width {
-            let normalized = (loadVector(input + index) - meanVector) * scale
-            storeVector(normalized * loadVector(weight + index) + loadVector(bias + index), output + index)
-            index += vectorWidth
-        }
-        while index < width {
-            output[index] = (input[index] - mean) * inverseDeviation * weight[index] + bias[index]
-            index += 1
-        }
+    let inverseDeviation = 1 / (variance + epsilon).squareRoot()
+    let scale = Vector(repeating: inverseDeviation)
+    index = 0
+    while index + vectorWidth <= width {
+        let normalized = (loadVector(input + index) - meanVector) * scale
+        storeVector(normalized * loadVector(weight + index) + loadVector(bias + index), output + index)
+        index += vectorWidth
+    }
+    while index < width {
+        output[index] = (input[index] - mean) * inverseDeviation * weight[index] + bias[index]
+        index += 1
     }
 }
 

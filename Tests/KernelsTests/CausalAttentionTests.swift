@@ -34,9 +34,11 @@ import Testing
         AttentionShape(heads: 4, keyValueHeads: 4, headDimension: 16),
         AttentionShape(heads: 6, keyValueHeads: 2, headDimension: 12),
         AttentionShape(heads: 3, keyValueHeads: 1, headDimension: 5),
+        AttentionShape(heads: 2, keyValueHeads: 1, headDimension: 43),
+        AttentionShape(heads: 1, keyValueHeads: 1, headDimension: 64),
     ])
     func matchesReference(shape: AttentionShape) {
-        let windowLengths = [5, 1, 12, 9]
+        let windowLengths = [5, 1, 12, 20, 33]
         let tokens = windowLengths.reduce(0, +)
         let q = randomValues(tokens * shape.queryWidth, in: -2...2, seed: 30)
         let k = randomValues(tokens * shape.keyValueWidth, in: -2...2, seed: 31)

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Kernels
 
@@ -13,6 +14,9 @@ import Testing
         layerNorm(x, into: &y, rows: rows, width: width, weight: weight, bias: bias, epsilon: 1e-5)
         let expected = Reference.layerNorm(x, rows: rows, width: width, weight: weight, bias: bias, epsilon: 1e-5)
         #expect(relativeError(y, expected) < 1e-4)
+        var threaded = [Float](repeating: 0, count: rows * width)
+        layerNorm(x, into: &threaded, rows: rows, width: width, weight: weight, bias: bias, epsilon: 1e-5, threads: 3)
+        #expect(threaded == y)
     }
 
     @Test func worksInPlace() {
@@ -51,6 +55,9 @@ import Testing
         geluNew(&y, rows: rows, width: width, bias: bias)
         let biased = x.indices.map { x[$0] + bias[$0 % width] }
         #expect(relativeError(y, Reference.geluNew(biased)) < 1e-6)
+        var threaded = x
+        geluNew(&threaded, rows: rows, width: width, bias: bias, threads: 3)
+        #expect(threaded == y)
     }
 }
 
@@ -75,5 +82,28 @@ import Testing
         var y = x
         addBias(&y, rows: rows, width: width, bias: bias)
         #expect(y == Reference.addBias(x, rows: rows, width: width, bias: bias))
+    }
+}
+
+@Suite struct VectorExponentialTests {
+    @Test func matchesLibraryExpAcrossTheRange() {
+        // −87…88 in steps of 1/128, plus values past both ends (clamped).
+        let inputs = (-87 * 128...88 * 128).map { Float($0) / 128 }
+        var worst: Double = 0
+        var index = 0
+        while index + 8 <= inputs.count {
+            let lanes = SIMD8<Float>((0..<8).map { inputs[index + $0] })
+            let fast = exponential(lanes)
+            for lane in 0..<8 {
+                let exact = Foundation.exp(Double(lanes[lane]))
+                worst = max(worst, abs(Double(fast[lane]) - exact) / exact)
+            }
+            index += 8
+        }
+        #expect(worst < 3e-7, "worst relative error \(worst)")
+        let extremes = exponential(SIMD8<Float>(-1000, -87.3, 0, 1, -1, 88, 1000, .infinity))
+        #expect(extremes[0] > 0 && extremes[0] < 2e-38)
+        #expect(extremes[2] == 1)
+        #expect(extremes[6].isFinite && extremes[6] > 1e38)
     }
 }

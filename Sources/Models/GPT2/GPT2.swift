@@ -185,7 +185,8 @@ public final class GPT2: LanguageModel {
 
             // Attention: x += c_proj(attention(c_attn(ln_1(x))))
             layerNorm(x, into: normed, rows: tokens, width: c,
-                      weight: block.ln1Weight.pointer, bias: block.ln1Bias.pointer, epsilon: epsilon)
+                      weight: block.ln1Weight.pointer, bias: block.ln1Bias.pointer, epsilon: epsilon,
+                      threads: threads)
             sgemm(normed, block.attentionWeight.pointer, into: qkv, m: tokens, n: 3 * c, k: c)
             addBias(qkv, rows: tokens, width: 3 * c, bias: block.attentionBias.pointer)
             causalAttention(
@@ -199,9 +200,10 @@ public final class GPT2: LanguageModel {
 
             // MLP activations: hidden = gelu_new(ln_2(x) · W_fc + b_fc)
             layerNorm(x, into: normed, rows: tokens, width: c,
-                      weight: block.ln2Weight.pointer, bias: block.ln2Bias.pointer, epsilon: epsilon)
+                      weight: block.ln2Weight.pointer, bias: block.ln2Bias.pointer, epsilon: epsilon,
+                      threads: threads)
             sgemm(normed, block.mlpUpWeight.pointer, into: hidden, m: tokens, n: f, k: c)
-            geluNew(hidden, rows: tokens, width: f, bias: block.mlpUpBias.pointer)
+            geluNew(hidden, rows: tokens, width: f, bias: block.mlpUpBias.pointer, threads: threads)
 
             if captureLayers.contains(layer) {
                 try sink(LayerCapture(
