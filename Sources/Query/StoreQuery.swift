@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+import Store
+
+/// Read-only queries over one store: the library behind `neurodex neuron`, `search`, `export`
+/// and the future server. Cheap to share between threads; each call reads one consistent
+/// snapshot of the activation store.
+///
+/// Opening reads the catalog's model and layer rows and the stored vocabulary once.
+public final class StoreQuery: Sendable {
+    /// An indexed layer: its catalog row and what its statistics rows mean.
+    public struct IndexedLayer: Sendable {
+        public let row: LayerRow
+        /// The decoded `statistics_json`, or why it could not be decoded.
+        public let statistics: Result<LayerStatisticsSpec, QueryError>
+
+        /// The statistics description; throws when the layer's JSON is unreadable.
+        public func statisticsSpec() throws -> LayerStatisticsSpec { try statistics.get() }
+    }
+
+    public let store: NeurodexStore
+    /// The model the store was built from, when the catalog has one.
+    public let model: ModelRow?
+    /// The indexed layers, by layer index.
+    public let layers: [Int: IndexedLayer]
+    /// The stored vocabulary.
+    public let vocabulary: StoredVocabulary
+
+    /// Opens the store at `directory` for reading.
+    public convenience init(directory: URL) throws {
+        try self.init(store: NeurodexStore(directory: directory, mode: .read))
+    }
+
+    public init(store: NeurodexStore) throws {
+        self.store = store
+        let (model, layerRows) = try store.catalog.read { db in
+            (try ModelRow.order(Column("id")).fetchOne(db), try LayerRow.order(Column("layer")).fetchAll(db))
+        }
+        self.model = model
+        self.layers = Dictionary(uniqueKeysWithValues: layerRows.map { row in
+            (row.layer, IndexedLayer(row: row, statistics: Self.decodeSpec(row)))
+        })
+        self.vocabulary = try store.activations.read { try StoredVocabulary(reader: $0) }
+    }
+
+    /// The indexed layers in ascending order.
+    public var indexedLayers: [Int] { layers.keys.sorted() }
+
+    /// The indexed layer `layer`, or the error that says why there is none.
+    public func layer(_ layer: Int) throws -> IndexedLayer {
+        if let found = layers[layer] { return found }
+        if layers.isEmpty { throw QueryError.emptyStore(path: store.directory.path) }
+        if let model, !(0..<model.layerCount).contains(layer) {
+            throw QueryError.unknownLayer(layer: layer, layerCount: model.layerCount)
+        }
+        throw QueryError.layerNotIndexed(layer: layer, indexed: indexedLayers)
+    }
+
+    /// The layers to visit: `requested` (each checked), or every indexed layer when nil.
+    public func layers(_ requested: [Int]?) throws -> [IndexedLayer] {
+        if layers.isEmpty { throw QueryError.emptyStore(path: store.directory.path) }
+        guard let requested else { return indexedLayers.compactMap { layers[$0] } }
+        return try requested.map { try layer($0) }
+    }
+
+    /// Checks `layer` when given, otherwise that the store has any layer.
+    public func checkLayerFilter(_ layer: Int?) throws {
+        if let layer { _ = try self.layer(layer) } else if layers.isEmpty { throw QueryError.emptyStore(path: store.directory.path) }
+    }
+
+    /// Checks that `neuron` exists in `layer` (not that it has records).
+    @discardableResult
+    public func checkNeuron(layer: Int, neuron: Int) throws -> IndexedLayer {
+        let found = try self.layer(layer)
+        guard (0..<found.row.neuronCount).contains(neuron) else {
+            throw QueryError.unknownNeuron(layer: layer, neuron: neuron, neuronCount: found.row.neuronCount)
+        }
+        return found
+    }
+
+    /// A neuron's statistics, or nil when the catalog has no row for it.
+    public func statistics(layer: Int, neuron: Int) throws -> NeuronStatistics? {
+        let indexed = try checkNeuron(layer: layer, neuron: neuron)
+        let row = try store.catalog.read { db in
+            try NeuronStatsRow.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM neuron_stats WHERE layer = ? AND neuron = ?"),
+                arguments: [layer, neuron])
+        }
+        guard let row else { return nil }
+        let hasBlobs = !row.histogram.isEmpty || !row.sample.isEmpty
+        return try NeuronStatistics(row: row, spec: hasBlobs ? try indexed.statisticsSpec() : nil)
+    }
+
+    /// The statistics of every neuron of `layer` that has a row, by neuron.
+    public func statistics(layer: Int) throws -> [Int: NeuronStatistics] {
+        let indexed = try self.layer(layer)
+        let rows = try store.catalog.read { db in
+            try NeuronStatsRow.fetchAll(db, sql: "SELECT * FROM neuron_stats WHERE layer = ? ORDER BY neuron",
+                                        arguments: [layer])
+        }
+        var spec: LayerStatisticsSpec?
+        var result: [Int: NeuronStatistics] = [:]
+        for row in rows {
+            if spec == nil && (!row.histogram.isEmpty || !row.sample.isEmpty) { spec = try indexed.statisticsSpec() }
+            result[row.neuron] = try NeuronStatistics(row: row, spec: spec)
+        }
+        return result
+    }
+
+    static func decodeSpec(_ row: LayerRow) -> Result<LayerStatisticsSpec, QueryError> {
+        func bad(_ detail: String) -> Result<LayerStatisticsSpec, QueryError> {
+            .failure(.badStatistics(layer: row.layer, neuron: nil, detail: detail))
+        }
+        let spec: LayerStatisticsSpec
+        do {
+            spec = try JSONDecoder().decode(LayerStatisticsSpec.self, from: Data(row.statisticsJson.utf8))
+        } catch {
+            return bad("statistics_json is not a statistics description (\(error))")
+        }
+        let b = spec.bins
+        // HistogramBins reads exponents from float bit patterns: keep them inside Float's range.
+        guard -126 <= b.minExponent, b.minExponent < b.maxExponent, b.maxExponent <= 127,
+              (0...8).contains(b.subdivisionBits) else {
+            return bad("histogram bins \(b) are outside the supported range")
+        }
+        return .success(spec)
+    }
+}

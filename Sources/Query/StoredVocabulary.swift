@@ -1,0 +1,75 @@
+import Store
+
+/// The store's vocabulary (token id → the bytes the tokenizer decodes it to), read once, so
+/// that contexts and tokens are shown without the model.
+public struct StoredVocabulary: Sendable {
+    /// Every token's bytes, concatenated in id order.
+    private let bytes: [UInt8]
+    /// Token `id` is `bytes[offsets[id]..<offsets[id + 1]]`.                          [count + 1]
+    private let offsets: [Int]
+
+    /// Builds the table from one byte array per id (empty for ids the store does not have).
+    public init(table: [[UInt8]]) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(table.reduce(0) { $0 + $1.count })
+        var offsets = [0]
+        offsets.reserveCapacity(table.count + 1)
+        for token in table {
+            bytes.append(contentsOf: token)
+            offsets.append(bytes.count)
+        }
+        self.bytes = bytes
+        self.offsets = offsets
+    }
+
+    /// Reads the vocabulary of a store.
+    public init(reader: StoreReader) throws {
+        self.init(table: try reader.vocabulary())
+    }
+
+    /// One more than the largest id the table covers.
+    public var count: Int { offsets.count - 1 }
+
+    /// The bytes of `token`, or nil when the store has none for it.
+    public func bytes(of token: UInt32) -> ArraySlice<UInt8>? {
+        let id = Int(token)
+        guard id < count, offsets[id] < offsets[id + 1] else { return nil }
+        return bytes[offsets[id]..<offsets[id + 1]]
+    }
+
+    /// Appends the bytes of `token` to `out`; a token the store has no bytes for is written as
+    /// `<unk:ID>` so that it stays visible.
+    public func appendBytes(of token: UInt32, to out: inout [UInt8]) {
+        if let slice = bytes(of: token) {
+            out.append(contentsOf: slice)
+        } else {
+            out.append(contentsOf: Self.unknownText(token).utf8)
+        }
+    }
+
+    /// One token as text (see `TokenText`); `<unk:ID>` when the store has no bytes for it.
+    public func text(of token: UInt32) -> String {
+        bytes(of: token).map { TokenText.string(of: $0) } ?? Self.unknownText(token)
+    }
+
+    /// The text of a run of tokens, decoded as a whole (characters split between tokens come
+    /// out whole; invalid UTF-8 becomes U+FFFD).
+    public func decode<Tokens: Sequence>(_ tokens: Tokens) -> String where Tokens.Element == UInt32 {
+        var out: [UInt8] = []
+        for t in tokens { appendBytes(of: t, to: &out) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The ids whose bytes are exactly `target`, in id order.
+    public func tokens(withBytes target: [UInt8]) -> [UInt32] {
+        guard !target.isEmpty else { return [] }
+        var found: [UInt32] = []
+        for id in 0..<count where offsets[id + 1] - offsets[id] == target.count
+            && bytes[offsets[id]..<offsets[id + 1]].elementsEqual(target) {
+            found.append(UInt32(id))
+        }
+        return found
+    }
+
+    static func unknownText(_ token: UInt32) -> String { "<unk:\(token)>" }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import Query
+import Store
+import Testing
+
+@Suite struct NeuronLookupTests {
+    @Test func recordsComeHighestFirstWithTheirContext() throws {
+        let fixture = try TestStore()
+        let report = try fixture.open().neuron(layer: 0, neuron: 0, contextRadius: 2)
+        #expect(report.records.map(\.record.activation) == [4.0, 2.5, 1.0, 0.5])
+        #expect(report.records.map(\.rank) == [0, 1, 2, 3])
+        #expect(report.records.map(\.token) == [" the", " fox", " the", " the"])
+
+        let top = report.records[0]  // document 0, position 6
+        #expect(top.record.document == 0 && top.record.position == 6 && top.record.token == 6)
+        #expect(top.context.start == 4)
+        #expect(top.context.tokens == [4, 5, 6, 7, 8])
+        #expect(top.context.before == " jumps over")
+        #expect(top.context.focusText == " the")
+        #expect(top.context.after == " lazy dog")
+        #expect(top.context.text == " jumps over the lazy dog")
+
+        let third = report.records[2]  // document 1, position 1: clipped at the document start
+        #expect(third.context.start == 0)
+        #expect(third.context.before == "\n")
+        // The window ends inside "’": its first two bytes decode as one replacement character.
+        #expect(third.context.after == " dog \u{FFFD}")
+    }
+
+    @Test func aCharacterSplitBetweenTokensIsWholeInContextAndEscapedAsAToken() throws {
+        let fixture = try TestStore()
+        let report = try fixture.open().neuron(layer: 0, neuron: 1, contextRadius: 3)
+        let split = report.records[0]  // token 12 = the last byte of "’"
+        #expect(split.record.token == 12)
+        #expect(split.token == "<0x99>")
+        #expect(split.context.focusText == "<0x99>")
+        #expect(split.context.text == " the dog ’ the")
+    }
+
+    @Test func limitAndRadiusZero() throws {
+        let report = try TestStore().open().neuron(layer: 2, neuron: 0, contextRadius: 0, limit: 2)
+        #expect(report.records.count == 2)
+        #expect(report.records.map(\.context.text) == [" the", " a|b"])
+        #expect(report.records.allSatisfy { $0.context.before.isEmpty && $0.context.after.isEmpty })
+    }
+
+    @Test func statisticsAreDecodedWithHistogramAndSample() throws {
+        let report = try TestStore().open().neuron(layer: 0, neuron: 0)
+        let stats = try #require(report.statistics)
+        let expected = TestStore.statisticsRow(histogramBytes: nil)
+        #expect(stats.count == 200)
+        #expect(stats.mean == expected.mean && stats.variance == expected.variance)
+        #expect(stats.min == -1 && stats.max == 3.975)
+        #expect(stats.fractionPositive == expected.fractionPositive)
+        let histogram = try #require(stats.histogram)
+        #expect(histogram.total == 200)
+        #expect(histogram.counts.count == HistogramBins().count)
+        // Every value lies in a non-empty bin.
+        for v in TestStore.statisticsValues {
+            #expect(histogram.counts[histogram.bins.index(of: v)] > 0)
+        }
+        // The sample keeps the positions whose value is known (NaN means not sampled).
+        #expect(stats.sample == [SampledActivation(document: 0, position: 2, activation: 0.125),
+                                 SampledActivation(document: 2, position: 1, activation: -0.5)])
+        // Quantile estimates stay within one bin of the exact quantiles of the values.
+        let sorted = TestStore.statisticsValues.sorted()
+        for q in [0.1, 0.5, 0.9] {
+            let exact = sorted[Int(q * Double(sorted.count))]
+            let estimate = try #require(stats.quantile(q))
+            let bins = histogram.bins
+            let (lower, upper) = bins.range(ofBin: bins.index(of: exact))
+            let width = upper - lower
+            #expect(abs(estimate - exact) <= max(width, 2 * bins.range(ofBin: bins.zeroBin).upper), "q\(q): \(estimate) vs \(exact)")
+        }
+        #expect(stats.quantile(0) == -1)
+        #expect(stats.quantile(1) == 3.975)
+    }
+
+    @Test func neuronsWithoutStatisticsHaveNone() throws {
+        let report = try TestStore().open().neuron(layer: 2, neuron: 1)
+        #expect(report.statistics == nil)
+        #expect(report.records.map(\.record.activation) == [9.0, 1.5])
+    }
+
+    @Test func forEachNeuronVisitsNeuronsWithRecordsInOrder() throws {
+        var seen: [Int] = []
+        try TestStore().open().forEachNeuron(in: 2, contextRadius: 1) { report in
+            seen.append(report.neuron)
+            #expect(report.records.first?.rank == 0)
+        }
+        #expect(seen == [0, 1])
+    }
+}
