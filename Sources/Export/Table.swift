@@ -1,0 +1,65 @@
+/// A column of an exported table.
+public struct TableColumn: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case integer, real, text
+    }
+
+    /// The column name, as written in headers and JSON keys (snake_case).
+    public var name: String
+    public var kind: Kind
+    /// What the column holds (for documentation and `--help`).
+    public var meaning: String
+
+    public init(_ name: String, _ kind: Kind, _ meaning: String) {
+        self.name = name
+        self.kind = kind
+        self.meaning = meaning
+    }
+
+    public var isNumeric: Bool { kind != .text }
+}
+
+/// One value of an exported table.
+public enum TableCell: Sendable, Hashable {
+    case integer(Int)
+    /// An f32 value, written in its shortest exact form.
+    case float(Float)
+    /// An f64 value, written in its shortest exact form.
+    case double(Double)
+    case text(String)
+    /// A missing value: an empty CSV field, JSON null, an empty Markdown/LaTeX cell.
+    case null
+}
+
+/// Writes a table row by row. The columns are given when the writer is made.
+public protocol TableWriter {
+    /// Writes one row; `cells` has one cell per column.
+    mutating func writeRow(_ cells: [TableCell]) throws
+    /// Ends the table (closing lines; the terminal table writes everything here) and flushes.
+    mutating func finish() throws
+}
+
+/// The table formats.
+public enum TableFormat: String, Sendable, CaseIterable {
+    /// RFC 4180 CSV with a header line.
+    case csv
+    /// One JSON object per line, keys = column names.
+    case jsonl
+    /// A GitHub-flavoured Markdown table.
+    case markdown = "md"
+    /// A LaTeX `tabular` (booktabs rules).
+    case latex = "tex"
+    /// Aligned plain-text columns for a terminal.
+    case text = "table"
+
+    /// A writer of this format for `columns` into `output`.
+    public func writer(columns: [TableColumn], output: TextOutput) throws -> any TableWriter {
+        switch self {
+        case .csv: try CSVTableWriter(columns: columns, output: output)
+        case .jsonl: JSONLinesTableWriter(columns: columns, output: output)
+        case .markdown: try MarkdownTableWriter(columns: columns, output: output)
+        case .latex: try LaTeXTableWriter(columns: columns, output: output)
+        case .text: TextTableWriter(columns: columns, output: output)
+        }
+    }
+}
