@@ -3,40 +3,48 @@
 ///     y = weight · (x / sqrt(mean(x²) + epsilon))
 ///
 /// `weight` is [width]. `y` [rows, width] may be the same memory as `x` (in place), but must
-/// not otherwise overlap it.
+/// not otherwise overlap it. Rows are split over `threads` threads.
 public func rmsNorm(
     _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
-    weight: UnsafePointer<Float>, epsilon: Float
+    weight: UnsafePointer<Float>, epsilon: Float, threads: Int = 1
 ) {
     precondition(width > 0 || rows == 0, "rmsNorm needs a positive width")
-    for row in 0..<rows {
-        let input = x + row * width
-        let output = y + row * width
+    let chunks = min(rows, max(1, threads))
+    forEachJobInParallel(chunks, threads: chunks) { chunk in
+        for row in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) {
+            rmsNormRow(x + row * width, into: y + row * width, width: width, weight: weight, epsilon: epsilon)
+        }
+    }
+}
 
-        var squares = Vector()
-        var index = 0
-        while index + vectorWidth <= width {
-            let value = loadVector(input + index)
-            squares += value * value
-            index += vectorWidth
-        }
-        var sumOfSquares = squares.sum()
-        while index < width {
-            sumOfSquares += input[index] * input[index]
-            index += 1
-        }
+@inline(__always)
+private func rmsNormRow(
+    _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, width: Int,
+    weight: UnsafePointer<Float>, epsilon: Float
+) {
+    var squares = Vector()
+    var index = 0
+    while index + vectorWidth <= width {
+        let value = loadVector(input + index)
+        squares += value * value
+        index += vectorWidth
+    }
+    var sumOfSquares = squares.sum()
+    while index < width {
+        sumOfSquares += input[index] * input[index]
+        index += 1
+    }
 
-        let inverseRoot = 1 / (sumOfSquares / Float(width) + epsilon).squareRoot()
-        let scale = Vector(repeating: inverseRoot)
-        index = 0
-        while index + vectorWidth <= width {
-            storeVector(loadVector(weight + index) * (loadVector(input + index) * scale), output + index)
-            index += vectorWidth
-        }
-        while index < width {
-            output[index] = weight[index] * (input[index] * inverseRoot)
-            index += 1
-        }
+    let inverseRoot = 1 / (sumOfSquares / Float(width) + epsilon).squareRoot()
+    let scale = Vector(repeating: inverseRoot)
+    index = 0
+    while index + vectorWidth <= width {
+        storeVector(loadVector(weight + index) * (loadVector(input + index) * scale), output + index)
+        index += vectorWidth
+    }
+    while index < width {
+        output[index] = weight[index] * (input[index] * inverseRoot)
+        index += 1
     }
 }
 

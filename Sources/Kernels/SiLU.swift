@@ -12,15 +12,30 @@ public func silu(_ x: Float) -> Float {
 ///
 /// `gateUp` [rows, 2·width] holds each row's gate projection followed by its up projection (one
 /// matrix product with the two weights stacked); `hidden` is [rows, width] and must not
-/// overlap `gateUp`.
-public func swiGLU(_ gateUp: UnsafePointer<Float>, into hidden: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-    for row in 0..<rows {
-        let gate = gateUp + row * 2 * width
-        let up = gate + width
-        let output = hidden + row * width
-        for i in 0..<width {
-            output[i] = silu(gate[i]) * up[i]
+/// overlap `gateUp`. exp is the vectorized `exponential` (within 2 ulps). Rows are split over
+/// `threads` threads.
+public func swiGLU(_ gateUp: UnsafePointer<Float>, into hidden: UnsafeMutablePointer<Float>,
+                   rows: Int, width: Int, threads: Int = 1) {
+    let chunks = min(rows, max(1, threads))
+    forEachJobInParallel(chunks, threads: chunks) { chunk in
+        for row in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) {
+            swiGLURow(gateUp + row * 2 * width, into: hidden + row * width, width: width)
         }
+    }
+}
+
+@inline(__always)
+private func swiGLURow(_ gate: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, width: Int) {
+    let up = gate + width
+    var index = 0
+    while index + vectorWidth <= width {
+        let g = loadVector(gate + index)
+        storeVector(g / (1 + exponential(-g)) * loadVector(up + index), output + index)
+        index += vectorWidth
+    }
+    while index < width {
+        output[index] = silu(gate[index]) * up[index]
+        index += 1
     }
 }
 

@@ -2,13 +2,13 @@ import Testing
 @testable import Kernels
 
 @Suite struct RMSNormTests {
-    @Test(arguments: [1, 7, 8, 64, 77, 576])
-    func matchesReference(width: Int) {
+    @Test(arguments: [(1, 1), (7, 1), (8, 2), (64, 1), (77, 3), (576, 2)])
+    func matchesReference(width: Int, threads: Int) {
         let rows = 5
         let x = randomValues(rows * width, in: -3...3, seed: UInt64(width))
         let weight = randomValues(width, seed: 30)
         var y = [Float](repeating: 0, count: rows * width)
-        rmsNorm(x, into: &y, rows: rows, width: width, weight: weight, epsilon: 1e-5)
+        rmsNorm(x, into: &y, rows: rows, width: width, weight: weight, epsilon: 1e-5, threads: threads)
         let expected = Reference.rmsNorm(x, rows: rows, width: width, weight: weight, epsilon: 1e-5)
         #expect(relativeError(y, expected) < 1e-6)
     }

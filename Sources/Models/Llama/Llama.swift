@@ -156,7 +156,8 @@ public final class Llama: LanguageModel {
             let block = weights.blocks[layer]
 
             // Attention: x += W_o · attention(rope(W_q·n), rope(W_k·n), W_v·n), n = rmsnorm(x)
-            rmsNorm(x, into: normed, rows: tokens, width: c, weight: block.attentionNorm.pointer, epsilon: epsilon)
+            rmsNorm(x, into: normed, rows: tokens, width: c, weight: block.attentionNorm.pointer, epsilon: epsilon,
+                    threads: threads)
             sgemm(normed, block.queryKeyValue.pointer, into: qkv, m: tokens, n: qkvWidth, k: c, transposeB: true)
             // GGUF q/k rows are permuted by llama.cpp's converter: rotate adjacent pairs.
             applyRotaryEmbedding(qkv, rowStride: qkvWidth, heads: config.headCount,
@@ -172,9 +173,10 @@ public final class Llama: LanguageModel {
             sgemm(heads, block.attentionOutput.pointer, into: x, m: tokens, n: c, k: q, transposeB: true, beta: 1)
 
             // MLP activations: hidden = silu(n·W_gateᵀ) ⊙ (n·W_upᵀ), n = rmsnorm(x)
-            rmsNorm(x, into: normed, rows: tokens, width: c, weight: block.mlpNorm.pointer, epsilon: epsilon)
+            rmsNorm(x, into: normed, rows: tokens, width: c, weight: block.mlpNorm.pointer, epsilon: epsilon,
+                    threads: threads)
             sgemm(normed, block.gateUp.pointer, into: gateUp, m: tokens, n: 2 * f, k: c, transposeB: true)
-            swiGLU(gateUp, into: hidden, rows: tokens, width: f)
+            swiGLU(gateUp, into: hidden, rows: tokens, width: f, threads: threads)
 
             if captureLayers.contains(layer) {
                 try sink(LayerCapture(
