@@ -1,9 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+
 let package = Package(
     name: "Neurodex",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "neurodex", targets: ["NeurodexCLI"]),
         .executable(name: "neurodex-bench", targets: ["NeurodexBench"]),
@@ -11,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -23,18 +26,24 @@ let package = Package(
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "Tokenizers"),
         .target(name: "Models", dependencies: ["Kernels", "ModelFiles"]),
-        .target(name: "Store", dependencies: ["CLMDB", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Indexer", dependencies: ["Models", "Tokenizers", "Store"]),
-        .target(name: "Analysis", dependencies: ["Store", "Kernels"]),
-        .target(name: "Export", dependencies: ["Store", "Analysis", "Tokenizers"]),
+        .target(name: "Store", dependencies: ["CLMDB", grdb]),
+        .target(name: "Indexer", dependencies: [
+            "Models", "Tokenizers", "Store", "Kernels", grdb,
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Analysis", dependencies: ["Kernels", "COpenBLAS"]),
         .executableTarget(name: "NeurodexCLI", dependencies: [
-            "Store", "Indexer", "Analysis", "Export", "Models", "Tokenizers", "ModelFiles",
+            "Store", "Indexer", "Models", "ModelFiles", "Tokenizers",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "NeurodexBench", dependencies: [
-            "Store", "Indexer", "Analysis", "Models", "Kernels",
-        ]),
+        .executableTarget(name: "NeurodexBench", dependencies: ["Models", "Kernels", "Store", "Indexer", "Tokenizers"]),
 
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "ModelFiles", "Kernels"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Models", "ModelFiles", "Tokenizers", "Store", grdb]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
     ]
 )

@@ -30,7 +30,7 @@ CREATE TABLE "documents" (
     "byte_length" INTEGER NOT NULL CHECK ("byte_length" >= 0),
     "sha256" TEXT NOT NULL,
     "token_count" INTEGER NOT NULL CHECK ("token_count" >= 0),
-    "replaced_bytes" INTEGER NOT NULL DEFAULT 0,
+    "replacements" INTEGER NOT NULL DEFAULT 0,
     "metadata_json" TEXT
 );
 

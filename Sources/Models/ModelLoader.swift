@@ -4,7 +4,7 @@ import ModelFiles
 /// Opens a model from disk, recognising its format.
 public enum ModelLoader {
     /// Loads the model at `url`: an HF folder (config.json + safetensors) with model_type
-    /// "gpt2". `maxLayer` is the highest layer that will be run (nil: all); layers above it are
+    /// "gpt2", or a GGUF file of a Llama-architecture model. `maxLayer` is the highest layer that will be run (nil: all); layers above it are
     /// not read. `threads` is used for OpenBLAS and the attention.
     ///
     /// Throws `ModelLoadError` (missing config, unknown model_type, unsupported file, missing
@@ -17,7 +17,7 @@ public enum ModelLoader {
         }
         guard isDirectory.boolValue else {
             if url.pathExtension.lowercased() == "gguf" {
-                throw ModelLoadError.unsupportedFormat(file: url.path, detail: "GGUF models are not supported yet")
+                return try Llama(ggufFile: url, maxLayer: maxLayer, threads: threads)
             }
             throw ModelLoadError.unsupportedFormat(file: url.path, detail: "expected an HF model folder (config.json + safetensors)")
         }

@@ -19,13 +19,13 @@ struct ModelBundle {
 
     /// The tokenizer described by a GGUF file's `tokenizer.ggml.*` metadata.
     static func ggufTokenizer(_ file: GGUFFile) throws -> Tokenizer {
-        func optionalID(_ key: String) -> UInt32? { (try? file.integer(key)).map { UInt32($0) } }
+        func optionalID(_ key: String) -> UInt32? { (try? file.integer(key)).flatMap { UInt32(exactly: $0) } }
         let tables = GGUFTokenizerTables(
             model: try file.string("tokenizer.ggml.model"),
             pre: try? file.string("tokenizer.ggml.pre"),
             tokens: try file.stringArray("tokenizer.ggml.tokens"),
             merges: (try? file.stringArray("tokenizer.ggml.merges")) ?? [],
-            tokenTypes: (try? file.integerArray("tokenizer.ggml.token_type"))?.map { Int32($0) },
+            tokenTypes: (try? file.integerArray("tokenizer.ggml.token_type"))?.map { Int32(clamping: $0) },
             beginOfSequence: optionalID("tokenizer.ggml.bos_token_id"),
             endOfSequence: optionalID("tokenizer.ggml.eos_token_id"))
         return try Tokenizer(gguf: tables)

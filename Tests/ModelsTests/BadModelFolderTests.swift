@@ -173,13 +173,19 @@ import ModelFiles
     @Test func ggufAndMissingPaths() throws {
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
+        // A truncated GGUF file is refused by the GGUF reader, naming the file.
         let gguf = scratch.url.appendingPathComponent("model.gguf")
         try Data("GGUF".utf8).write(to: gguf)
-        guard case .unsupportedFormat(let file, _)? = load(gguf) as? ModelLoadError else {
-            Issue.record("expected unsupportedFormat, got \(String(describing: load(gguf)))")
+        let error = try #require(load(gguf) as? GGUFError)
+        #expect("\(error)".contains(gguf.path))
+        // Any other single file is not a model.
+        let other = scratch.url.appendingPathComponent("weights.bin")
+        try Data("GGUF".utf8).write(to: other)
+        guard case .unsupportedFormat(let file, _)? = load(other) as? ModelLoadError else {
+            Issue.record("expected unsupportedFormat, got \(String(describing: load(other)))")
             return
         }
-        #expect(file == gguf.path)
+        #expect(file == other.path)
         let absent = scratch.url.appendingPathComponent("absent")
         guard case .notFound? = load(absent) as? ModelLoadError else {
             Issue.record("expected notFound, got \(String(describing: load(absent)))")
