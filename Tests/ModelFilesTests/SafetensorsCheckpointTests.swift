@@ -34,10 +34,15 @@ import ModelFiles
         #expect(checkpoint.tensor("d") == nil)
     }
 
-    @Test func readsShardedFixtureLikeTheSingleFile() throws {
+    @Test func readsShardedFixtureWrittenByTransformers() throws {
         let checkpoint = try SafetensorsCheckpoint(folder: fixturesFolder.appendingPathComponent("gpt2/sharded"))
         #expect(checkpoint.files.count > 1)
-        #expect(checkpoint.tensorNames.contains("transformer.wte.weight"))
+        #expect(checkpoint.tensorNames.count == 2 + 12 * 3 + 2)  // wte, wpe, 12 per block, ln_f
+        for name in checkpoint.tensorNames {
+            let tensor = try #require(checkpoint.tensor(name))
+            #expect(try checkpoint.floats(name).count == tensor.shape.reduce(1, *))
+        }
+        #expect(checkpoint.tensor("transformer.h.2.mlp.c_fc.weight")?.shape == [48, 192])
     }
 
     @Test func prefersSingleFile() throws {

@@ -119,7 +119,7 @@ import ModelFiles
         let config = GPT2Config(nLayer: 2, nEmbd: 24, nHead: 3, nPositions: 8, vocabSize: 50)
         let batch = TokenBatch(windows: [[1, 2, 3, 4, 5, 6, 7, 8], [9, 49]])
         let a = try captureAll(try GPT2(randomWeightsFor: config, seed: 1), batch, through: 1, layers: [1])
-        let b = try captureAll(try GPT2(randomWeightsFor: config, seed: 1), batch, through: 1, layers: [1])
+        let b = try captureAll(try GPT2(randomWeightsFor: config, threads: 3, seed: 1), batch, through: 1, layers: [1])
         let c = try captureAll(try GPT2(randomWeightsFor: config, seed: 2), batch, through: 1, layers: [1])
         let activations = try #require(a[1]?.activations)
         #expect(activations.count == 10 * 96)

@@ -106,14 +106,17 @@ public struct GPT2Config: Codable, Sendable, Equatable {
         guard !scaleAttnByInverseLayerIdx else {
             throw ModelConfigError.unsupported(file: file, key: "scale_attn_by_inverse_layer_idx", value: "true")
         }
-        // The largest weight counts must not overflow: [vocab, n_embd], [n_positions, n_embd],
-        // [n_embd, n_inner] per layer and the per-token activation sizes.
+        // Sizes stay far from overflow in weight counts such as 3·n_embd·n_embd, and every
+        // matrix dimension fits the 32-bit integers BLAS takes.
+        for (key, value) in [("n_layer", nLayer), ("n_embd", nEmbd), ("n_head", nHead),
+                             ("n_positions", nPositions), ("vocab_size", vocabSize),
+                             ("n_inner", neuronCount)] where value > 1 << 24 {
+            throw invalid(key, "\(value) is larger than \(1 << 24)")
+        }
         for (key, a, b) in [("vocab_size", vocabSize, nEmbd), ("n_positions", nPositions, nEmbd),
-                            ("n_inner", nEmbd, neuronCount), ("n_embd", 3 * nEmbd, nEmbd)] {
-            let (product, overflow) = a.multipliedReportingOverflow(by: b)
-            guard !overflow, product <= Int(Int32.max) else {
-                throw invalid(key, "weight matrix of \(a) × \(b) is too large")
-            }
+                            ("n_inner", nEmbd, neuronCount), ("n_embd", 3 * nEmbd, nEmbd)]
+            where a * b > Int(Int32.max) {
+            throw invalid(key, "weight matrix of \(a) × \(b) is too large")
         }
     }
 }

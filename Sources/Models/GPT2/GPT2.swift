@@ -54,7 +54,7 @@ public final class GPT2: LanguageModel {
         fingerprint.add(Self.canonicalConfig(config))
         fingerprint.add("random weights, seed \(seed)")
         self.init(config: config,
-                  weights: GPT2Weights.random(config: config, layerCount: layerCount, seed: seed),
+                  weights: GPT2Weights.random(config: config, layerCount: layerCount, seed: seed, threads: threads),
                   threads: threads, fingerprint: fingerprint.hex)
     }
 

@@ -96,20 +96,29 @@ extension GPT2Weights {
     }
 
     /// Random weights of the right shapes (uniform, GPT-2-like scale), for benchmarks and tests
-    /// that need no file. Deterministic for a given seed.
-    static func random(config: GPT2Config, layerCount: Int, seed: UInt64) -> GPT2Weights {
-        var generator = SplitMix64(seed: seed)
+    /// that need no file. Deterministic for a given seed, whatever the thread count: each block
+    /// of values has its own generator, seeded from `seed`, the tensor and the block.
+    static func random(config: GPT2Config, layerCount: Int, seed: UInt64, threads: Int) -> GPT2Weights {
+        var tensorIndex: UInt64 = 0
         func fill(_ name: String, _ shape: [Int]) -> FloatBuffer {
             let buffer = FloatBuffer(count: shape.reduce(1, *))
             let isNormWeight = name.hasSuffix(".weight") && (name.contains("ln_") || name.hasPrefix("ln_f"))
             let (center, spread): (Float, Float) = isNormWeight ? (1, 0.1) : (0, 0.04)
-            for index in 0..<buffer.count {
-                buffer.pointer[index] = center + spread * generator.nextSignedUnitFloat()
+            let blockSize = 1 << 20
+            let blocks = (buffer.count + blockSize - 1) / blockSize
+            let tensorSeed = seed &* 0x9E37_79B9_7F4A_7C15 &+ tensorIndex
+            tensorIndex += 1
+            let pointer = buffer.pointer
+            forEachJobInParallel(blocks, threads: threads) { block in
+                var generator = SplitMix64(seed: tensorSeed &* 0xBF58_476D_1CE4_E5B9 &+ UInt64(block))
+                for index in (block * blockSize)..<min(buffer.count, (block + 1) * blockSize) {
+                    pointer[index] = center + spread * generator.nextSignedUnitFloat()
+                }
             }
             return buffer
         }
-        return GPT2Weights(config: config, layerCount: layerCount,
-                                tensor: fill, optionalTensor: { _, _ in nil })
+        return GPT2Weights(config: config, layerCount: layerCount, tensor: fill,
+                           optionalTensor: { _, _ in nil })
     }
 }
 

@@ -1,0 +1,64 @@
+import Kernels
+import ModelFiles
+
+/// Times the kernels other than the matrix products at one GPT-2 block's shapes.
+struct KernelsBenchmark {
+    let models: [BenchmarkModel]
+    let threads: Int
+
+    init(options: BenchOptions) throws {
+        models = try BenchmarkModel.parse(options.list("models", default: ["small", "xl"]))
+        threads = try options.integer("threads", default: 2)
+    }
+
+    func run() {
+        for model in models {
+            print(model.label)
+            Self.printPerLayerTimes(model.config, windows: 8, windowLength: 64, threads: threads)
+        }
+    }
+
+    /// Fastest of 7 runs, in milliseconds per layer, of attention, the two layernorms, gelu (+ c_fc bias) and
+    /// the other three bias additions, for `windows` × `windowLength` tokens.
+    static func printPerLayerTimes(_ config: GPT2Config, windows: Int, windowLength: Int, threads: Int) {
+        let tokens = windows * windowLength
+        let (c, f) = (config.nEmbd, config.neuronCount)
+        let x = FloatBuffer(count: tokens * c), y = FloatBuffer(count: tokens * c)
+        let qkv = FloatBuffer(count: tokens * 3 * c), hidden = FloatBuffer(count: tokens * f)
+        let weight = FloatBuffer(count: max(3 * c, f)), bias = FloatBuffer(count: max(3 * c, f))
+        for i in 0..<qkv.count { qkv.pointer[i] = Float(i % 13) * 0.05 - 0.3 }
+        for i in 0..<weight.count { weight.pointer[i] = 1 }
+        let shape = AttentionShape(heads: config.nHead, keyValueHeads: config.nHead, headDimension: config.headDimension)
+        let windowLengths = Array(repeating: windowLength, count: windows)
+        func milliseconds(_ body: () -> Void) -> String {
+            body()
+            return format((timings(repeats: 7, body).min() ?? .nan) * 1e3, 2)
+        }
+        let attention = milliseconds {
+            causalAttention(query: StridedRows(base: qkv.pointer, rowStride: 3 * c),
+                            key: StridedRows(base: qkv.pointer + c, rowStride: 3 * c),
+                            value: StridedRows(base: qkv.pointer + 2 * c, rowStride: 3 * c),
+                            into: y.pointer, outputRowStride: c,
+                            windowLengths: windowLengths, shape: shape, threads: threads)
+        }
+        let norms = milliseconds {
+            for _ in 0..<2 {
+                layerNorm(x.pointer, into: y.pointer, rows: tokens, width: c,
+                          weight: weight.pointer, bias: bias.pointer, epsilon: 1e-5, threads: threads)
+            }
+        }
+        let gelu = milliseconds {
+            for i in 0..<hidden.count { hidden.pointer[i] = Float(i % 11) * 0.1 - 0.5 }
+            geluNew(hidden.pointer, rows: tokens, width: f, bias: bias.pointer, threads: threads)
+        }
+        let refill = milliseconds {
+            for i in 0..<hidden.count { hidden.pointer[i] = Float(i % 11) * 0.1 - 0.5 }
+        }
+        let biases = milliseconds {
+            addBias(qkv.pointer, rows: tokens, width: 3 * c, bias: bias.pointer)
+            addBias(x.pointer, rows: tokens, width: c, bias: bias.pointer)
+            addBias(x.pointer, rows: tokens, width: c, bias: bias.pointer)
+        }
+        print("    other kernels per layer (ms, \(threads) threads): attention \(attention), 2 layernorms \(norms), gelu+bias \(gelu) (of which refilling the input \(refill)), 3 bias adds \(biases)")
+    }
+}

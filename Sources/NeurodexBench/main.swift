@@ -1,0 +1,37 @@
+import Foundation
+
+// neurodex-bench: benchmarks, run in release (`swift build -c release`).
+// The first argument picks the benchmark; the rest are its options.
+
+let usage = """
+usage: neurodex-bench <benchmark> [options]
+  forward   GPT-2 forward throughput vs the sgemm bound
+            [--models small,xl] [--layers all,0-1] [--threads 2] [--repeats 3]
+  sgemm     OpenBLAS sgemm GFLOP/s at the GPT-2 projection shapes
+            [--models small,xl] [--threads 2] [--repeats 5] [--tokens 512]
+  kernels   time per layer of attention, layernorm, gelu and bias additions
+            [--models small,xl] [--threads 2]
+"""
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let benchmark = arguments.first else {
+    print(usage)
+    exit(2)
+}
+do {
+    let options = try BenchOptions(Array(arguments.dropFirst()))
+    switch benchmark {
+    case "forward":
+        try ForwardBenchmark(options: options).run()
+    case "sgemm":
+        try SgemmBenchmark(options: options).run()
+    case "kernels":
+        try KernelsBenchmark(options: options).run()
+    default:
+        print("unknown benchmark '\(benchmark)'\n\(usage)")
+        exit(2)
+    }
+} catch {
+    print("error: \(error)")
+    exit(1)
+}
