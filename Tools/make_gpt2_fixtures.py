@@ -23,6 +23,7 @@ import shutil
 from pathlib import Path
 
 import torch
+import transformers
 from safetensors.torch import save_file
 from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -31,7 +32,7 @@ OUT = ROOT / "Tests" / "Fixtures" / "gpt2"
 
 VOCAB = 512
 
-# name, config, saved dtype, prefixed keys (save the LM-head model) , shard size, window lengths
+# name, config, saved dtype, prefixed keys (save the LM-head model), shard size, window lengths
 FIXTURES = [
     ("tiny", dict(n_layer=2, n_embd=32, n_head=4, n_positions=16, n_inner=96),
      torch.float32, False, None, [16, 1, 9, 5]),
@@ -104,7 +105,8 @@ def build(name, sizes, dtype, prefixed, shard_size, window_lengths, seed):
         tensors[f"mlp_input.{index}"] = torch.cat(captured["mlp_input"][index]).contiguous()
     references = OUT / "references"
     references.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, references / f"{name}.safetensors", metadata={"format": "pt"})
+    save_file(tensors, references / f"{name}.safetensors", metadata={
+        "format": "pt", "transformers": transformers.__version__, "torch": torch.__version__})
     (references / f"{name}.json").write_text(json.dumps(
         {"tokens": tokens.tolist(), "window_lengths": window_lengths}) + "\n")
 
