@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import Query
+import Store
+
+/// Writes a store's neurons as OpenAI NeuronRecord JSON (`OpenAINeuronRecord`): one file per
+/// neuron under `{layer}/{neuron}.json`, and/or one JSON Lines file of all of them.
+///
+/// What each field holds:
+/// - `most_positive_activation_records`: one excerpt per stored record, highest first: the
+///   `excerptLength` (64) tokens around the record's position (the record at index 32 unless
+///   the document starts or ends nearer; the whole document when shorter). The store keeps a
+///   neuron's activation only at its recorded positions, so **the record's own activation is
+///   exact and every other activation of the excerpt is written as 0** (unknown). The excerpt's
+///   maximum is therefore the record's activation unless that is negative.
+/// - `mean`, `variance`, `skewness`, `kurtosis`: the neuron's statistics row (null without one).
+/// - `random_sample`: one excerpt per position of the layer's seeded uniform sample, the sampled
+///   activation exact at its position, 0 elsewhere (as above).
+/// - `quantile_boundaries`: the 0.5, 0.9, 0.99 and 0.999 quantiles estimated from the
+///   histogram; `random_sample_by_quantile`: the random sample split at those boundaries into
+///   5 groups ([0, 0.5), [0.5, 0.9), [0.9, 0.99), [0.99, 0.999), [0.999, 1]) — usually the top
+///   groups are empty, since the sample is uniform. Both null without a histogram.
+/// A store made by `NeuronRecordImporter` gives back the imported values of all fields.
+public struct NeuronRecordExporter {
+    /// Which files `write` makes.
+    public enum Layout: String, Sendable, CaseIterable {
+        /// `{layer}/{neuron}.json` for every neuron.
+        case files
+        /// One `neuron-records.jsonl`, a NeuronRecord per line.
+        case jsonl
+        /// Both.
+        case both
+    }
+
+    /// The name of the JSON Lines file.
+    public static let bulkFileName = "neuron-records.jsonl"
+
+    public let query: StoreQuery
+    /// Tokens per excerpt.
+    public var excerptLength = 64
+    private let storeHasExtras: Bool
+
+    public init(query: StoreQuery) throws {
+        self.query = query
+        storeHasExtras = try query.store.catalog.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM analyses WHERE method = ?)",
+                              arguments: [NeuronRecordExtras.method]) ?? false
+        }
+    }
+
+    /// One neuron's record.
+    public func record(layer: Int, neuron: Int) throws -> OpenAINeuronRecord {
+        let stored = try query.records(layer: layer, neuron: neuron)
+        let statistics = try query.statistics(layer: layer, neuron: neuron)
+        let extras = try storeHasExtras ? extrasOf(layer: layer, neuron: neuron) : nil
+        return try query.store.activations.read { reader in
+            try makeRecord(layer: layer, neuron: neuron, stored: stored, statistics: statistics, extras: extras,
+                           reader: reader)
+        }
+    }
+
+    /// Writes every neuron with records of `layers` (all indexed layers when nil) into
+    /// `directory` (created when missing); returns the number of neurons written.
+    @discardableResult
+    public func write(layers: [Int]?, to directory: URL, layout: Layout) throws -> Int {
+        let fm = FileManager.default
+        do { try fm.createDirectory(at: directory, withIntermediateDirectories: true) }
+        catch { throw ExportError.cannotWrite(path: directory.path, reason: "\(error)") }
+        let bulk = layout == .files ? nil : try TextOutput(file: directory.appendingPathComponent(Self.bulkFileName))
+        var written = 0
+        for indexed in try query.layers(layers) {
+            let layer = indexed.row.layer
+            let layerDirectory = directory.appendingPathComponent(String(layer))
+            if layout != .jsonl {
+                do { try fm.createDirectory(at: layerDirectory, withIntermediateDirectories: true) }
+                catch { throw ExportError.cannotWrite(path: layerDirectory.path, reason: "\(error)") }
+            }
+            let statistics = try query.statistics(layer: layer)
+            let extras = try storeHasExtras ? extrasOf(layer: layer) : [:]
+            try query.store.activations.read { reader in
+                try reader.forEachNeuron(layer: layer) { _, neuron, stored in
+                    let json = try makeRecord(layer: layer, neuron: neuron, stored: stored,
+                                              statistics: statistics[neuron], extras: extras[neuron],
+                                              reader: reader).json()
+                    if layout != .jsonl {
+                        let file = layerDirectory.appendingPathComponent("\(neuron).json")
+                        do { try Data(json).write(to: file) }
+                        catch { throw ExportError.cannotWrite(path: file.path, reason: "\(error)") }
+                    }
+                    if let bulk {
+                        try bulk.write(bytes: json)
+                        try bulk.write("\n")
+                    }
+                    written += 1
+                    return true
+                }
+            }
+        }
+        try bulk?.flush()
+        return written
+    }
+
+    // MARK: - Building a record
+
+    func makeRecord(layer: Int, neuron: Int, stored: NeuronRecords, statistics: NeuronStatistics?,
+                    extras: NeuronRecordExtras?, reader: StoreReader) throws -> OpenAINeuronRecord {
+        var record = OpenAINeuronRecord(layer: layer, neuron: neuron)
+        record.mostPositiveActivationRecords = try stored.records.map { r in
+            if let activations = extras?.excerptActivations[String(r.document)],
+               let tokens = try reader.tokens(document: r.document), tokens.count == activations.count {
+                return OpenAIActivationRecord(tokens: tokens.map { query.vocabulary.text(of: $0) }, activations: activations)
+            }
+            return try excerpt(document: r.document, position: r.position, activation: r.activation, token: r.token,
+                               reader: reader)
+        }
+        if let statistics {
+            record.mean = statistics.mean
+            record.variance = statistics.variance
+            record.skewness = statistics.skewness
+            record.kurtosis = statistics.kurtosis
+        } else if let moments = extras?.moments, moments.count == 4 {
+            (record.mean, record.variance, record.skewness, record.kurtosis) = (moments[0], moments[1], moments[2], moments[3])
+        }
+        if let extras {
+            record.randomSample = extras.randomSample
+            record.randomSampleByQuantile = extras.randomSampleByQuantile
+            record.quantileBoundaries = extras.quantileBoundaries
+        } else if let statistics {
+            let samples = try statistics.sample.map { s in
+                (s.activation, try excerpt(document: s.document, position: s.position, activation: s.activation,
+                                           token: nil, reader: reader))
+            }
+            record.randomSample = samples.map(\.1)
+            let boundaries = NeuronStatistics.standardQuantiles.compactMap { statistics.quantile($0) }
+            if boundaries.count == NeuronStatistics.standardQuantiles.count {
+                record.quantileBoundaries = boundaries.map(NumberFormatting.decimal)
+                var groups = [[OpenAIActivationRecord]](repeating: [], count: boundaries.count + 1)
+                for (value, excerpt) in samples { groups[boundaries.filter { $0 <= value }.count].append(excerpt) }
+                record.randomSampleByQuantile = groups
+            }
+        }
+        return record
+    }
+
+    /// The `excerptLength` tokens around (document, position), with `activation` there and 0
+    /// elsewhere. Without the document (or the position in it), the token alone.
+    func excerpt(document: UInt32, position: UInt32, activation: Float, token: UInt32?,
+                 reader: StoreReader) throws -> OpenAIActivationRecord {
+        let length = max(1, excerptLength), p = Int(position)
+        var start = max(0, p - length / 2)
+        var tokens = try reader.tokens(document: document, range: start..<(start + length)) ?? []
+        if tokens.count < length && start > 0 {  // the document ends first: move the window back
+            start = max(0, start - (length - tokens.count))
+            tokens = try reader.tokens(document: document, range: start..<(start + length)) ?? []
+        }
+        guard p - start < tokens.count else {
+            let alone = token.map { [query.vocabulary.text(of: $0)] } ?? []
+            return OpenAIActivationRecord(tokens: alone, activations: alone.map { _ in NumberFormatting.decimal(activation) })
+        }
+        var activations = [Double](repeating: 0, count: tokens.count)
+        activations[p - start] = NumberFormatting.decimal(activation)
+        return OpenAIActivationRecord(tokens: tokens.map { query.vocabulary.text(of: $0) }, activations: activations)
+    }
+
+    // MARK: - Imported extras
+
+    func extrasOf(layer: Int, neuron: Int) throws -> NeuronRecordExtras? {
+        let json = try query.store.catalog.read { db in
+            try String.fetchOne(db, sql: "SELECT result_json FROM analyses WHERE method = ? AND layer = ? AND neuron = ?",
+                                arguments: [NeuronRecordExtras.method, layer, neuron])
+        }
+        return try json.map { try NeuronRecordExtras(json: $0) }
+    }
+
+    func extrasOf(layer: Int) throws -> [Int: NeuronRecordExtras] {
+        let rows = try query.store.catalog.read { db in
+            try Row.fetchAll(db, sql: "SELECT neuron, result_json FROM analyses WHERE method = ? AND layer = ?",
+                             arguments: [NeuronRecordExtras.method, layer]).map { ($0[0] as Int, $0[1] as String) }
+        }
+        var result: [Int: NeuronRecordExtras] = [:]
+        for (neuron, json) in rows { result[neuron] = try NeuronRecordExtras(json: json) }
+        return result
+    }
+}
