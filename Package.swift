@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "Tokenizers"),
         .target(name: "Models", dependencies: ["Kernels", "ModelFiles"]),
-        .target(name: "Store", dependencies: ["CLMDB", grdb]),
+        .target(name: "Store", dependencies: ["CLMDB", grdb, .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Indexer", dependencies: [
             "Models", "Tokenizers", "Store", "Kernels", grdb,
             .product(name: "Crypto", package: "swift-crypto"),

@@ -11,5 +11,6 @@ struct Neurodex: ParsableCommand {
         subcommands: [
             IndexCommand.self,
             InfoCommand.self,
+            MergeCommand.self,
         ])
 }

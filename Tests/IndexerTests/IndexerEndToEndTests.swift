@@ -152,6 +152,55 @@ import Tokenizers
         try expectSameContent(whole, resumed)
     }
 
+    @Test func threeShardsMergeIntoOneRun() throws {
+        let corpus = try makeCorpus()
+        let opts = options(corpus)
+        let whole = try index(opts, into: "whole")
+        var shards: [NeurodexStore] = []
+        for i in [2, 0, 1] {
+            var shardOptions = opts
+            shardOptions.shard = try Shard(index: i, count: 3)
+            shards.append(try index(shardOptions, into: "shard\(i)"))
+        }
+        let merged = try NeurodexStore(directory: tmp.path("merged"), mode: .create)
+        try ShardMerger(shards: shards).merge(into: merged)
+
+        for layer in [0, 2] {
+            for n in 0..<128 {
+                let a = try #require(try whole.activations.read { try $0.records(layer: layer, neuron: n) }).records
+                let b = try #require(try merged.activations.read { try $0.records(layer: layer, neuron: n) }).records
+                #expect(a.map { [$0.document, $0.position, $0.token] } == b.map { [$0.document, $0.position, $0.token] })
+                for (x, y) in zip(a, b) { #expect(abs(x.activation - y.activation) <= 1e-5 * max(1, abs(x.activation))) }
+            }
+        }
+        let statsA = try whole.catalog.read { try NeuronStatsRow.order(Column("layer"), Column("neuron")).fetchAll($0) }
+        let statsB = try merged.catalog.read { try NeuronStatsRow.order(Column("layer"), Column("neuron")).fetchAll($0) }
+        #expect(statsA.count == statsB.count)
+        for (a, b) in zip(statsA, statsB) {
+            #expect(a.count == b.count)
+            #expect(abs(a.mean - b.mean) <= 1e-6 * max(1, abs(a.mean)))
+            #expect(abs(a.variance - b.variance) <= 1e-5 * a.variance)
+            #expect(abs(a.skewness - b.skewness) <= 1e-4 * max(1, abs(a.skewness)))
+            #expect(abs(a.min - b.min) <= 1e-5 && abs(a.max - b.max) <= 1e-5)
+            #expect(a.fractionPositive == b.fractionPositive)
+            #expect(a.histogram == b.histogram)
+            #expect(a.sample.count == b.sample.count)
+        }
+        let docsA = try whole.catalog.read { try DocumentRow.order(Column("id")).fetchAll($0) }
+        let docsB = try merged.catalog.read { try DocumentRow.order(Column("id")).fetchAll($0) }
+        #expect(docsA == docsB)
+        let specA = try whole.catalog.read { try LayerRow.fetchOne($0)?.statisticsJson }
+        let specB = try merged.catalog.read { try LayerRow.fetchOne($0)?.statisticsJson }
+        #expect(specA == specB)
+        #expect(try merged.activations.read { try $0.counts() } == whole.activations.read { try $0.counts() })
+
+        // A missing shard is refused.
+        let partial = try NeurodexStore(directory: tmp.path("partial"), mode: .create)
+        #expect(throws: IndexError.storeMismatch("shards 2/3 are missing")) {
+            try ShardMerger(shards: Array(shards[1...])).merge(into: partial)
+        }
+    }
+
     func expectSameContent(_ a: NeurodexStore, _ b: NeurodexStore) throws {
         for layer in [0, 2] {
             for n in 0..<128 {
@@ -166,6 +215,7 @@ import Tokenizers
         let docsA = try a.catalog.read { try DocumentRow.order(Column("id")).fetchAll($0) }
         let docsB = try b.catalog.read { try DocumentRow.order(Column("id")).fetchAll($0) }
         #expect(docsA == docsB)
+        #expect(try a.contentDigest() == b.contentDigest())
     }
 
     @Test func badInputsGiveClearErrors() throws {

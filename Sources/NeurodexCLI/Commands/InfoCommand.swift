@@ -13,10 +13,18 @@ struct InfoCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: InfoFormat = .table
 
+    @Flag(help: "Print only a SHA-256 of the store's content (records, statistics, documents), to compare stores.")
+    var digest = false
+
     enum InfoFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
 
     func run() throws {
-        let summary = try storeOption.openForReading().summary()
+        let store = try storeOption.openForReading()
+        if digest {
+            print(try store.contentDigest())
+            return
+        }
+        let summary = try store.summary()
         switch format {
         case .json:
             let encoder = JSONEncoder()

@@ -57,12 +57,12 @@ public final class Catalog: Sendable {
     }
 
     /// Reads one consistent snapshot.
-    public func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.read(body)
     }
 
     /// Writes in one transaction.
-    public func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) throws -> T {
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.write(body)
     }
 
