@@ -32,8 +32,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .target(name: "Analysis", dependencies: ["Kernels", "COpenBLAS"]),
+        .target(name: "Query", dependencies: ["Store", grdb]),
+        .target(name: "Export", dependencies: ["Store", "Query", "Tokenizers", grdb]),
         .executableTarget(name: "NeurodexCLI", dependencies: [
-            "Store", "Indexer", "Models", "ModelFiles", "Tokenizers",
+            "Store", "Indexer", "Models", "ModelFiles", "Tokenizers", "Query", "Export",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeurodexBench", dependencies: ["Models", "Kernels", "Store", "Indexer", "Tokenizers"]),
@@ -45,5 +47,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Models", "ModelFiles", "Tokenizers", "Store", grdb]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Store", grdb]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers", grdb]),
     ]
 )

@@ -10,7 +10,11 @@ struct Neurodex: ParsableCommand {
         version: NeurodexVersion.current,
         subcommands: [
             IndexCommand.self,
-            InfoCommand.self,
             MergeCommand.self,
+            InfoCommand.self,
+            NeuronCommand.self,
+            SearchCommand.self,
+            ExportCommand.self,
+            ImportCommand.self,
         ])
 }
