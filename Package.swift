@@ -38,7 +38,7 @@ let package = Package(
             "Store", "Indexer", "Models", "ModelFiles", "Tokenizers", "Query", "Export",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "NeurodexBench", dependencies: ["Models", "Kernels", "Store", "Indexer", "Tokenizers"]),
+        .executableTarget(name: "NeurodexBench", dependencies: ["Models", "Kernels", "Store", "Indexer", "Tokenizers", "Query", "Export"]),
 
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Models", "ModelFiles", "Tokenizers", "Store", grdb]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "Store", grdb]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Export", "Store", grdb]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers", grdb]),
     ]
 )
