@@ -9,11 +9,8 @@ import Foundation
 /// true value (see `tanhApproximation`). Rows are split over `threads` threads.
 public func geluNew(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
                     bias: UnsafePointer<Float>? = nil, threads: Int = 1) {
-    let chunks = min(rows, max(1, threads))
-    forEachJobInParallel(chunks, threads: chunks) { chunk in
-        for row in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) {
-            geluNewRow(x + row * width, width: width, bias: bias)
-        }
+    forEachRowChunkInParallel(rows, threads: threads) { chunk in
+        for row in chunk { geluNewRow(x + row * width, width: width, bias: bias) }
     }
 }
 

@@ -10,9 +10,8 @@ public func layerNorm(
     weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float, threads: Int = 1
 ) {
     precondition(width > 0 || rows == 0, "layerNorm needs a positive width")
-    let chunks = min(rows, max(1, threads))
-    forEachJobInParallel(chunks, threads: chunks) { chunk in
-        for row in (rows * chunk / chunks)..<(rows * (chunk + 1) / chunks) {
+    forEachRowChunkInParallel(rows, threads: threads) { chunk in
+        for row in chunk {
             layerNormRow(x + row * width, into: y + row * width, width: width,
                          weight: weight, bias: bias, epsilon: epsilon)
         }
