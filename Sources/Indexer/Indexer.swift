@@ -38,6 +38,8 @@ public final class Indexer {
     private var corpusID: Int64 = 0
     /// Documents processed since the last checkpoint: catalog rows and token streams.
     private var pending: [(row: DocumentRow, tokens: [UInt32])] = []
+    /// With `storeInputs`: MLP inputs at positions that entered a top-K since the last checkpoint.
+    private var pendingInputs: [(layer: Int, position: SamplePosition, vector: [Float])] = []
 
     public init(model: any LanguageModel, tokenizer: Tokenizer, store: NeurodexStore, options: IndexingOptions) throws {
         self.model = model
@@ -120,9 +122,17 @@ public final class Indexer {
         let last = options.layers.last!
         do {
             try model.forward(batch.tokenBatch, through: last, captureLayers: options.layers,
-                              captureMLPInput: false) { capture in
-                try layers[capture.layer]!.absorb(capture.activations, rows: rows, sampleEntered: enteredRows,
-                                                  sampleLeft: left, threads: options.threads)
+                              captureMLPInput: options.storeInputs) { capture in
+                let enteredTopK = try layers[capture.layer]!.absorb(
+                    capture.activations, rows: rows, sampleEntered: enteredRows, sampleLeft: left,
+                    threads: options.threads)
+                if options.storeInputs, let inputs = capture.mlpInput {
+                    let width = inputs.count / rows.count  // [rows, embeddingSize]
+                    for r in enteredTopK {
+                        pendingInputs.append((capture.layer, SamplePosition(document: rows.documents[r], position: rows.positions[r]),
+                                              Array(inputs[r * width..<(r + 1) * width])))
+                    }
+                }
             }
         } catch let error as IndexError {
             try? markFailed(error.description)
@@ -224,6 +234,7 @@ public final class Indexer {
             try writeState(w)
         }
         pending.removeAll()
+        pendingInputs.removeAll()
     }
 
     private func writeCatalogProgress(status: RunStatus, finished: Bool = false) throws {
@@ -241,6 +252,9 @@ public final class Indexer {
 
     private func writePendingTokens(_ w: StoreWriter) throws {
         for (row, tokens) in pending { try w.putTokens(document: UInt32(row.id), tokens) }
+        for (layer, p, vector) in pendingInputs {
+            try w.putInput(layer: layer, document: p.document, position: p.position, vector)
+        }
     }
 
     private func writeState(_ w: StoreWriter) throws {
@@ -273,6 +287,7 @@ public final class Indexer {
                     }
                     usedTokens.formUnion(best.keys)
                 }
+                if options.storeInputs { try dropUnreferencedInputs(layer: layer, w) }
             }
             for token in usedTokens.sorted() { try w.putEmbedding(token: token, model.tokenEmbedding(token)) }
             for id in 0..<UInt32(tokenizer.vocabularySize) { try w.putTokenBytes(id, tokenizer.tokenBytes(id)) }
@@ -293,10 +308,26 @@ public final class Indexer {
         }
         try writeCatalogProgress(status: .complete, finished: true)
         pending.removeAll()
+        pendingInputs.removeAll()
         // 3. The checkpoint is no longer needed.
         try store.activations.write { w in
             try w.removeState(StateKey.progress)
             for layer in options.layers { try w.removeState(StateKey.layer(layer)) }
+        }
+    }
+
+    /// Inputs were stored for every position that entered a top-K at some point; keep those of
+    /// the final records only.
+    private func dropUnreferencedInputs(layer: Int, _ w: StoreWriter) throws {
+        var referenced = Set<SamplePosition>()
+        let acc = layers[layer]!
+        for neuron in 0..<acc.neurons {
+            for r in acc.topK.records(neuron: neuron) {
+                referenced.insert(SamplePosition(document: r.document, position: r.position))
+            }
+        }
+        for p in try w.reader.inputPositions(layer: layer) where !referenced.contains(p) {
+            try w.deleteInput(layer: layer, document: p.document, position: p.position)
         }
     }
 

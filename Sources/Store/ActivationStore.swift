@@ -163,6 +163,18 @@ public struct StoreReader {
         }
     }
 
+    /// The (document, position) of every stored MLP input of `layer`, in key order.
+    public func inputPositions(layer: Int) throws -> [SamplePosition] {
+        var positions: [SamplePosition] = []
+        try txn.scan(db.inputs, from: StoreKey.occurrence(layer: layer, document: 0, position: 0)) { key, _ in
+            guard Int(ByteCoding.readBigEndian(UInt16.self, key, at: 0)) == layer else { return false }
+            positions.append(SamplePosition(document: ByteCoding.readBigEndian(UInt32.self, key, at: 2),
+                                            position: ByteCoding.readBigEndian(UInt32.self, key, at: 6)))
+            return true
+        }
+        return positions
+    }
+
     /// The bytes of a token as the tokenizer decodes it (UTF-8, possibly a partial character).
     public func tokenBytes(_ token: UInt32) throws -> [UInt8]? {
         try txn.get(db.vocabulary, key: StoreKey.token(token))
@@ -263,6 +275,10 @@ public struct StoreWriter {
         var bytes = [UInt8](); bytes.reserveCapacity(vector.count * 2)
         for v in vector { ByteCoding.appendLittleEndian(Float16(v).bitPattern, to: &bytes) }
         try txn.put(db.inputs, key: StoreKey.occurrence(layer: layer, document: document, position: position), bytes: bytes)
+    }
+
+    public func deleteInput(layer: Int, document: UInt32, position: UInt32) throws {
+        try txn.delete(db.inputs, key: StoreKey.occurrence(layer: layer, document: document, position: position))
     }
 
     /// Stores the tokenizer's bytes for `token`, so that contexts can be shown without the model.

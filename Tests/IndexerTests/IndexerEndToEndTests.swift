@@ -201,6 +201,50 @@ import Tokenizers
         }
     }
 
+    @Test func storedInputsAreTheLayerInputsAtEveryRecord() throws {
+        let corpus = try makeCorpus()
+        var opts = options(corpus)
+        opts.storeInputs = true
+        opts.distinctTokens = true
+        let store = try index(opts, into: "inputs")
+        let model = try Self.model(), tokenizer = try Self.tokenizer()
+        // Brute force: the ln_2 output of every position, each window alone.
+        var inputs: [Int: [SamplePosition: [Float]]] = [0: [:], 2: [:]]
+        try Corpus(paths: corpus).forEachDocument { doc in
+            let tokens = tokenizer.encode(doc.text)
+            for start in stride(from: 0, to: tokens.count, by: opts.context) {
+                let window = Array(tokens[start..<min(tokens.count, start + opts.context)])
+                try model.forward(TokenBatch(windows: [[tokenizer.endOfText!] + window]), through: 2,
+                                  captureLayers: [0, 2], captureMLPInput: true) { capture in
+                    let input = try #require(capture.mlpInput)
+                    for i in window.indices {
+                        inputs[capture.layer]![SamplePosition(document: UInt32(doc.index), position: UInt32(start + i))] =
+                            Array(input[(i + 1) * 32..<(i + 2) * 32])
+                    }
+                }
+            }
+            return true
+        }
+        try store.activations.read { (r: StoreReader) throws in
+            for layer in [0, 2] {
+                var referenced = Set<SamplePosition>()
+                for n in 0..<128 {
+                    let records = try #require(try r.records(layer: layer, neuron: n))
+                    #expect(records.flags == .distinctTokens)
+                    #expect(Set(records.records.map(\.token)).count == records.records.count)
+                    for record in records.records {
+                        let p = SamplePosition(document: record.document, position: record.position)
+                        referenced.insert(p)
+                        let stored = try #require(try r.input(layer: layer, document: p.document, position: p.position))
+                        let expected = try #require(inputs[layer]![p])
+                        for (a, b) in zip(stored, expected) { #expect(abs(a - b) <= 2e-3 * max(1, abs(b))) }  // f16
+                    }
+                }
+                #expect(Set(try r.inputPositions(layer: layer)) == referenced)
+            }
+        }
+    }
+
     func expectSameContent(_ a: NeurodexStore, _ b: NeurodexStore) throws {
         for layer in [0, 2] {
             for n in 0..<128 {

@@ -37,19 +37,23 @@ public struct LayerAccumulator: Sendable, Equatable {
     ///   - rows: where each row comes from; only `rows.counted` rows are used.
     ///   - sampleEntered: rows whose positions entered the position sample in this batch.
     ///   - sampleLeft: positions that left the sample.
-    /// - Throws: `IndexError.nonFiniteActivation` on NaN or ±∞, with nothing folded in.
+    /// - Returns: the rows that entered at least one neuron's top-K, ascending.
+    /// - Throws: `IndexError.nonFiniteActivation` on NaN or ±∞; the accumulator must then be
+    ///   dropped (the run stops; its last checkpoint is intact).
+    @discardableResult
     public mutating func absorb(_ activations: UnsafeBufferPointer<Float>, rows: BatchRows,
                                 sampleEntered: [Int] = [], sampleLeft: [SamplePosition] = [],
-                                threads: Int) throws {
+                                threads: Int) throws -> [Int] {
         precondition(activations.count == rows.count * neurons, "activations must be [rows, neurons]")
         let counted = rows.counted
-        guard !counted.isEmpty else { return }
+        guard !counted.isEmpty else { return [] }
         let n = neurons, binCount = bins.count, bins = self.bins
         let act = activations.baseAddress!
         let jobs = min(max(1, threads) * 4, max(1, n / 64))
         let chunk = (n + jobs - 1) / jobs
         var nonFinite = false
         let batchCount = Double(counted.count)
+        var entered = [Bool](repeating: false, count: jobs * rows.count)  // [jobs, rows]
 
         topK.withHeapView { heap in
             moments.withUnsafeMutableBufferPointer { mb in
@@ -61,7 +65,8 @@ public struct LayerAccumulator: Sendable, Equatable {
                             let bsum = m + 4 * n, b2 = m + 5 * n, b3 = m + 6 * n, b4 = m + 7 * n
                             var flags = [Bool](repeating: false, count: jobs)
                             flags.withUnsafeMutableBufferPointer { fb in
-                                let flag = fb.baseAddress!
+                              entered.withUnsafeMutableBufferPointer { enteredBuffer in
+                                let flag = fb.baseAddress!, enteredRow = enteredBuffer.baseAddress!
                                 forEachJobInParallel(jobs, threads: threads) { job in
                                     let lo = job * chunk, hi = min(n, lo + chunk)
                                     guard lo < hi else { return }
@@ -80,9 +85,11 @@ public struct LayerAccumulator: Sendable, Equatable {
                                             hist[j * binCount + bins.index(of: row[j])] &+= 1
                                         }
                                         for j in lo..<hi where row[j] > heap.threshold[j] {
-                                            heap.offer(neuron: j, CoreRecord(
+                                            if heap.offer(neuron: j, CoreRecord(
                                                 activation: row[j], document: rows.documents[r],
-                                                position: rows.positions[r], token: rows.tokens[r]))
+                                                position: rows.positions[r], token: rows.tokens[r])) {
+                                                enteredRow[job * rows.count + r] = true
+                                            }
                                         }
                                     }
                                     for j in lo..<hi where !bsum[j].isFinite { flag[job] = true }
@@ -97,6 +104,7 @@ public struct LayerAccumulator: Sendable, Equatable {
                                     }
                                 }
                                 nonFinite = (0..<jobs).contains { flag[$0] }
+                              }
                             }
                         }
                     }
@@ -124,6 +132,7 @@ public struct LayerAccumulator: Sendable, Equatable {
             sampled[SamplePosition(document: rows.documents[r], position: rows.positions[r])] =
                 Array(UnsafeBufferPointer(start: act + r * n, count: n))
         }
+        return counted.filter { r in (0..<jobs).contains { entered[$0 * rows.count + r] } }
     }
 
     func runningMoments(_ j: Int) -> Moments {

@@ -143,19 +143,19 @@ struct HeapView {
         }
     }
 
-    /// Offers `r` to neuron `n`'s heap under the full ranking rule.
-    @inline(__always)
-    func offer(neuron n: Int, _ r: CoreRecord) {
+    /// Offers `r` to neuron `n`'s heap under the full ranking rule; returns whether it was kept.
+    @inline(__always) @discardableResult
+    func offer(neuron n: Int, _ r: CoreRecord) -> Bool {
         let base = n * k
         let size = Int(count[n])
         if distinct {
             for i in 0..<size where token[base + i] == r.token {
                 if worse(r, thanSlot: base + i) || (activation[base + i] == r.activation
-                        && document[base + i] == r.document && position[base + i] == r.position) { return }
+                        && document[base + i] == r.document && position[base + i] == r.position) { return false }
                 set(base + i, r)           // better occurrence of a kept token: it can only sink
                 siftDown(base: base, i, size: size)
                 if size == k { threshold[n] = activation[base] }
-                return
+                return true
             }
         }
         if size < k {
@@ -163,11 +163,13 @@ struct HeapView {
             siftUp(base: base, size)
             count[n] = Int32(size + 1)
             if size + 1 == k { threshold[n] = activation[base] }
-        } else if worse(base, thanRecord: r) {
-            set(base, r)
-            siftDown(base: base, 0, size: size)
-            threshold[n] = activation[base]
+            return true
         }
+        guard worse(base, thanRecord: r) else { return false }
+        set(base, r)
+        siftDown(base: base, 0, size: size)
+        threshold[n] = activation[base]
+        return true
     }
 
     @inline(__always)

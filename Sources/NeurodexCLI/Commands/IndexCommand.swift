@@ -47,6 +47,9 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Keep at most one core record per token id (its best occurrence).")
     var distinctTokens = false
 
+    @Flag(help: "Also store the layer's MLP input vector (f16) at every core record: contextual embeddings for `analyze --embeddings contextual`.")
+    var storeInputs = false
+
     @Option(help: "Index only every n-th document: i/n (0 ≤ i < n); merge the shards with `neurodex merge`.")
     var shard: String?
 
@@ -86,6 +89,7 @@ struct IndexCommand: ParsableCommand {
         options.batchWindows = batch
         options.threads = threads
         options.distinctTokens = distinctTokens
+        options.storeInputs = storeInputs
         options.shard = shard
         options.sampleSize = sampleSize
         options.seed = seed
