@@ -1,0 +1,98 @@
+import Analysis
+import Foundation
+import GRDB
+import Store
+
+/// Cached analyses in the catalog's `analyses` table: one row per neuron (method
+/// `neuron-analysis`) and one per layer summary (method `layer-summary`, neuron
+/// `AnalysisRow.layerLevel`), keyed by (run, layer, neuron, method, parameters hash, seed).
+///
+/// `result_json` holds the result's Codable JSON (sorted keys, non-finite numbers as the
+/// strings "nan", "inf", "-inf"), which decodes back to an identical value.
+public struct AnalysisCache: Sendable {
+    public static let neuronMethod = "neuron-analysis"
+    public static let layerSummaryMethod = "layer-summary"
+
+    /// A writable catalog.
+    public let catalog: Catalog
+
+    public init(catalog: Catalog) {
+        self.catalog = catalog
+    }
+
+    /// Opens the catalog of the store at `directory` for writing (the activation store stays
+    /// read-only). Throws `StoreError.readOnly` when the catalog cannot be written.
+    public init(storeDirectory directory: URL) throws {
+        catalog = try Catalog(path: directory.appendingPathComponent(Catalog.fileName), readOnly: false)
+    }
+
+    /// The cached analyses of `neurons` (all of the layer's when nil) under `parameters`, by
+    /// neuron. Rows that no longer decode are left out, so they are computed again.
+    public func neuronAnalyses(runID: Int64, layer: Int, parameters: StudyParameters,
+                               neurons: Set<Int>? = nil) throws -> [Int: NeuronAnalysis] {
+        let rows = try catalog.read { db in
+            try AnalysisRow.filter(Column("run_id") == runID && Column("layer") == layer
+                                   && Column("neuron") >= 0 && Column("method") == Self.neuronMethod
+                                   && Column("parameters_hash") == parameters.hash
+                                   && Column("seed") == parameters.catalogSeed)
+                .fetchAll(db)
+        }
+        var found: [Int: NeuronAnalysis] = [:]
+        for row in rows where neurons?.contains(row.neuron) ?? true {
+            if let analysis = try? Self.decode(NeuronAnalysis.self, row.resultJson) { found[row.neuron] = analysis }
+        }
+        return found
+    }
+
+    /// Stores analyses of neurons of one layer in one transaction, replacing rows with the same key.
+    public func save(_ analyses: [(neuron: Int, analysis: NeuronAnalysis)], runID: Int64, layer: Int,
+                     parameters: StudyParameters) throws {
+        let rows = try analyses.map { item in
+            AnalysisRow(runId: runID, layer: layer, neuron: item.neuron, method: Self.neuronMethod,
+                        parametersHash: parameters.hash, parametersJson: parameters.canonicalJSON,
+                        seed: parameters.catalogSeed, resultJson: try Self.encode(item.analysis))
+        }
+        try insert(rows)
+    }
+
+    /// The cached summary of `layer` with canonical key `keyJSON`
+    /// (`StudyParameters.layerSummaryJSON`).
+    public func layerSummary(runID: Int64, layer: Int, keyJSON: String, seed: Int64) throws -> LayerSummary? {
+        let row = try catalog.read { db in
+            try AnalysisRow.filter(Column("run_id") == runID && Column("layer") == layer
+                                   && Column("neuron") == AnalysisRow.layerLevel
+                                   && Column("method") == Self.layerSummaryMethod
+                                   && Column("parameters_hash") == sha256Hex(keyJSON) && Column("seed") == seed)
+                .fetchOne(db)
+        }
+        return row.flatMap { try? Self.decode(LayerSummary.self, $0.resultJson) }
+    }
+
+    public func saveLayerSummary(_ summary: LayerSummary, runID: Int64, layer: Int, keyJSON: String, seed: Int64) throws {
+        try insert([AnalysisRow(runId: runID, layer: layer, neuron: AnalysisRow.layerLevel, method: Self.layerSummaryMethod,
+                                parametersHash: sha256Hex(keyJSON), parametersJson: keyJSON, seed: seed,
+                                resultJson: try Self.encode(summary))])
+    }
+
+    private func insert(_ rows: [AnalysisRow]) throws {
+        guard !rows.isEmpty else { return }
+        try catalog.write { db in
+            for var row in rows { try row.insert(db, onConflict: .replace) }
+        }
+    }
+
+    // MARK: - JSON
+
+    public static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    public static func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(type, from: Data(json.utf8))
+    }
+}
