@@ -2,33 +2,45 @@
 /// missing and non-finite values `null`. `pandas.read_json(path, lines=True)` and
 /// `polars.read_ndjson(path)` read the files as they are.
 public struct JSONLinesTableWriter: TableWriter {
-    let keys: [[UInt8]]
+    let encoder: JSONRowEncoder
     let output: TextOutput
-    private var line: [UInt8] = []
 
     public init(columns: [TableColumn], output: TextOutput) {
-        self.keys = columns.map { name in
-            var key: [UInt8] = []
-            JSONText.appendString(name.name, to: &key)
-            key.append(UInt8(ascii: ":"))
-            return key
-        }
+        self.encoder = JSONRowEncoder(columns: columns)
         self.output = output
     }
 
     public mutating func writeRow(_ cells: [TableCell]) throws {
-        line.removeAll(keepingCapacity: true)
-        line.append(UInt8(ascii: "{"))
-        for (i, cell) in cells.enumerated() where i < keys.count {
-            if i > 0 { line.append(UInt8(ascii: ",")) }
-            line.append(contentsOf: keys[i])
-            JSONText.appendCell(cell, to: &line)
-        }
-        line.append(contentsOf: [UInt8(ascii: "}"), 0x0A])
-        try output.write(bytes: line)
+        try output.write(bytes: encoder.encode(cells) + [0x0A])
     }
 
     public mutating func finish() throws {
         try output.flush()
+    }
+}
+
+/// Encodes a row as one JSON object whose keys are the column names, in column order.
+public struct JSONRowEncoder: Sendable {
+    /// `"name":` of each column.
+    let keys: [[UInt8]]
+
+    public init(columns: [TableColumn]) {
+        keys = columns.map { column in
+            var key: [UInt8] = []
+            JSONText.appendString(column.name, to: &key)
+            key.append(UInt8(ascii: ":"))
+            return key
+        }
+    }
+
+    public func encode(_ cells: [TableCell]) -> [UInt8] {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (i, cell) in cells.enumerated() where i < keys.count {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: keys[i])
+            JSONText.appendCell(cell, to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 }

@@ -17,6 +17,9 @@ public final class StoreAssembler {
     public let runID: Int64
     /// Pending bytes after which a batch is written.
     public var batchBytes = 64 << 20
+    /// Whether `addNeuron` fills the reverse token index (`by_token`, for token search);
+    /// off only for stores that are never searched, such as lookup benchmarks.
+    public var indexesTokens = true
 
     private var nextDocument: UInt32 = 0
     private var tokensAdded = 0
@@ -117,12 +120,13 @@ public final class StoreAssembler {
     /// Writes what is pending.
     public func flush() throws {
         let documents = pendingDocuments, vocabulary = pendingVocabulary, neurons = pendingNeurons
-        let analyses = pendingAnalyses
+        let analyses = pendingAnalyses, indexesTokens = indexesTokens
         try store.activations.write { w in
             for (id, bytes) in vocabulary { try w.putTokenBytes(id, bytes) }
             for (row, tokens) in documents { try w.putTokens(document: UInt32(row.id), tokens) }
             for n in neurons {
                 try w.putRecords(layer: n.layer, neuron: n.neuron, n.records)
+                guard indexesTokens else { continue }
                 var best: [UInt32: Float] = [:]
                 for r in n.records.records where r.activation > best[r.token] ?? -.infinity {
                     best[r.token] = r.activation

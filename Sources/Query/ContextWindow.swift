@@ -26,14 +26,7 @@ public struct ContextWindow: Sendable, Hashable {
 
     /// Builds the window from its tokens; `focus` indexes `tokens`.
     public init(document: UInt32, start: Int, tokens: [UInt32], focus: Int, vocabulary: StoredVocabulary) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(tokens.count * 6)
-        var focusBytes = 0..<0
-        for (i, t) in tokens.enumerated() {
-            let lower = bytes.count
-            vocabulary.appendBytes(of: t, to: &bytes)
-            if i == focus { focusBytes = lower..<bytes.count }
-        }
+        let (bytes, focusBytes) = vocabulary.concatenatedBytes(of: tokens, marking: focus)
         self.document = document
         self.start = start
         self.tokens = tokens

@@ -40,11 +40,43 @@ public struct StoredVocabulary: Sendable {
     /// Appends the bytes of `token` to `out`; a token the store has no bytes for is written as
     /// `<unk:ID>` so that it stays visible.
     public func appendBytes(of token: UInt32, to out: inout [UInt8]) {
-        if let slice = bytes(of: token) {
-            out.append(contentsOf: slice)
-        } else {
-            out.append(contentsOf: Self.unknownText(token).utf8)
+        out.append(contentsOf: concatenatedBytes(of: CollectionOfOne(token), marking: 0).bytes)
+    }
+
+    /// The bytes of `tokens` one after the other (see `appendBytes(of:to:)`), and where the
+    /// bytes of `tokens[marking]` are (empty when `marking` is out of range).
+    public func concatenatedBytes<Tokens: Collection>(of tokens: Tokens, marking: Int)
+        -> (bytes: [UInt8], marked: Range<Int>) where Tokens.Element == UInt32 {
+        // Two passes: measure, then copy into an array of the exact size (a context window is
+        // built for every record of a lookup, so this is the hot path of `neurodex neuron`).
+        var total = 0
+        for token in tokens {
+            let id = Int(token)
+            total += id < count && offsets[id] < offsets[id + 1] ? offsets[id + 1] - offsets[id]
+                                                                  : Self.unknownText(token).utf8.count
         }
+        var marked = 0..<0
+        let bytes = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+            initialized = 0
+            guard let destination = out.baseAddress else { return }
+            self.bytes.withUnsafeBufferPointer { all in
+                var at = 0
+                for (i, token) in tokens.enumerated() {
+                    let id = Int(token)
+                    let start = at
+                    if id < count, offsets[id] < offsets[id + 1], let source = all.baseAddress {
+                        let length = offsets[id + 1] - offsets[id]
+                        (destination + at).initialize(from: source + offsets[id], count: length)
+                        at += length
+                    } else {
+                        for byte in Self.unknownText(token).utf8 { destination[at] = byte; at += 1 }
+                    }
+                    if i == marking { marked = start..<at }
+                }
+                initialized = at
+            }
+        }
+        return (bytes, marked)
     }
 
     /// One token as text (see `TokenText`); `<unk:ID>` when the store has no bytes for it.
@@ -55,9 +87,7 @@ public struct StoredVocabulary: Sendable {
     /// The text of a run of tokens, decoded as a whole (characters split between tokens come
     /// out whole; invalid UTF-8 becomes U+FFFD).
     public func decode<Tokens: Sequence>(_ tokens: Tokens) -> String where Tokens.Element == UInt32 {
-        var out: [UInt8] = []
-        for t in tokens { appendBytes(of: t, to: &out) }
-        return String(decoding: out, as: UTF8.self)
+        String(decoding: concatenatedBytes(of: Array(tokens), marking: -1).bytes, as: UTF8.self)
     }
 
     /// The ids whose bytes are exactly `target`, in id order.

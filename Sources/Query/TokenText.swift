@@ -60,11 +60,8 @@ public enum TokenText {
 
     /// The text of `bytes` when they are valid UTF-8.
     static func validUTF8<Bytes: Collection>(_ bytes: Bytes) -> String? where Bytes.Element == UInt8 {
-        if #available(macOS 15.0, *) {
-            return String(validating: bytes, as: UTF8.self)
-        } else {
-            return String(bytes: bytes, encoding: .utf8)
-        }
+        bytes.withContiguousStorageIfAvailable { String(validating: $0, as: UTF8.self) }
+            ?? String(validating: Array(bytes), as: UTF8.self)
     }
 
     static func strayByte(_ byte: UInt8) -> String {

@@ -1,0 +1,159 @@
+import Export
+import Foundation
+import Query
+import Store
+
+/// `neurodex-bench store`: builds a store of GPT-2 XL size (48 layers × 6,400 neurons × 100
+/// records, statistics rows with histogram and sample, a 10M-token corpus, a 50,257-token
+/// vocabulary) in a temporary directory and measures random single-neuron lookups, warm, in
+/// this process: records only, records with decoded contexts, and the full `neurodex neuron`
+/// lookup with statistics. Options: --layers --neurons --records --documents --document-tokens
+/// --lookups --context, --dir PATH to build there and keep the store (for `hyperfine` runs of
+/// the CLI).
+func runStoreBenchmark(arguments: [String]) throws {
+    try StoreBenchmark(options: BenchOptions(arguments)).run()
+}
+
+struct StoreBenchmark {
+    let layers: Int
+    let neurons: Int
+    let records: Int
+    let documents: Int
+    let documentTokens: Int
+    let vocabulary = 50_257
+    let samplePositions = 64
+    let lookups: Int
+    let context: Int
+    let keepAt: URL?
+
+    init(options: BenchOptions) throws {
+        layers = try options.integer("layers", default: 48)
+        neurons = try options.integer("neurons", default: 6_400)
+        records = try options.integer("records", default: 100)
+        documents = try options.integer("documents", default: 20_000)
+        documentTokens = try options.integer("document-tokens", default: 500)
+        lookups = try options.integer("lookups", default: 20_000)
+        context = try options.integer("context", default: 12)
+        keepAt = options.list("dir", default: []).first.map { URL(fileURLWithPath: $0) }
+    }
+
+    func run() throws {
+        let directory = keepAt ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("neurodex-bench-store-\(UUID().uuidString)")
+        defer { if keepAt == nil { try? FileManager.default.removeItem(at: directory) } }
+        print("store: \(layers) layers × \(neurons) neurons × \(records) records, \(documents) documents × "
+              + "\(documentTokens) tokens, vocabulary \(vocabulary)")
+        let buildSeconds = try timings(repeats: 1) { try build(at: directory) }[0]
+        let sizes = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().compactMap { name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path))?[.size]
+            return (size as? NSNumber).map { "\(name) \(format(Double($0.intValue) / 1e6)) MB" }
+        }
+        print("built in \(format(buildSeconds)) s (no fsync until the end): " + sizes.joined(separator: ", "))
+
+        let openSeconds = try timings(repeats: 1) { _ = try StoreQuery(directory: directory) }[0]
+        let query = try StoreQuery(directory: directory)
+        print("open (catalog, layers, vocabulary): \(format(openSeconds * 1e3, 2)) ms")
+        // Warm: touch every record once so that the map is in memory, as in a long-running server.
+        let warmSeconds = try timings(repeats: 1) {
+            try query.store.activations.read { reader in try reader.forEachNeuron { _, _, _ in true } }
+        }[0]
+        print("warm-up scan of all records: \(format(warmSeconds, 2)) s")
+
+        var generator = SplitMix64(seed: 42)
+        let targets = (0..<lookups).map { _ in (Int.random(in: 0..<layers, using: &generator),
+                                                Int.random(in: 0..<neurons, using: &generator)) }
+        report("records (decoded)", try latencies(targets) { l, n in _ = try query.records(layer: l, neuron: n) })
+        report("records + contexts (±\(context) tokens)", try latencies(targets) { l, n in
+            _ = try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: false)
+        })
+        report("records + contexts + statistics", try latencies(targets) { l, n in
+            _ = try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: true)
+        })
+        if let keepAt { print("store kept at \(keepAt.path)") }
+    }
+
+    /// Microseconds of each lookup.
+    func latencies(_ targets: [(Int, Int)], _ lookup: (Int, Int) throws -> Void) throws -> [Double] {
+        let clock = ContinuousClock()
+        return try targets.map { l, n in
+            let d = try clock.measure { try lookup(l, n) }
+            return Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) * 1e-12
+        }
+    }
+
+    func report(_ name: String, _ microseconds: [Double]) {
+        let sorted = microseconds.sorted()
+        func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] }
+        let mean = sorted.reduce(0, +) / Double(sorted.count)
+        print("\(name): p50 \(format(percentile(0.5), 1)) µs, p99 \(format(percentile(0.99), 1)) µs, "
+              + "mean \(format(mean, 1)) µs, max \(format(sorted.last ?? .nan, 1)) µs over \(sorted.count) random neurons")
+    }
+
+    /// Writes the store: random documents and vocabulary, each neuron's records at random
+    /// positions with descending activations, statistics rows with a histogram and a sample.
+    func build(at directory: URL) throws {
+        var options = LMDBEnvironment.Options()
+        options.noSync = true
+        let model = ModelRow(family: "benchmark", source: "random", fingerprint: "benchmark", layerCount: layers,
+                             embeddingSize: 1_600, neuronCount: neurons, vocabularySize: vocabulary, maxContext: 1_024,
+                             activationDefinition: "random", configJson: "{}")
+        let assembler = try StoreAssembler(directory: directory, model: model, corpusName: "random", corpusSources: [],
+                                           runConfigJSON: "{}", lmdbOptions: options)
+        assembler.indexesTokens = false
+        assembler.batchBytes = 256 << 20
+        var generator = SplitMix64(seed: 1)
+        for id in 0..<UInt32(vocabulary) {
+            let word = (0..<Int.random(in: 2...8, using: &generator)).map { _ in UInt8.random(in: 97...122, using: &generator) }
+            try assembler.addVocabulary(id, bytes: (id % 3 == 0 ? [] : [0x20]) + word)
+        }
+        var corpus: [[UInt32]] = []
+        corpus.reserveCapacity(documents)
+        for d in 0..<documents {
+            let tokens = (0..<documentTokens).map { _ in UInt32.random(in: 0..<UInt32(vocabulary), using: &generator) }
+            try assembler.addDocument(tokens: tokens, sourcePath: "random-\(d)")
+            corpus.append(tokens)
+        }
+        let bins = HistogramBins()
+        let positions = (0..<samplePositions).map { _ in
+            SamplePosition(document: UInt32.random(in: 0..<UInt32(documents), using: &generator),
+                           position: UInt32.random(in: 0..<UInt32(documentTokens), using: &generator))
+        }
+        let spec = LayerStatisticsSpec(bins: bins, sampleSeed: 1, samplePositions: positions)
+        for layer in 0..<layers {
+            try assembler.setLayer(layer, neuronCount: neurons, topK: records, statistics: spec)
+            for neuron in 0..<neurons {
+                let top = Float.random(in: 5...20, using: &generator)
+                var activation = top
+                let list = (0..<records).map { _ in
+                    let d = Int.random(in: 0..<documents, using: &generator)
+                    let p = Int.random(in: 0..<documentTokens, using: &generator)
+                    activation -= Float.random(in: 0...0.05, using: &generator)
+                    return CoreRecord(activation: activation, document: UInt32(d), position: UInt32(p), token: corpus[d][p])
+                }
+                var counts = [UInt32](repeating: 0, count: bins.count)
+                for _ in 0..<200 { counts[bins.index(of: Float.random(in: -0.17...top, using: &generator))] += 50 }
+                let sample = (0..<samplePositions).map { _ in Float.random(in: -0.17...1, using: &generator) }
+                let statistics = NeuronStatsRow(
+                    layer: layer, neuron: neuron, count: 10_000, mean: 0.05, variance: 0.2, skewness: 3, kurtosis: 20,
+                    min: -0.17, max: Double(top), fractionPositive: 0.3,
+                    histogram: Data(counts.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }),
+                    sample: Data(sample.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }))
+                try assembler.addNeuron(layer: layer, neuron: neuron, records: list, statistics: statistics)
+            }
+        }
+        try assembler.finish()
+    }
+}
+
+/// SplitMix64, a small seeded generator for reproducible benchmark data.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
