@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Store
+import Synchronization
 
 /// Read-only queries over one store: the library behind `neurodex neuron`, `search`, `export`
 /// and the future server. Cheap to share between threads; each call reads one consistent
@@ -11,11 +12,34 @@ public final class StoreQuery: Sendable {
     /// An indexed layer: its catalog row and what its statistics rows mean.
     public struct IndexedLayer: Sendable {
         public let row: LayerRow
-        /// The decoded `statistics_json`, or why it could not be decoded.
-        public let statistics: Result<LayerStatisticsSpec, QueryError>
+        /// The decoded `statistics_json`, decoded on first use and kept (a large sample makes it
+        /// slow to decode, and a lookup needs one layer's only).
+        private let specification: LazySpecification
+
+        init(row: LayerRow) {
+            self.row = row
+            self.specification = LazySpecification(row: row)
+        }
 
         /// The statistics description; throws when the layer's JSON is unreadable.
-        public func statisticsSpec() throws -> LayerStatisticsSpec { try statistics.get() }
+        public func statisticsSpec() throws -> LayerStatisticsSpec { try specification.value.get() }
+    }
+
+    /// A layer's `statistics_json`, decoded once, on first use, by whichever thread asks first.
+    final class LazySpecification: Sendable {
+        let row: LayerRow
+        private let decoded = Mutex<Result<LayerStatisticsSpec, QueryError>?>(nil)
+
+        init(row: LayerRow) { self.row = row }
+
+        var value: Result<LayerStatisticsSpec, QueryError> {
+            decoded.withLock { cached in
+                if let cached { return cached }
+                let result = StoreQuery.decodeSpec(row)
+                cached = result
+                return result
+            }
+        }
     }
 
     public let store: NeurodexStore
@@ -38,7 +62,7 @@ public final class StoreQuery: Sendable {
         }
         self.model = model
         self.layers = Dictionary(uniqueKeysWithValues: layerRows.map { row in
-            (row.layer, IndexedLayer(row: row, statistics: Self.decodeSpec(row)))
+            (row.layer, IndexedLayer(row: row))
         })
         self.vocabulary = try store.activations.read { try StoredVocabulary(reader: $0) }
     }
