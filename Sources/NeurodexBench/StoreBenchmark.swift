@@ -53,7 +53,8 @@ struct StoreBenchmark {
         let openSeconds = try timings(repeats: 1) { _ = try StoreQuery(directory: directory) }[0]
         let query = try StoreQuery(directory: directory)
         print("open (catalog, layers, vocabulary): \(format(openSeconds * 1e3, 2)) ms")
-        // Warm: touch every record once so that the map is in memory, as in a long-running server.
+        // Warm: touch every record once so that the map is in memory, as in a long-running server
+        // (each measurement below also runs its lookups once before timing them).
         let warmSeconds = try timings(repeats: 1) {
             try query.store.activations.read { reader in try reader.forEachNeuron { _, _, _ in true } }
         }[0]
@@ -72,21 +73,40 @@ struct StoreBenchmark {
         if let keepAt { print("store kept at \(keepAt.path)") }
     }
 
-    /// Microseconds of each lookup.
-    func latencies(_ targets: [(Int, Int)], _ lookup: (Int, Int) throws -> Void) throws -> [Double] {
-        let clock = ContinuousClock()
-        return try targets.map { l, n in
-            let d = try clock.measure { try lookup(l, n) }
-            return Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) * 1e-12
+    /// Microseconds of each lookup, wall clock and this thread's CPU time (which leaves out the
+    /// time other processes had the core: on a shared machine the wall-clock tail is theirs),
+    /// measured on a second pass over `targets` (the first brings every page they touch into
+    /// memory).
+    func latencies(_ targets: [(Int, Int)], _ lookup: (Int, Int) throws -> Void) throws -> (wall: [Double], cpu: [Double]) {
+        for (l, n) in targets { try lookup(l, n) }
+        var wall: [Double] = [], cpu: [Double] = []
+        wall.reserveCapacity(targets.count)
+        cpu.reserveCapacity(targets.count)
+        for (l, n) in targets {
+            let (w0, c0) = (Self.now(CLOCK_MONOTONIC), Self.now(CLOCK_THREAD_CPUTIME_ID))
+            try lookup(l, n)
+            let (w1, c1) = (Self.now(CLOCK_MONOTONIC), Self.now(CLOCK_THREAD_CPUTIME_ID))
+            wall.append(w1 - w0)
+            cpu.append(c1 - c0)
         }
+        return (wall, cpu)
     }
 
-    func report(_ name: String, _ microseconds: [Double]) {
-        let sorted = microseconds.sorted()
-        func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] }
-        let mean = sorted.reduce(0, +) / Double(sorted.count)
-        print("\(name): p50 \(format(percentile(0.5), 1)) µs, p99 \(format(percentile(0.99), 1)) µs, "
-              + "mean \(format(mean, 1)) µs, max \(format(sorted.last ?? .nan, 1)) µs over \(sorted.count) random neurons")
+    /// Microseconds on `clock`.
+    static func now(_ clock: clockid_t) -> Double {
+        var t = timespec()
+        clock_gettime(clock, &t)
+        return Double(t.tv_sec) * 1e6 + Double(t.tv_nsec) * 1e-3
+    }
+
+    func report(_ name: String, _ times: (wall: [Double], cpu: [Double])) {
+        func summary(_ values: [Double]) -> String {
+            let sorted = values.sorted()
+            func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] }
+            return "p50 \(format(percentile(0.5), 1)) µs, p99 \(format(percentile(0.99), 1)) µs, "
+                + "mean \(format(sorted.reduce(0, +) / Double(sorted.count), 1)) µs"
+        }
+        print("\(name), \(times.wall.count) random neurons:\n  wall \(summary(times.wall))\n  cpu  \(summary(times.cpu))")
     }
 
     /// Writes the store: random documents and vocabulary, each neuron's records at random
