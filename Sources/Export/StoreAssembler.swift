@@ -43,15 +43,21 @@ public final class StoreAssembler {
                 runConfigJSON: String, lmdbOptions: LMDBEnvironment.Options = .init()) throws {
         store = try NeurodexStore(directory: directory, mode: .create, lmdbOptions: lmdbOptions)
         let sources = String(decoding: try JSONEncoder().encode(corpusSources), as: UTF8.self)
-        let (model, corpusID, runID) = try store.catalog.write { db in
+        let (model, corpusID, runID) = try store.catalog.write { db -> (ModelRow, Int64, Int64) in
             var model = model
             try model.insert(db)
             var corpus = CorpusRow(name: corpusName, sourcesJson: sources)
             try corpus.insert(db)
-            var run = RunRow(modelId: model.id!, corpusId: corpus.id!, configJson: runConfigJSON,
+            guard let modelID = model.id, let corpusID = corpus.id else {
+                throw ExportError.cannotWrite(path: directory.path, reason: "the catalog gave no row id")
+            }
+            var run = RunRow(modelId: modelID, corpusId: corpusID, configJson: runConfigJSON,
                              toolVersion: NeurodexVersion.current, status: .running)
             try run.insert(db)
-            return (model, corpus.id!, run.id!)
+            guard let runID = run.id else {
+                throw ExportError.cannotWrite(path: directory.path, reason: "the catalog gave no row id")
+            }
+            return (model, corpusID, runID)
         }
         self.model = model
         self.corpusID = corpusID

@@ -1,5 +1,3 @@
-import Foundation
-
 /// How a single token is written as text everywhere Neurodex shows or exports one token.
 ///
 /// A token's bytes are its text when they are valid UTF-8; a token that holds only part of a
