@@ -34,11 +34,13 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["Kernels", "COpenBLAS"]),
         .target(name: "Query", dependencies: ["Store", grdb]),
         .target(name: "Export", dependencies: ["Store", "Query", "Tokenizers", grdb]),
+        .target(name: "Study", dependencies: ["Analysis", "Store", "Query", "Export", grdb,
+                                             .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(name: "NeurodexCLI", dependencies: [
-            "Store", "Indexer", "Models", "ModelFiles", "Tokenizers", "Query", "Export",
+            "Store", "Indexer", "Models", "ModelFiles", "Tokenizers", "Query", "Export", "Analysis", "Study", grdb,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "NeurodexBench", dependencies: ["Models", "Kernels", "Store", "Indexer", "Tokenizers", "Query", "Export"]),
+        .executableTarget(name: "NeurodexBench", dependencies: ["Models", "ModelFiles", "Kernels", "Store", "Indexer", "Tokenizers", "Query", "Export", "Analysis", "Study"]),
 
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),

@@ -16,7 +16,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case .corpusNotFound(let path): "\(path): no such corpus file or directory"
         case .unreadable(let path, let reason): "\(path): cannot read: \(reason)"
         case .badJSONL(let path, let line, let reason): "\(path):\(line): \(reason)"
-        case .emptyCorpus: "the corpus has no documents"
+        case .emptyCorpus: "the corpus has no documents, or only empty ones"
         case .invalidOption(let message): message
         case .layerOutOfRange(let layer, let count):
             "layer \(layer) is beyond the model, which has layers 0–\(count - 1)"

@@ -10,6 +10,20 @@ public struct IndexSummary: Sendable {
     public var tokens: Int
     public var seconds: Double
     public var resumedFromDocument: Int
+    /// Where the time went.
+    public var phases: PhaseTimes
+}
+
+/// Wall-clock seconds spent in each phase of a run.
+public struct PhaseTimes: Sendable {
+    /// Everything else: reading, hashing and tokenizing documents, batching.
+    public var corpus = 0.0
+    /// The model's forward pass, without the capture.
+    public var forward = 0.0
+    /// Folding activations into the accumulators (top-K, statistics).
+    public var capture = 0.0
+    /// Checkpoints and the final writes.
+    public var store = 0.0
 }
 
 /// Runs a corpus through a model once and stores, per neuron of the chosen layers, its top-K
@@ -40,6 +54,8 @@ public final class Indexer {
     private var pending: [(row: DocumentRow, tokens: [UInt32])] = []
     /// With `storeInputs`: MLP inputs at positions that entered a top-K since the last checkpoint.
     private var pendingInputs: [(layer: Int, position: SamplePosition, vector: [Float])] = []
+    private var phases = PhaseTimes()
+    private let clock = ContinuousClock()
 
     public init(model: any LanguageModel, tokenizer: Tokenizer, store: NeurodexStore, options: IndexingOptions) throws {
         self.model = model
@@ -66,6 +82,7 @@ public final class Indexer {
         var lastCheckpoint = Date()
         var stopped = false
         var sawDocument = progress.documentsDone > 0
+        var uncounted = 0  // documents read since documentsDone last advanced (at a boundary)
 
         try corpus.forEachDocument(include: { [options, progress] index in
             index >= progress.nextDocument && (options.shard?.includes(index) ?? true)
@@ -82,14 +99,16 @@ public final class Indexer {
                                         sha256: document.sha256, tokenCount: tokens.count,
                                         replacements: document.replacements, metadataJson: document.metadataJSON),
                             tokens))
+            uncounted += 1
             bytesDone += document.byteLength
             onProgress?(bytesDone, corpus.byteCount, progress.tokensDone)
             guard batch.isEmpty else { return true }  // not at a document boundary
             progress.nextDocument = document.index + 1
-            progress.documentsDone += pending.count
+            progress.documentsDone += uncounted
+            uncounted = 0
             let stopNow = shouldStop() || (stopAfterDocuments.map { progress.documentsDone >= $0 } ?? false)
             if stopNow || Date().timeIntervalSince(lastCheckpoint) >= options.checkpointSeconds {
-                try checkpoint()
+                try timed(\.store) { try checkpoint() }
                 lastCheckpoint = Date()
             }
             if stopNow { stopped = true; return false }
@@ -102,15 +121,17 @@ public final class Indexer {
             throw IndexError.interrupted(documentsDone: progress.documentsDone)
         }
         if !batch.isEmpty { try process(&batch) }
-        progress.documentsDone += pending.count
+        progress.documentsDone += uncounted
         progress.nextDocument = Int.max
-        guard sawDocument else {
-            try markFailed("the corpus has no documents")
+        guard sawDocument, progress.tokensDone > 0 else {
+            try markFailed(IndexError.emptyCorpus.description)
             throw IndexError.emptyCorpus
         }
-        try finish()
+        try timed(\.store) { try finish() }
+        let seconds = Date().timeIntervalSince(started)
+        phases.corpus = max(0, seconds - phases.forward - phases.capture - phases.store)  // reading + tokenizing
         return IndexSummary(documents: progress.documentsDone, tokens: progress.tokensDone,
-                            seconds: Date().timeIntervalSince(started), resumedFromDocument: resumedFrom)
+                            seconds: seconds, resumedFromDocument: resumedFrom, phases: phases)
     }
 
     /// Runs one full (or final) batch through the model and folds it into the accumulators.
@@ -120,9 +141,17 @@ public final class Indexer {
         let (entered, left) = sample.admit(offered)
         let enteredRows = entered.map { rows.counted[$0] }
         let last = options.layers.last!
+        let start = clock.now
+        var captureTime = Duration.zero
+        defer {
+            phases.capture += captureTime.seconds
+            phases.forward += (clock.now - start - captureTime).seconds
+        }
         do {
             try model.forward(batch.tokenBatch, through: last, captureLayers: options.layers,
                               captureMLPInput: options.storeInputs) { capture in
+                let captureStart = clock.now
+                defer { captureTime += clock.now - captureStart }
                 let enteredTopK = try layers[capture.layer]!.absorb(
                     capture.activations, rows: rows, sampleEntered: enteredRows, sampleLeft: left,
                     threads: options.threads)
@@ -274,21 +303,21 @@ public final class Indexer {
         try store.activations.write { w in
             try writePendingTokens(w)
             var usedTokens = Set<UInt32>()
+            var hits: [(token: UInt32, hit: TokenHit)] = []
             for layer in options.layers {
                 let acc = layers[layer]!
                 for neuron in 0..<acc.neurons {
                     let records = acc.topK.records(neuron: neuron)
                     try w.putRecords(layer: layer, neuron: neuron, NeuronRecords(
                         flags: options.distinctTokens ? .distinctTokens : [], records: records))
-                    var best: [UInt32: Float] = [:]
-                    for r in records where r.activation > best[r.token] ?? -.infinity { best[r.token] = r.activation }
-                    for (token, activation) in best {
-                        try w.putTokenHit(token: token, TokenHit(layer: layer, neuron: neuron, activation: activation))
+                    for r in records {
+                        usedTokens.insert(r.token)
+                        hits.append((r.token, TokenHit(layer: layer, neuron: neuron, activation: r.activation)))
                     }
-                    usedTokens.formUnion(best.keys)
                 }
                 if options.storeInputs { try dropUnreferencedInputs(layer: layer, w) }
             }
+            try w.replaceTokenIndex(hits)
             for token in usedTokens.sorted() { try w.putEmbedding(token: token, model.tokenEmbedding(token)) }
             for id in 0..<UInt32(tokenizer.vocabularySize) { try w.putTokenBytes(id, tokenizer.tokenBytes(id)) }
             try writeState(w)
@@ -304,7 +333,7 @@ public final class Indexer {
         }
         try store.catalog.write { db in
             for var row in layerRows { try row.insert(db, onConflict: .replace) }
-            for var row in statRows { try row.insert(db, onConflict: .replace) }
+            try NeuronStatsRow.insertAll(statRows, into: db)
         }
         try writeCatalogProgress(status: .complete, finished: true)
         pending.removeAll()
@@ -339,6 +368,12 @@ public final class Indexer {
 
     // MARK: - Helpers
 
+    private func timed<T>(_ phase: WritableKeyPath<PhaseTimes, Double>, _ body: () throws -> T) rethrows -> T {
+        let start = clock.now
+        defer { phases[keyPath: phase] += (clock.now - start).seconds }
+        return try body()
+    }
+
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -347,5 +382,12 @@ public final class Indexer {
 
     static func corpusName(_ paths: [String]) -> String {
         paths.map { $0 == "-" ? "stdin" : URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: "+")
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
     }
 }

@@ -70,6 +70,7 @@ public struct ShardMerger {
                 }
             }
             var usedTokens = Set<UInt32>()
+            var hits: [(token: UInt32, hit: TokenHit)] = []
             for layer in plan.layers {
                 for neuron in 0..<layer.neuronCount {
                     var topK = TopK(neurons: 1, k: k, distinctTokens: distinct)
@@ -106,12 +107,10 @@ public struct ShardMerger {
                     let records = topK.records(neuron: 0)
                     try w.putRecords(layer: layer.layer, neuron: neuron,
                                      NeuronRecords(flags: distinct ? .distinctTokens : [], records: records))
-                    var best: [UInt32: Float] = [:]
-                    for r in records where r.activation > best[r.token] ?? -.infinity { best[r.token] = r.activation }
-                    for (token, activation) in best {
-                        try w.putTokenHit(token: token, TokenHit(layer: layer.layer, neuron: neuron, activation: activation))
+                    for r in records {
+                        usedTokens.insert(r.token)
+                        hits.append((r.token, TokenHit(layer: layer.layer, neuron: neuron, activation: r.activation)))
                     }
-                    usedTokens.formUnion(best.keys)
                     stats.append(NeuronStatsRow(
                         layer: layer.layer, neuron: neuron, count: Int(moments.count), mean: moments.mean,
                         variance: moments.variance, skewness: moments.skewness, kurtosis: moments.kurtosis,
@@ -121,6 +120,7 @@ public struct ShardMerger {
                         sample: Data(ByteCodingHelpers.bytes(sampleValues.map(\.bitPattern)))))
                 }
             }
+            try w.replaceTokenIndex(hits)
             for token in usedTokens.sorted() {
                 var vector: [Float]? = nil
                 for shard in shards where vector == nil { vector = try shard.activations.read { try $0.embedding(token: token) } }
@@ -146,7 +146,7 @@ public struct ShardMerger {
                 layer.statisticsJson = specJSON
                 try layer.insert(db)
             }
-            for var row in stats { try row.insert(db) }
+            try NeuronStatsRow.insertAll(stats, into: db)
         }
     }
 

@@ -11,6 +11,9 @@ usage: neurodex-bench <benchmark> [options]
             [--models small,xl] [--threads 2] [--repeats 5] [--tokens 512]
   kernels   time per layer of attention, layernorm, gelu and bias additions
             [--models small,xl] [--threads 2]
+  index     end-to-end indexing tokens/s vs the forward alone and the sgemm bound
+            [--cases small:all,xl:0-1] [--tokens 16384] [--threads 2] [--repeats 2]
+            [--corpus corpora/tinyshakespeare.txt] [--tokenizer Tests/Fixtures/gpt2-tokenizer]
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -27,6 +30,8 @@ do {
         try SgemmBenchmark(options: options).run()
     case "kernels":
         try KernelsBenchmark(options: options).run()
+    case "index":
+        try IndexBenchmark(options: options).run()
     default:
         print("unknown benchmark '\(benchmark)'\n\(usage)")
         exit(2)

@@ -266,6 +266,33 @@ public struct StoreWriter {
                     bytes: ByteCoding.bytes(of: [hit.activation]))
     }
 
+    /// Replaces the whole token index with `hits` (token, hit), loaded in key order; of
+    /// several hits for one (token, layer, neuron) the highest activation is kept.
+    public func replaceTokenIndex(_ hits: [(token: UInt32, hit: TokenHit)]) throws {
+        try txn.clear(db.byToken)
+        let sorted = hits.sorted { a, b in
+            if (a.token, a.hit.layer, a.hit.neuron) != (b.token, b.hit.layer, b.hit.neuron) {
+                return (a.token, a.hit.layer, a.hit.neuron) < (b.token, b.hit.layer, b.hit.neuron)
+            }
+            return a.hit.activation > b.hit.activation
+        }
+        var key = [UInt8](repeating: 0, count: 10)
+        var previous: (UInt32, Int, Int)? = nil
+        for (token, hit) in sorted {
+            if let p = previous, p == (token, hit.layer, hit.neuron) { continue }  // keep the first of duplicates
+            previous = (token, hit.layer, hit.neuron)
+            key.withUnsafeMutableBytes { k in
+                k.storeBytes(of: token.bigEndian, toByteOffset: 0, as: UInt32.self)
+                k.storeBytes(of: UInt16(hit.layer).bigEndian, toByteOffset: 4, as: UInt16.self)
+                k.storeBytes(of: UInt32(hit.neuron).bigEndian, toByteOffset: 6, as: UInt32.self)
+            }
+            var value = hit.activation.bitPattern.littleEndian
+            try key.withUnsafeBytes { k in
+                try withUnsafeBytes(of: &value) { try txn.append(db.byToken, key: k, value: $0) }
+            }
+        }
+    }
+
     public func putEmbedding(token: UInt32, _ vector: [Float]) throws {
         try txn.put(db.embeddings, key: StoreKey.token(token), bytes: ByteCoding.bytes(of: vector))
     }

@@ -4,6 +4,7 @@
 /// bins per octave for −2^maxExponent ≤ x ≤ −2^minExponent, one zero bin for
 /// |x| < 2^minExponent, the mirror image for positive values, and one overflow bin for
 /// x ≥ 2^maxExponent. Default: 8 bins per octave over [2^−10, 2^10) on each side, 323 bins.
+@frozen
 public struct HistogramBins: Codable, Sendable, Hashable {
     public var minExponent: Int
     public var maxExponent: Int
@@ -17,14 +18,14 @@ public struct HistogramBins: Codable, Sendable, Hashable {
     }
 
     /// Bins on one side between 2^minExponent and 2^maxExponent.
-    public var binsPerSide: Int { (maxExponent - minExponent) << subdivisionBits }
+    @inlinable public var binsPerSide: Int { (maxExponent - minExponent) << subdivisionBits }
     /// All bins.
-    public var count: Int { 2 * binsPerSide + 3 }
+    @inlinable public var count: Int { 2 * binsPerSide + 3 }
     /// The index of the zero bin.
-    public var zeroBin: Int { binsPerSide + 1 }
+    @inlinable public var zeroBin: Int { binsPerSide + 1 }
 
-    /// The bin of `x`. NaN counts as overflow.
-    @inline(__always)
+    /// The bin of `x`. NaN counts as overflow. (Inlinable: it runs once per activation.)
+    @inlinable @inline(__always)
     public func index(of x: Float) -> Int {
         let magnitude = x.bitPattern & 0x7fff_ffff
         let low = UInt32(127 + minExponent) << 23

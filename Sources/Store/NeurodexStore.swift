@@ -46,7 +46,8 @@ public final class NeurodexStore: Sendable {
                 catch { throw StoreError.readOnly(path: path) }
             } else if !fm.fileExists(atPath: lmdbPath.path) && !fm.fileExists(atPath: catalogPath.path) {
                 let contents = (try? fm.contentsOfDirectory(atPath: path)) ?? []
-                if contents.contains(where: { !$0.hasPrefix(".") }) {
+                // write.lock alone is left by a process killed while it created the store.
+                if contents.contains(where: { !$0.hasPrefix(".") && $0 != "write.lock" }) {
                     throw StoreError.notAStore(path: path, reason: "directory is not empty")
                 }
             }

@@ -89,7 +89,7 @@ extension LayerAccumulator {
         topK.count = try r.readArray(Int32.self, expectedCount: neurons)
         topK.threshold = try r.readArray(Float.self, expectedCount: neurons)
         count = try r.read(Double.self)
-        moments = try r.readArray(Double.self, expectedCount: 8 * neurons)
+        moments = try r.readArray(Double.self, expectedCount: 9 * neurons)
         extrema = try r.readArray(Float.self, expectedCount: 2 * neurons)
         positives = try r.readArray(UInt64.self, expectedCount: neurons)
         histogram = try r.readArray(UInt32.self, expectedCount: neurons * self.bins.count)

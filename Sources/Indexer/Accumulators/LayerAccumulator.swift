@@ -11,7 +11,7 @@ public struct LayerAccumulator: Sendable, Equatable {
     /// Counted positions seen (the same for every neuron).
     public var count: Double = 0
     // Per-neuron doubles, field-major: field f of neuron n at f * neurons + n.
-    // Fields 0–3: running mean, M2, M3, M4; 4–7: batch scratch (sum, M2, M3, M4).
+    // Fields 0–3: running mean, M2, M3, M4; 4–8: batch scratch (power sums 1–4, shift).
     var moments: [Double]
     var extrema: [Float]               // [2, neurons]: min then max
     var positives: [UInt64]            // [neurons]
@@ -24,7 +24,7 @@ public struct LayerAccumulator: Sendable, Equatable {
         self.neurons = neurons
         self.bins = bins
         topK = TopK(neurons: neurons, k: k, distinctTokens: distinctTokens)
-        moments = [Double](repeating: 0, count: 8 * neurons)
+        moments = [Double](repeating: 0, count: 9 * neurons)
         extrema = [Float](repeating: .infinity, count: neurons) + [Float](repeating: -.infinity, count: neurons)
         positives = [UInt64](repeating: 0, count: neurons)
         histogram = [UInt32](repeating: 0, count: neurons * bins.count)
@@ -53,6 +53,7 @@ public struct LayerAccumulator: Sendable, Equatable {
         let chunk = (n + jobs - 1) / jobs
         var nonFinite = false
         let batchCount = Double(counted.count)
+        let hasRunningMean = count > 0
         var entered = [Bool](repeating: false, count: jobs * rows.count)  // [jobs, rows]
 
         topK.withHeapView { heap in
@@ -62,7 +63,8 @@ public struct LayerAccumulator: Sendable, Equatable {
                         histogram.withUnsafeMutableBufferPointer { hb in
                             let m = mb.baseAddress!, minimum = eb.baseAddress!, maximum = minimum + n
                             let positive = pb.baseAddress!, hist = hb.baseAddress!
-                            let bsum = m + 4 * n, b2 = m + 5 * n, b3 = m + 6 * n, b4 = m + 7 * n
+                            let s1 = m + 4 * n, s2 = m + 5 * n, s3 = m + 6 * n, s4 = m + 7 * n
+                            let shift = m + 8 * n
                             var flags = [Bool](repeating: false, count: jobs)
                             flags.withUnsafeMutableBufferPointer { fb in
                               entered.withUnsafeMutableBufferPointer { enteredBuffer in
@@ -70,13 +72,20 @@ public struct LayerAccumulator: Sendable, Equatable {
                                 forEachJobInParallel(jobs, threads: threads) { job in
                                     let lo = job * chunk, hi = min(n, lo + chunk)
                                     guard lo < hi else { return }
-                                    for j in lo..<hi { bsum[j] = 0; b2[j] = 0; b3[j] = 0; b4[j] = 0 }
-                                    // Pass 1: sums, extrema, positives, histogram, top-K.
+                                    // One pass: power sums of d = x − shift (shift = running
+                                    // mean, or the first value of a first batch), extrema,
+                                    // positives, histogram, top-K.
+                                    let first = act + counted[0] * n
+                                    for j in lo..<hi {
+                                        shift[j] = hasRunningMean ? m[j] : Double(first[j])
+                                        s1[j] = 0; s2[j] = 0; s3[j] = 0; s4[j] = 0
+                                    }
                                     for r in counted {
                                         let row = act + r * n
                                         for j in lo..<hi {
                                             let v = row[j]
-                                            bsum[j] += Double(v)
+                                            let d = Double(v) - shift[j], d2 = d * d
+                                            s1[j] += d; s2[j] += d2; s3[j] += d2 * d; s4[j] += d2 * d2
                                             minimum[j] = Swift.min(minimum[j], v)
                                             maximum[j] = Swift.max(maximum[j], v)
                                             positive[j] &+= v > 0 ? 1 : 0
@@ -92,16 +101,7 @@ public struct LayerAccumulator: Sendable, Equatable {
                                             }
                                         }
                                     }
-                                    for j in lo..<hi where !bsum[j].isFinite { flag[job] = true }
-                                    // Pass 2: central moments of the batch, then merged in.
-                                    for j in lo..<hi { bsum[j] /= batchCount }
-                                    for r in counted {
-                                        let row = act + r * n
-                                        for j in lo..<hi {
-                                            let d = Double(row[j]) - bsum[j], d2 = d * d
-                                            b2[j] += d2; b3[j] += d2 * d; b4[j] += d2 * d2
-                                        }
-                                    }
+                                    for j in lo..<hi where !s1[j].isFinite || !s4[j].isFinite { flag[job] = true }
                                 }
                                 nonFinite = (0..<jobs).contains { flag[$0] }
                               }
@@ -121,10 +121,9 @@ public struct LayerAccumulator: Sendable, Equatable {
             }
         }
         for j in 0..<n {
-            let batch = Moments(count: batchCount, mean: moments[4 * n + j], m2: moments[5 * n + j],
-                                m3: moments[6 * n + j], m4: moments[7 * n + j])
-            let merged = Moments.combine(runningMoments(j), batch)
-            setRunningMoments(j, merged)
+            let batch = Moments(count: batchCount, shift: moments[8 * n + j], powerSums: (
+                moments[4 * n + j], moments[5 * n + j], moments[6 * n + j], moments[7 * n + j]))
+            setRunningMoments(j, Moments.combine(runningMoments(j), batch))
         }
         count += batchCount
         for p in sampleLeft { sampled[p] = nil }

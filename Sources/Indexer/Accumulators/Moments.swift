@@ -23,6 +23,18 @@ public struct Moments: Sendable, Equatable, Codable {
         }
     }
 
+    /// Moments of n values from their power sums S_p = Σ (x − shift)^p, p = 1…4. Exact in
+    /// exact arithmetic; with `shift` near the mean the cancellation is small.
+    public init(count n: Double, shift: Double, powerSums s: (Double, Double, Double, Double)) {
+        guard n > 0 else { self.init(); return }
+        let (s1, s2, s3, s4) = s
+        let a = s1 / n                        // mean − shift
+        self.init(count: n, mean: shift + a,
+                  m2: s2 - s1 * a,
+                  m3: s3 - 3 * a * s2 + 2 * a * a * s1,
+                  m4: s4 - 4 * a * s3 + 6 * a * a * s2 - 3 * a * a * a * s1)
+    }
+
     /// Combines the moments of two disjoint parts of a stream.
     public static func combine(_ a: Moments, _ b: Moments) -> Moments {
         if a.count == 0 { return b }

@@ -62,7 +62,7 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Seconds between checkpoints.")
     var checkpointSeconds = 60.0
 
-    @Flag(help: "Continue an interrupted run.")
+    @Flag(help: "Continue an interrupted run (or start it, when the store has none yet).")
     var resume = false
 
     @Flag(help: "No progress bar.")
@@ -96,7 +96,10 @@ struct IndexCommand: ParsableCommand {
         options.checkpointSeconds = checkpointSeconds
 
         let storeURL = URL(fileURLWithPath: store)
-        let opened = try NeurodexStore(directory: storeURL, mode: resume ? .write : .create)
+        let opened = try NeurodexStore(directory: storeURL, mode: .create)
+        // A run killed before it recorded anything has nothing to resume: `--resume` starts it,
+        // so that a crashed job can always be rerun with the same command.
+        let resume = try self.resume && !opened.summary().runs.isEmpty
         let indexer = try Indexer(model: bundle.model, tokenizer: bundle.tokenizer, store: opened, options: options)
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         indexer.onProgress = { bytes, total, tokens in bar.update(done: bytes, total: total, tokens: tokens) }
@@ -111,6 +114,9 @@ struct IndexCommand: ParsableCommand {
             let rate = Double(summary.tokens) / max(summary.seconds, 1e-9)
             print("indexed \(summary.documents) documents, \(summary.tokens) tokens, layers \(layers), "
                   + String(format: "in %.1f s (%.0f tokens/s) into %@", summary.seconds, rate, store))
+            let p = summary.phases
+            print(String(format: "time: forward %.1f s, capture %.1f s, storage %.1f s, corpus %.1f s",
+                         p.forward, p.capture, p.store, p.corpus))
         } catch let error as IndexError {
             bar.finish()
             if case .interrupted = error {

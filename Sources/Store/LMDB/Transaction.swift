@@ -78,6 +78,14 @@ public struct WriteTransaction {
         try value.withUnsafeBytes { try put(db, key: key, value: $0) }
     }
 
+    /// Stores `value` under `key`, which must sort after every key of `db` (`MDB_APPEND`: a
+    /// fast bulk load of sorted data; LMDB refuses out-of-order keys with `MDB_KEYEXIST`).
+    public func append(_ db: LMDBEnvironment.Database, key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try check(mdb_put(txn, db.dbi, &k, &v, UInt32(MDB_APPEND)), "append to '\(db.name)'")
+    }
+
     /// Removes `key`; returns whether it was there.
     @discardableResult
     public func delete(_ db: LMDBEnvironment.Database, key: [UInt8]) throws -> Bool {
