@@ -28,8 +28,9 @@ public struct AnalysisCache: Sendable {
 
     /// The cached analyses of `neurons` (all of the layer's when nil) under `parameters`, by
     /// neuron. Rows that no longer decode are left out, so they are computed again.
+    /// Decodes on `concurrency` threads.
     public func neuronAnalyses(runID: Int64, layer: Int, parameters: StudyParameters,
-                               neurons: Set<Int>? = nil) throws -> [Int: NeuronAnalysis] {
+                               neurons: Set<Int>? = nil, concurrency: Int = 1) throws -> [Int: NeuronAnalysis] {
         let rows = try catalog.read { db in
             try AnalysisRow.filter(Column("run_id") == runID && Column("layer") == layer
                                    && Column("neuron") >= 0 && Column("method") == Self.neuronMethod
@@ -37,17 +38,19 @@ public struct AnalysisCache: Sendable {
                                    && Column("seed") == parameters.catalogSeed)
                 .fetchAll(db)
         }
+        let wanted = rows.filter { neurons?.contains($0.neuron) ?? true }
+        let decoded = wanted.concurrentMap(concurrency: concurrency) { try? Self.decode(NeuronAnalysis.self, $0.resultJson) }
         var found: [Int: NeuronAnalysis] = [:]
-        for row in rows where neurons?.contains(row.neuron) ?? true {
-            if let analysis = try? Self.decode(NeuronAnalysis.self, row.resultJson) { found[row.neuron] = analysis }
-        }
+        for (row, analysis) in zip(wanted, decoded) { found[row.neuron] = analysis }
         return found
     }
 
-    /// Stores analyses of neurons of one layer in one transaction, replacing rows with the same key.
+    /// Stores analyses of neurons of one layer in one transaction, replacing rows with the same
+    /// key; encodes on `concurrency` threads.
     public func save(_ analyses: [(neuron: Int, analysis: NeuronAnalysis)], runID: Int64, layer: Int,
-                     parameters: StudyParameters) throws {
-        let rows = try analyses.map { item in
+                     parameters: StudyParameters, concurrency: Int = 1) throws {
+        let items = analyses.map { NeuronResult(neuron: $0.neuron, analysis: $0.analysis) }
+        let rows = try items.concurrentMap(concurrency: concurrency) { item in
             AnalysisRow(runId: runID, layer: layer, neuron: item.neuron, method: Self.neuronMethod,
                         parametersHash: parameters.hash, parametersJson: parameters.canonicalJSON,
                         seed: parameters.catalogSeed, resultJson: try Self.encode(item.analysis))
@@ -72,6 +75,12 @@ public struct AnalysisCache: Sendable {
         try insert([AnalysisRow(runId: runID, layer: layer, neuron: AnalysisRow.layerLevel, method: Self.layerSummaryMethod,
                                 parametersHash: sha256Hex(keyJSON), parametersJson: keyJSON, seed: seed,
                                 resultJson: try Self.encode(summary))])
+    }
+
+    /// A neuron's analysis, as the worker threads encode it.
+    private struct NeuronResult: Sendable {
+        var neuron: Int
+        var analysis: NeuronAnalysis
     }
 
     private func insert(_ rows: [AnalysisRow]) throws {

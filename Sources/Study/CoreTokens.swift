@@ -33,6 +33,7 @@ public struct CoreTokens: Sendable {
             switch source {
             case .static:
                 guard let found = try reader.embedding(token: record.token) else {
+                    if try reader.counts().embeddings == 0 { throw StudyError.noEmbeddings(store: storePath) }
                     throw StudyError.missingEmbedding(layer: layer, neuron: neuron, token: record.token)
                 }
                 vector = found

@@ -34,7 +34,11 @@ public enum NeuronReportText {
             }
             let kw = a.topDown.differentiation
             lines.append("  Kruskal–Wallis H = \(d(kw.h)) (df \(kw.degreesOfFreedom)), p = \(pv(kw.p)), ε² = \(d(kw.epsilonSquared))")
-            for pair in a.topDown.pairs {
+            let shownPairs = a.topDown.pairs.count <= maxPairs ? a.topDown.pairs : a.topDown.pairs.filter { $0.holmP < p.alpha }
+            if shownPairs.count < a.topDown.pairs.count {
+                lines.append("  pairs with Holm p < \(d(p.alpha)): \(shownPairs.count) of \(a.topDown.pairs.count)")
+            }
+            for pair in shownPairs {
                 lines.append("  C\(pair.first)–C\(pair.second)  Mann–Whitney U = \(d(pair.mannWhitney.u)), "
                              + "Holm p = \(pv(pair.holmP)), Cliff's δ = \(d(pair.cliffsDelta))")
             }
@@ -44,7 +48,14 @@ public enum NeuronReportText {
             let i = a.interleaving
             lines.append("")
             lines.append("Interleaving — \(i.pairs.count { $0.rangesOverlap }) of \(i.pairs.count) cluster pairs have overlapping activation ranges")
-            for pair in i.pairs {
+            // With many clusters, the pairs that make a neuron interleaved: different (Holm p < α) yet overlapping.
+            let different = Set(a.topDown.pairs.filter { $0.holmP < p.alpha }.map { [$0.first, $0.second] })
+            let shownPairs = i.pairs.count <= maxPairs ? i.pairs
+                : i.pairs.filter { $0.rangesOverlap && different.contains([$0.first, $0.second]) }
+            if shownPairs.count < i.pairs.count {
+                lines.append("  pairs that differ (Holm p < \(d(p.alpha))) yet overlap: \(shownPairs.count)")
+            }
+            for pair in shownPairs {
                 lines.append("  C\(pair.first)–C\(pair.second)  range overlap \(d(pair.rangeOverlap)), IQR overlap "
                              + "\(d(pair.interquartileOverlap)), AUC = \(d(pair.auc))")
             }
@@ -86,6 +97,9 @@ public enum NeuronReportText {
         lines.append("Verdict: " + verdict(a, method: method))
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// With more cluster pairs than this, only the telling pairs are listed.
+    public static let maxPairs = 10
 
     /// One sentence per analysis shown, at the analyses' α.
     public static func verdict(_ a: NeuronAnalysis, method: AnalysisMethod) -> String {

@@ -53,16 +53,36 @@ public final class Study: Sendable {
         }
     }
 
-    /// Analyzes one neuron, or returns its cached analysis.
+    /// Why a neuron of a layer run failed: an analysis error becomes `cannotAnalyze` with the
+    /// neuron's core-token counts, which usually explain it.
+    private func failureReason(_ error: any Error, layer: Int, neuron: Int, parameters: StudyParameters) -> String {
+        guard let reason = error as? AnalysisError,
+              let core = try? coreTokens(layer: layer, neuron: neuron, parameters: parameters) else { return "\(error)" }
+        return StudyError.cannotAnalyze(layer: layer, neuron: neuron, coreTokens: core.records.count,
+                                        distinctTokens: core.distinctTokenCount, reason: reason).description
+    }
+
+    /// Analyzes one neuron, or returns its cached analysis. Throws `StudyError.cannotAnalyze`
+    /// when the analyses cannot run on its core tokens.
     public func analyze(layer: Int, neuron: Int, parameters: StudyParameters) throws -> NeuronStudy {
         let runID = try query.checkNeuron(layer: layer, neuron: neuron).row.runId
         if let cached = try cache?.neuronAnalyses(runID: runID, layer: layer, parameters: parameters,
                                                   neurons: [neuron])[neuron] {
             return NeuronStudy(layer: layer, neuron: neuron, analysis: cached, source: .cache)
         }
-        let input = try coreTokens(layer: layer, neuron: neuron, parameters: parameters).input()
-        let analysis = try NeuronAnalysis(input: input, parameters: parameters.analysis,
-                                          stream: Self.stream(layer: layer, neuron: neuron))
+        let core = try coreTokens(layer: layer, neuron: neuron, parameters: parameters)
+        let input = try core.input()
+        let stream = Self.stream(layer: layer, neuron: neuron)
+        let analysis: NeuronAnalysis
+        do {
+            // Through `LayerRunner`, like a layer run: it runs OpenBLAS on one thread, and the
+            // cosine similarities' last bits depend on OpenBLAS's thread count.
+            analysis = try LayerRunner.analyze(count: 1, parameters: parameters.analysis, concurrency: 1,
+                                               stream: { _ in stream }, input: { _ in input })[0].get()
+        } catch let error as AnalysisError {
+            throw StudyError.cannotAnalyze(layer: layer, neuron: neuron, coreTokens: core.records.count,
+                                           distinctTokens: core.distinctTokenCount, reason: error)
+        }
         try cache?.save([(neuron, analysis)], runID: runID, layer: layer, parameters: parameters)
         return NeuronStudy(layer: layer, neuron: neuron, analysis: analysis, source: .computed)
     }
@@ -83,7 +103,7 @@ public final class Study: Sendable {
         let total = neurons.count
 
         var analyses = try cache?.neuronAnalyses(runID: runID, layer: layer, parameters: parameters,
-                                                 neurons: Set(neurons)) ?? [:]
+                                                 neurons: Set(neurons), concurrency: concurrency) ?? [:]
         let fromCache = Set(analyses.keys)
         let missing = neurons.filter { analyses[$0] == nil }
         progress?(fromCache.count, total)
@@ -105,10 +125,10 @@ public final class Study: Sendable {
             for (neuron, result) in zip(chunk, results) {
                 switch result {
                 case .success(let analysis): computed.append((neuron, analysis))
-                case .failure(let error): failures[neuron] = "\(error)"
+                case .failure(let error): failures[neuron] = failureReason(error, layer: layer, neuron: neuron, parameters: parameters)
                 }
             }
-            try cache?.save(computed, runID: runID, layer: layer, parameters: parameters)
+            try cache?.save(computed, runID: runID, layer: layer, parameters: parameters, concurrency: concurrency)
             for item in computed { analyses[item.neuron] = item.analysis }
             start += chunk.count
         }

@@ -1,9 +1,15 @@
+import Analysis
+
 /// Why a neuron could not be analyzed from a store, beyond the store lookups that
 /// `QueryError` already names (layer not in the store, neuron out of range, neuron without
 /// records). Every message says what is missing and what to do.
 public enum StudyError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The analyses cannot run on this neuron's core tokens (too few, identical embeddings, …).
+    case cannotAnalyze(layer: Int, neuron: Int, coreTokens: Int, distinctTokens: Int, reason: AnalysisError)
     /// `--neurons` is not a list of numbers and ranges.
     case badNeuronList(String)
+    /// The store holds no token embeddings at all (e.g. a store imported from NeuronRecords).
+    case noEmbeddings(store: String)
     /// A core token has no stored static embedding.
     case missingEmbedding(layer: Int, neuron: Int, token: UInt32)
     /// The store has no contextual inputs for the layer (indexed without `--store-inputs`).
@@ -16,8 +22,13 @@ public enum StudyError: Error, CustomStringConvertible, Equatable, Sendable {
 
     public var description: String {
         switch self {
+        case .cannotAnalyze(let layer, let neuron, let coreTokens, let distinctTokens, let reason):
+            "layer \(layer) neuron \(neuron) cannot be analyzed (\(coreTokens) core tokens, \(distinctTokens) distinct): \(reason)"
         case .badNeuronList(let text):
             "cannot read neurons '\(text)': use e.g. 5, 1,5,10-20 or all"
+        case .noEmbeddings(let store):
+            "\(store): the store holds no token embeddings (stores imported from NeuronRecords have none); "
+                + "index the corpus with the model to analyze its neurons"
         case .missingEmbedding(let layer, let neuron, let token):
             "layer \(layer) neuron \(neuron): the store has no embedding for core token \(token) (damaged or incomplete store)"
         case .noContextualInputs(let layer, let store):

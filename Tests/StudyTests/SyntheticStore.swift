@@ -30,7 +30,8 @@ final class TemporaryDirectory {
 /// - 3 five records only (too few to analyze);
 /// - 4 no records;
 /// - 5 a record of token 101, which has no embedding.
-/// With `contextualInputs`, layer 0's inputs at document 0 are stored (equal to the embeddings, f16).
+/// With `contextualInputs`, layer 0's inputs at document 0 are stored (equal to the embeddings, f16);
+/// without `embeddings`, no embedding is stored (like a store imported from NeuronRecords).
 struct SyntheticStore {
     static let categories = ["animal", "colour", "number", "city"]
     static let perCategory = 25, dimension = 64, neuronCount = 6
@@ -44,7 +45,7 @@ struct SyntheticStore {
 
     static func category(of token: UInt32) -> Int { Int(token) / perCategory }
 
-    init(contextualInputs: Bool = false, seed: UInt64 = 7) throws {
+    init(contextualInputs: Bool = false, embeddings storesEmbeddings: Bool = true, seed: UInt64 = 7) throws {
         var generator = SeededGenerator(seed: seed)
         func normal() -> Double {
             let u = max(generator.nextUnit(), 1e-300), v = generator.nextUnit()
@@ -97,7 +98,7 @@ struct SyntheticStore {
         try assembler.store.activations.write { w in
             try w.setMeta(StoreMeta.embeddingSize, uint32: UInt32(Self.dimension))
             for (token, vector) in embeddings.enumerated() {
-                try w.putEmbedding(token: UInt32(token), vector)
+                if storesEmbeddings { try w.putEmbedding(token: UInt32(token), vector) }
                 if contextualInputs { try w.putInput(layer: 0, document: 0, position: UInt32(token), vector) }
             }
         }
