@@ -35,5 +35,15 @@ mkdir -p "$out"
     --layers "$layers" --top-k 100 --context 64
 "$neurodex" info --store "$out/store"
 
+step "look up neurons"
+"$neurodex" neuron --store "$out/store" 1 100 --format table --limit 8
+"$neurodex" search --store "$out/store" --token " king" --limit 5
+
+step "export tables"
+"$neurodex" export --store "$out/store" --what stats --format csv --out "$out/stats.csv"
+"$neurodex" export --store "$out/store" --what stats --format md --out "$out/stats.md"
+"$neurodex" export --store "$out/store" --what records --layers 1 --format csv --out "$out/records-layer1.csv"
+
 echo
-echo "Results are in $out"
+echo "Results are in $out:"
+ls -1 "$out"
