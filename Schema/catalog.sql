@@ -72,7 +72,7 @@ CREATE TABLE "neuron_stats" (
     "histogram" BLOB NOT NULL,
     "sample" BLOB NOT NULL,
     PRIMARY KEY ("layer", "neuron")
-) WITHOUT ROWID;
+);
 
 CREATE TABLE "runs" (
     "id" INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -10,10 +10,6 @@ import Store
 /// lookup with statistics. Options: --layers --neurons --records --documents --document-tokens
 /// --lookups --context, --dir PATH to build there and keep the store (for `hyperfine` runs of
 /// the CLI).
-func runStoreBenchmark(arguments: [String]) throws {
-    try StoreBenchmark(options: BenchOptions(arguments)).run()
-}
-
 struct StoreBenchmark {
     let layers: Int
     let neurons: Int

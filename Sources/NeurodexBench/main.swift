@@ -11,6 +11,8 @@ usage: neurodex-bench <benchmark> [options]
             [--models small,xl] [--threads 2] [--repeats 5] [--tokens 512]
   kernels   time per layer of attention, layernorm, gelu and bias additions
             [--models small,xl] [--threads 2]
+  store     random neuron lookups in an XL-size store (48 × 6,400 neurons × 100 records)
+            [--layers 48] [--neurons 6400] [--records 100] [--lookups 20000] [--dir DIR]
   index     end-to-end indexing tokens/s vs the forward alone and the sgemm bound
             [--cases small:all,xl:0-1] [--tokens 16384] [--threads 2] [--repeats 2]
             [--corpus corpora/tinyshakespeare.txt] [--tokenizer Tests/Fixtures/gpt2-tokenizer]
@@ -32,6 +34,8 @@ do {
         try KernelsBenchmark(options: options).run()
     case "index":
         try IndexBenchmark(options: options).run()
+    case "store":
+        try StoreBenchmark(options: options).run()
     default:
         print("unknown benchmark '\(benchmark)'\n\(usage)")
         exit(2)

@@ -131,7 +131,7 @@ public struct StoreReader {
         try txn.withValue(db.tokens, key: StoreKey.document(document)) { bytes in
             let n = bytes.count / 4
             let lo = max(0, min(range.lowerBound, n)), hi = max(lo, min(range.upperBound, n))
-            return (lo..<hi).map { ByteCoding.readLittleEndian(UInt32.self, bytes, at: $0 * 4) }
+            return ByteCoding.uint32s(UnsafeRawBufferPointer(rebasing: bytes[lo * 4..<hi * 4]))
         }
     }
 
@@ -178,6 +178,14 @@ public struct StoreReader {
     /// The bytes of a token as the tokenizer decodes it (UTF-8, possibly a partial character).
     public func tokenBytes(_ token: UInt32) throws -> [UInt8]? {
         try txn.get(db.vocabulary, key: StoreKey.token(token))
+    }
+
+    /// Visits every stored token's bytes in id order, without copying them.
+    public func forEachTokenBytes(_ body: (UInt32, UnsafeRawBufferPointer) throws -> Void) throws {
+        try txn.scan(db.vocabulary) { key, value in
+            try body(ByteCoding.readBigEndian(UInt32.self, key, at: 0), value)
+            return true
+        }
     }
 
     /// The whole stored vocabulary: index = token id (empty for ids the store does not have).

@@ -46,11 +46,24 @@ enum ByteCoding {
     }
 
     static func floats(_ bytes: UnsafeRawBufferPointer) -> [Float] {
-        (0..<bytes.count / 4).map { readFloat(bytes, at: $0 * 4) }
+        copyLittleEndian(bytes, as: Float.self)
     }
 
     static func uint32s(_ bytes: UnsafeRawBufferPointer) -> [UInt32] {
-        (0..<bytes.count / 4).map { readLittleEndian(UInt32.self, bytes, at: $0 * 4) }
+        copyLittleEndian(bytes, as: UInt32.self)
+    }
+
+    /// The 4-byte little-endian values of `bytes`, copied in one go (Neurodex runs on
+    /// little-endian hosts only; see Schema/activations.md).
+    static func copyLittleEndian<T: BitwiseCopyable>(_ bytes: UnsafeRawBufferPointer, as: T.Type) -> [T] {
+        let count = bytes.count / MemoryLayout<T>.stride
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            if count > 0 {
+                UnsafeMutableRawBufferPointer(buffer).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: bytes[0..<count * MemoryLayout<T>.stride]))
+            }
+            initialized = count
+        }
     }
 }
 

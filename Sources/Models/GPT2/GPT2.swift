@@ -90,12 +90,7 @@ public final class GPT2: LanguageModel {
     public func forward(_ batch: TokenBatch, through lastLayer: Int, captureLayers: [Int],
                         captureMLPInput: Bool, sink: (LayerCapture) throws -> Void) throws {
         try validate(batch)
-        guard lastLayer >= 0, lastLayer < loadedLayerCount else {
-            throw ModelError.layerNotLoaded(layer: lastLayer, loadedLayerCount: loadedLayerCount)
-        }
-        for layer in captureLayers where !(0...lastLayer).contains(layer) {
-            throw ModelError.captureOutsideForward(layer: layer, lastLayer: lastLayer)
-        }
+        try ForwardChecks.validate(lastLayer: lastLayer, captureLayers: captureLayers, loadedLayerCount: loadedLayerCount)
         try run(batch, through: lastLayer, finishLastLayer: false,
                 captureLayers: Set(captureLayers), captureMLPInput: captureMLPInput, sink: sink)
     }
@@ -114,34 +109,18 @@ public final class GPT2: LanguageModel {
                   epsilon: config.layerNormEpsilon)
         // logits [tokens, vocab] = ln_f(x) [tokens, nEmbd] · Wᵀ, W = wte or lm_head [vocab, nEmbd].
         let output = head.untiedOutput ?? weights.tokenEmbedding
-        return [Float](unsafeUninitializedCapacity: tokens * vocab) { buffer, initialized in
-            if let base = buffer.baseAddress {
-                sgemm(workspace.normed.pointer, output.pointer, into: base,
-                      m: tokens, n: vocab, k: c, transposeB: true)
-            }
-            initialized = tokens * vocab
-        }
+        return projectToVocabulary(workspace.normed.pointer, output: output.pointer, tokens: tokens, width: c, vocabulary: vocab)
     }
 
     /// The wte row of `token` [nEmbd]; empty when `token` is outside the vocabulary.
     public func tokenEmbedding(_ token: UInt32) -> [Float] {
-        guard Int(token) < config.vocabSize else { return [] }
-        let row = weights.tokenEmbedding.pointer + Int(token) * config.nEmbd
-        return Array(UnsafeBufferPointer(start: row, count: config.nEmbd))
+        embeddingRow(weights.tokenEmbedding.pointer, token: token, width: config.nEmbd, vocabulary: config.vocabSize)
     }
 
     // MARK: - Forward pass
 
     private func validate(_ batch: TokenBatch) throws {
-        guard batch.windowLengths.reduce(0, +) == batch.tokens.count else {
-            throw ModelError.invalidBatch("window lengths add up to \(batch.windowLengths.reduce(0, +)) but there are \(batch.tokens.count) tokens")
-        }
-        for length in batch.windowLengths where !(1...config.nPositions).contains(length) {
-            throw ModelError.invalidBatch("window of \(length) tokens; each must hold 1...\(config.nPositions)")
-        }
-        if let token = batch.tokens.first(where: { Int($0) >= config.vocabSize }) {
-            throw ModelError.tokenOutOfRange(token: token, vocabularySize: config.vocabSize)
-        }
+        try ForwardChecks.validate(batch, maxContext: config.nPositions, vocabularySize: config.vocabSize)
     }
 
     /// Layers 0...lastLayer. The last layer stops after its MLP activations unless

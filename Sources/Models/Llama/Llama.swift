@@ -67,12 +67,7 @@ public final class Llama: LanguageModel {
     public func forward(_ batch: TokenBatch, through lastLayer: Int, captureLayers: [Int],
                         captureMLPInput: Bool, sink: (LayerCapture) throws -> Void) throws {
         try validate(batch)
-        guard lastLayer >= 0, lastLayer < loadedLayerCount else {
-            throw ModelError.layerNotLoaded(layer: lastLayer, loadedLayerCount: loadedLayerCount)
-        }
-        for layer in captureLayers where !(0...lastLayer).contains(layer) {
-            throw ModelError.captureOutsideForward(layer: layer, lastLayer: lastLayer)
-        }
+        try ForwardChecks.validate(lastLayer: lastLayer, captureLayers: captureLayers, loadedLayerCount: loadedLayerCount)
         try run(batch, through: lastLayer, finishLastLayer: false,
                 captureLayers: Set(captureLayers), captureMLPInput: captureMLPInput, sink: sink)
     }
@@ -90,35 +85,18 @@ public final class Llama: LanguageModel {
                 weight: head.outputNorm.pointer, epsilon: config.rmsNormEpsilon)
         // logits [tokens, vocab] = norm(x) [tokens, nEmbd] · Wᵀ, W = output or token_embd [vocab, nEmbd].
         let output = head.untiedOutput ?? weights.tokenEmbedding
-        return [Float](unsafeUninitializedCapacity: tokens * vocabulary) { buffer, initialized in
-            if let base = buffer.baseAddress {
-                sgemm(workspace.normed.pointer, output.pointer, into: base,
-                      m: tokens, n: vocabulary, k: c, transposeB: true)
-            }
-            initialized = tokens * vocabulary
-        }
+        return projectToVocabulary(workspace.normed.pointer, output: output.pointer, tokens: tokens, width: c, vocabulary: vocabulary)
     }
 
     /// The token_embd row of `token` [nEmbd]; empty when `token` is outside the vocabulary.
     public func tokenEmbedding(_ token: UInt32) -> [Float] {
-        guard Int(token) < config.vocabularySize else { return [] }
-        let row = weights.tokenEmbedding.pointer + Int(token) * config.embeddingSize
-        return Array(UnsafeBufferPointer(start: row, count: config.embeddingSize))
+        embeddingRow(weights.tokenEmbedding.pointer, token: token, width: config.embeddingSize, vocabulary: config.vocabularySize)
     }
 
     // MARK: - Forward pass
 
     private func validate(_ batch: TokenBatch) throws {
-        let total = batch.windowLengths.reduce(0, +)
-        guard total == batch.tokens.count else {
-            throw ModelError.invalidBatch("window lengths add up to \(total) but there are \(batch.tokens.count) tokens")
-        }
-        for length in batch.windowLengths where !(1...config.contextLength).contains(length) {
-            throw ModelError.invalidBatch("window of \(length) tokens; each must hold 1...\(config.contextLength)")
-        }
-        if let token = batch.tokens.first(where: { Int($0) >= config.vocabularySize }) {
-            throw ModelError.tokenOutOfRange(token: token, vocabularySize: config.vocabularySize)
-        }
+        try ForwardChecks.validate(batch, maxContext: config.contextLength, vocabularySize: config.vocabularySize)
     }
 
     /// Layers 0...lastLayer. The last layer stops after its MLP activations unless

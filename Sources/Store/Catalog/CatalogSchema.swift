@@ -61,7 +61,8 @@ enum CatalogSchema {
                 t.column("distinct_tokens", .boolean).notNull()
                 t.column("statistics_json", .text).notNull()
             }
-            try db.create(table: "neuron_stats", options: .withoutRowID) { t in
+            // A rowid table: its rows (~1.7 KB with the histogram) are too large for WITHOUT ROWID.
+            try db.create(table: "neuron_stats") { t in
                 t.column("layer", .integer).notNull()
                     .references("layers", column: "layer", onDelete: .cascade)
                 t.column("neuron", .integer).notNull()
