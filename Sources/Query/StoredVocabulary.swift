@@ -22,9 +22,17 @@ public struct StoredVocabulary: Sendable {
         self.offsets = offsets
     }
 
-    /// Reads the vocabulary of a store.
+    /// Reads the vocabulary of a store, straight into the concatenated table.
     public init(reader: StoreReader) throws {
-        self.init(table: try reader.vocabulary())
+        var bytes: [UInt8] = []
+        var offsets = [0]
+        try reader.forEachTokenBytes { id, tokenBytes in
+            while offsets.count <= Int(id) { offsets.append(bytes.count) }  // ids the store lacks
+            bytes.append(contentsOf: tokenBytes)
+            offsets.append(bytes.count)
+        }
+        self.bytes = bytes
+        self.offsets = offsets
     }
 
     /// One more than the largest id the table covers.
