@@ -16,5 +16,6 @@ struct Neurodex: ParsableCommand {
             SearchCommand.self,
             ExportCommand.self,
             ImportCommand.self,
+            TokenizeCommand.self,
         ])
 }

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import ModelFiles
+import Tokenizers
+
+/// `neurodex tokenize`: the token ids a model's tokenizer gives a text.
+struct TokenizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokenize",
+        abstract: "Tokenize text with a model's tokenizer (no weights are loaded).",
+        discussion: "--format json prints {\"ids\": [...]}; table prints one token per line.")
+
+    @Option(help: "An HF model folder (tokenizer.json or vocab.json + merges.txt) or a GGUF file.", completion: .file())
+    var model: String
+
+    @Option(help: "The text to tokenize.")
+    var text: String?
+
+    @Option(help: "A file whose text to tokenize (- for standard input).", completion: .file())
+    var file: String?
+
+    @Option(help: "Output format: json or table.")
+    var format: Format = .json
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, table }
+
+    func validate() throws {
+        if (text == nil) == (file == nil) { throw ValidationError("give exactly one of --text and --file") }
+    }
+
+    func run() throws {
+        let url = URL(fileURLWithPath: model)
+        let tokenizer = url.pathExtension.lowercased() == "gguf"
+            ? try ModelBundle.ggufTokenizer(GGUFFile(path: url.path))
+            : try Tokenizer.load(modelFolder: url)
+        let input: String
+        if let text {
+            input = text
+        } else if file == "-" {
+            input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        } else {
+            let path = file!
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("\(path): cannot read the file")
+            }
+            input = String(decoding: data, as: UTF8.self)
+        }
+        let ids = tokenizer.encode(input)
+        switch format {
+        case .json:
+            print("{\"ids\": [" + ids.map(String.init).joined(separator: ", ") + "]}")
+        case .table:
+            for id in ids { print("\(id)\t\(tokenizer.tokenString(id).debugDescription)") }
+        }
+    }
+}
