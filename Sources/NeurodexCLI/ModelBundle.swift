@@ -14,6 +14,12 @@ struct ModelBundle {
         let tokenizer = url.pathExtension.lowercased() == "gguf"
             ? try ggufTokenizer(GGUFFile(path: url.path))
             : try Tokenizer.load(modelFolder: url)
+        // Every id the tokenizer can produce must have an embedding row.
+        let modelVocabulary = model.description.vocabularySize
+        guard tokenizer.vocabularySize <= modelVocabulary else {
+            throw ModelLoadError.unsupportedFormat(
+                file: path, detail: "the tokenizer has ids up to \(tokenizer.vocabularySize - 1) but the model's vocabulary has \(modelVocabulary) tokens")
+        }
         return ModelBundle(model: model, tokenizer: tokenizer)
     }
 

@@ -5,6 +5,9 @@ import Foundation
 public enum QueryError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The store has no indexed layer yet (nothing was indexed or imported into it).
     case emptyStore(path: String)
+    /// The store's index run has not finished (it is running, was interrupted or failed), so
+    /// it has no records to query yet.
+    case runNotComplete(path: String, status: String, documentsDone: Int)
     /// The model has no such layer.
     case unknownLayer(layer: Int, layerCount: Int)
     /// The model has the layer, but it was not indexed into this store.
@@ -27,6 +30,8 @@ public enum QueryError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case .emptyStore(let path):
             "\(path): the store has no indexed layer yet (run `neurodex index` or `neurodex import` first)"
+        case .runNotComplete(let path, let status, let documentsDone):
+            "\(path): the index run is not complete (\(status), \(documentsDone) documents so far): \(Self.advice(runStatus: status))"
         case .unknownLayer(let layer, let layerCount):
             "layer \(layer) does not exist: the model has layers 0–\(layerCount - 1)"
         case .layerNotIndexed(let layer, let indexed):
@@ -45,6 +50,15 @@ public enum QueryError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "which has \(tokenCount) tokens"
         case .badStatistics(let layer, let neuron, let detail):
             "statistics of layer \(layer)\(neuron.map { " neuron \($0)" } ?? "") cannot be read: \(detail)"
+        }
+    }
+
+    /// What to do about a run that has not finished.
+    static func advice(runStatus: String) -> String {
+        switch runStatus {
+        case "running": "query it when it has finished (if its process died, continue it with `neurodex index --resume`)"
+        case "failed": "it failed; `neurodex info` tells why"
+        default: "continue it with `neurodex index --resume`"
         }
     }
 

@@ -49,6 +49,8 @@ public final class StoreQuery: Sendable {
     public let layers: [Int: IndexedLayer]
     /// The stored vocabulary.
     public let vocabulary: StoredVocabulary
+    /// The latest run, when the catalog has one (an unfinished run has no layers yet).
+    public let latestRun: RunRow?
 
     /// Opens the store at `directory` for reading.
     public convenience init(directory: URL) throws {
@@ -57,10 +59,12 @@ public final class StoreQuery: Sendable {
 
     public init(store: NeurodexStore) throws {
         self.store = store
-        let (model, layerRows) = try store.catalog.read { db in
-            (try ModelRow.order(Column("id")).fetchOne(db), try LayerRow.order(Column("layer")).fetchAll(db))
+        let (model, layerRows, latestRun) = try store.catalog.read { db in
+            (try ModelRow.order(Column("id")).fetchOne(db), try LayerRow.order(Column("layer")).fetchAll(db),
+             try RunRow.order(Column("id").desc).fetchOne(db))
         }
         self.model = model
+        self.latestRun = latestRun
         self.layers = Dictionary(uniqueKeysWithValues: layerRows.map { row in
             (row.layer, IndexedLayer(row: row))
         })
@@ -73,7 +77,7 @@ public final class StoreQuery: Sendable {
     /// The indexed layer `layer`, or the error that says why there is none.
     public func layer(_ layer: Int) throws -> IndexedLayer {
         if let found = layers[layer] { return found }
-        if layers.isEmpty { throw QueryError.emptyStore(path: store.directory.path) }
+        if layers.isEmpty { throw noLayers() }
         if let model, !(0..<model.layerCount).contains(layer) {
             throw QueryError.unknownLayer(layer: layer, layerCount: model.layerCount)
         }
@@ -82,14 +86,22 @@ public final class StoreQuery: Sendable {
 
     /// The layers to visit: `requested` (each checked), or every indexed layer when nil.
     public func layers(_ requested: [Int]?) throws -> [IndexedLayer] {
-        if layers.isEmpty { throw QueryError.emptyStore(path: store.directory.path) }
+        if layers.isEmpty { throw noLayers() }
         guard let requested else { return indexedLayers.compactMap { layers[$0] } }
         return try requested.map { try layer($0) }
     }
 
     /// Checks `layer` when given, otherwise that the store has any layer.
     public func checkLayerFilter(_ layer: Int?) throws {
-        if let layer { _ = try self.layer(layer) } else if layers.isEmpty { throw QueryError.emptyStore(path: store.directory.path) }
+        if let layer { _ = try self.layer(layer) } else if layers.isEmpty { throw noLayers() }
+    }
+
+    /// Why a store has no layer: its run has not finished, or nothing was indexed.
+    func noLayers() -> QueryError {
+        if let run = latestRun, run.status != .complete {
+            return .runNotComplete(path: store.directory.path, status: run.status.rawValue, documentsDone: run.documentsDone)
+        }
+        return .emptyStore(path: store.directory.path)
     }
 
     /// Checks that `neuron` exists in `layer` (not that it has records).

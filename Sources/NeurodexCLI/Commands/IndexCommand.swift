@@ -123,12 +123,19 @@ struct IndexCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(130)
             }
+            if case .emptyCorpus = error { throw EmptyCorpus(paths: corpus) }
             throw error
         }
     }
 }
 
 extension BOSPolicy: ExpressibleByArgument {}
+
+/// `IndexError.emptyCorpus`, naming the corpus paths.
+struct EmptyCorpus: Error, CustomStringConvertible {
+    var paths: [String]
+    var description: String { "\(paths.joined(separator: ", ")): the corpus has no text to index" }
+}
 
 /// A one-line progress bar on standard error: bytes done, tokens, tokens/s, ETA.
 final class ProgressBar {
