@@ -105,14 +105,6 @@ struct HeapView {
     }
 
     @inline(__always)
-    func swapSlots(_ i: Int, _ j: Int) {
-        swap(&activation[i], &activation[j])
-        swap(&document[i], &document[j])
-        swap(&position[i], &position[j])
-        swap(&token[i], &token[j])
-    }
-
-    @inline(__always)
     func set(_ i: Int, _ r: CoreRecord) {
         activation[i] = r.activation
         document[i] = r.document
@@ -120,27 +112,42 @@ struct HeapView {
         token[i] = r.token
     }
 
+    /// Moves the record at `start` up to its place, shifting parents down into the hole.
     func siftUp(base: Int, _ start: Int) {
+        let moving = CoreRecord(activation: activation[base + start], document: document[base + start],
+                                position: position[base + start], token: token[base + start])
         var i = start
         while i > 0 {
             let parent = (i - 1) / 2
-            guard worse(base + i, base + parent) else { return }
-            swapSlots(base + i, base + parent)
+            guard worse(moving, thanSlot: base + parent) else { break }
+            copySlot(base + parent, to: base + i)
             i = parent
         }
+        set(base + i, moving)
     }
 
+    /// Moves the record at `start` down to its place, shifting the worse child up into the hole.
     func siftDown(base: Int, _ start: Int, size: Int) {
+        let moving = CoreRecord(activation: activation[base + start], document: document[base + start],
+                                position: position[base + start], token: token[base + start])
         var i = start
         while true {
             let left = 2 * i + 1, right = left + 1
-            var worst = i
-            if left < size && worse(base + left, base + worst) { worst = left }
-            if right < size && worse(base + right, base + worst) { worst = right }
-            if worst == i { return }
-            swapSlots(base + i, base + worst)
-            i = worst
+            guard left < size else { break }
+            let child = right < size && worse(base + right, base + left) ? right : left
+            guard worse(base + child, thanRecord: moving) else { break }
+            copySlot(base + child, to: base + i)
+            i = child
         }
+        set(base + i, moving)
+    }
+
+    @inline(__always)
+    func copySlot(_ from: Int, to: Int) {
+        activation[to] = activation[from]
+        document[to] = document[from]
+        position[to] = position[from]
+        token[to] = token[from]
     }
 
     /// Offers `r` to neuron `n`'s heap under the full ranking rule; returns whether it was kept.
