@@ -23,6 +23,10 @@ public struct AnalysisCache: Sendable {
     /// Opens the catalog of the store at `directory` for writing (the activation store stays
     /// read-only). Throws `StoreError.readOnly` when the catalog cannot be written.
     public init(storeDirectory directory: URL) throws {
+        // As `NeurodexStore` does: a directory without the owner-write bit is read-only, even
+        // for root, whom the file system would let write.
+        let permissions = (try? FileManager.default.attributesOfItem(atPath: directory.path))?[.posixPermissions] as? NSNumber
+        guard let permissions, permissions.intValue & 0o200 != 0 else { throw StoreError.readOnly(path: directory.path) }
         catalog = try Catalog(path: directory.appendingPathComponent(Catalog.fileName), readOnly: false)
     }
 

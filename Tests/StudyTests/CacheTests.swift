@@ -128,3 +128,15 @@ import Testing
         #expect(try AnalysisCache.decode(Analysis.LayerSummary.self, summaryJSON) == layer.summary)
     }
 }
+
+/// A store marked read-only is analyzed without a cache.
+@Suite struct ReadOnlyStoreTests {
+    @Test func aReadOnlyStoreHasNoCache() throws {
+        let store = try SyntheticStore()
+        try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: store.url.path)
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: store.url.path) }
+        #expect(throws: StoreError.readOnly(path: store.url.path)) { try AnalysisCache(storeDirectory: store.url) }
+        let study = try Study(directory: store.url, caching: false)
+        #expect(try study.analyze(layer: 0, neuron: 0, parameters: StudyParameters()).source == .computed)
+    }
+}

@@ -84,7 +84,7 @@ struct AnalysisOutput {
     func writeJSON(_ studies: [LayerStudy], fdr: Double, summaries: Bool) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.keyEncodingStrategy = .custom { path in SnakeCaseKey(path.last?.stringValue ?? "") }
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         func json<T: Encodable>(_ value: T) throws -> String { String(decoding: try encoder.encode(value), as: UTF8.self) }
 
@@ -105,4 +105,29 @@ struct AnalysisOutput {
         }
         try output.write("]}\n")
     }
+}
+
+/// A coding key in snake_case: "tokenIDs" → "token_ids", "nullMean" → "null_mean".
+private struct SnakeCaseKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+
+    init(_ camelCase: String) {
+        var out = ""
+        let characters = Array(camelCase.replacingOccurrences(of: "IDs", with: "Ids"))
+        for (i, character) in characters.enumerated() {
+            if character.isUppercase {
+                let previousIsLower = i > 0 && (characters[i - 1].isLowercase || characters[i - 1].isNumber)
+                let startsWord = i > 0 && characters[i - 1].isUppercase && i + 1 < characters.count && characters[i + 1].isLowercase
+                if previousIsLower || startsWord { out.append("_") }
+                out.append(Character(character.lowercased()))
+            } else {
+                out.append(character)
+            }
+        }
+        stringValue = out
+    }
+
+    init?(stringValue: String) { self.init(stringValue) }
+    init?(intValue: Int) { nil }
 }

@@ -143,14 +143,16 @@ struct AnalyzeCommand: ParsableCommand {
         let layerList = layers == "all" ? query.indexedLayers : try parseLayers(layers, layerCount: query.model?.layerCount)
         _ = try query.layers(layerList)  // every layer is in the store
 
-        let format = outputFormat()
-        let output = try out.map { try TextOutput(file: URL(fileURLWithPath: $0)) } ?? TextOutput.standardOutput()
-        let writer = AnalysisOutput(parameters: parameters, method: method, vocabulary: query.vocabulary,
-                                    store: directory.path, output: output)
+        // The output is opened once the results are there, so that a failed run leaves no empty file.
+        func writer() throws -> AnalysisOutput {
+            let output = try out.map { try TextOutput(file: URL(fileURLWithPath: $0)) } ?? TextOutput.standardOutput()
+            return AnalysisOutput(parameters: parameters, method: method, vocabulary: query.vocabulary,
+                                  store: directory.path, output: output)
+        }
 
         if layerList.count == 1, case .list(let list) = selection, list.count == 1 {
             let result = try study.analyze(layer: layerList[0], neuron: list[0], parameters: parameters)
-            try writer.writeNeuron(result, format: format, fdr: fdr)
+            try writer().writeNeuron(result, format: outputFormat(), fdr: fdr)
             try writePlots([LayerStudy(single: result, fdr: fdr)], query: query)
             return
         }
@@ -172,7 +174,7 @@ struct AnalyzeCommand: ParsableCommand {
             }
             studies.append(result)
         }
-        try writer.writeLayers(studies, format: format)
+        try writer().writeLayers(studies, format: outputFormat())
         try writePlots(studies, query: query)
     }
 
@@ -217,12 +219,12 @@ struct AnalyzeCommand: ParsableCommand {
         let tokenText = { (id: UInt32) in query.vocabulary.text(of: id) }
         if neuronCount <= Self.maxNeuronPlots {
             for study in studies.flatMap(\.neurons) {
-                let name = "layer\(study.layer)-neuron\(study.neuron)"
-                try save(NeuronPlots.activationsByCluster(study.analysis.topDown, title: "Layer \(study.layer) neuron \(study.neuron): activations by cluster",
-                                                          tokenText: tokenText), name + "-clusters.svg")
-                try save(NeuronPlots.homogeneityBySegment(study.analysis.bottomUp, alpha: study.analysis.parameters.alpha,
-                                                          title: "Layer \(study.layer) neuron \(study.neuron): homogeneity by segment"),
-                         name + "-segments.svg")
+                let a = study.analysis
+                let name = "Layer \(study.layer) neuron \(study.neuron)"
+                let file = "layer\(study.layer)-neuron\(study.neuron)"
+                try save(NeuronPlots.activationsByCluster(a.topDown, title: name, tokenText: tokenText), file + "-clusters.svg")
+                try save(NeuronPlots.homogeneityBySegment(a.bottomUp, alpha: a.parameters.alpha,
+                                                          title: name + ": homogeneity by segment"), file + "-segments.svg")
             }
         } else if !quiet {
             TerminalOutput.note("note: per-neuron plots are written for at most \(Self.maxNeuronPlots) neurons (\(neuronCount) analyzed)")
