@@ -125,7 +125,8 @@ public final class Study: Sendable {
             for (neuron, result) in zip(chunk, results) {
                 switch result {
                 case .success(let analysis): computed.append((neuron, analysis))
-                case .failure(let error): failures[neuron] = failureReason(error, layer: layer, neuron: neuron, parameters: parameters)
+                case .failure(let error):
+                    failures[neuron] = failureReason(error, layer: layer, neuron: neuron, parameters: parameters)
                 }
             }
             try cache?.save(computed, runID: runID, layer: layer, parameters: parameters, concurrency: concurrency)
@@ -149,8 +150,7 @@ public final class Study: Sendable {
             summarySource = .computed
             try cache?.saveLayerSummary(summary, runID: runID, layer: layer, keyJSON: keyJSON, seed: parameters.catalogSeed)
         }
-        return LayerStudy(layer: layer, neurons: studies,
-                          failures: failures.keys.sorted().map { NeuronFailure(layer: layer, neuron: $0, reason: failures[$0]!) },
-                          summary: summary, summarySource: summarySource)
+        let failed = failures.sorted { $0.key < $1.key }.map { NeuronFailure(layer: layer, neuron: $0.key, reason: $0.value) }
+        return LayerStudy(layer: layer, neurons: studies, failures: failed, summary: summary, summarySource: summarySource)
     }
 }
