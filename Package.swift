@@ -51,5 +51,8 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Export", "Store", grdb]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers", grdb]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Analysis", "Export", "Query", "Store", "COpenBLAS", grdb]),
+        .testTarget(name: "CLITests", dependencies: ["NeurodexCLI", "Indexer", "ModelFiles", "Tokenizers", "Export"]),
+        .testTarget(name: "FuzzTests", dependencies: ["ModelFiles", "Tokenizers", "Indexer", "Export"]),
     ]
 )

@@ -14,6 +14,7 @@ struct Neurodex: ParsableCommand {
             InfoCommand.self,
             NeuronCommand.self,
             SearchCommand.self,
+            AnalyzeCommand.self,
             ExportCommand.self,
             ImportCommand.self,
             TokenizeCommand.self,
