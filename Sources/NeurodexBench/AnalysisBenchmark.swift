@@ -1,7 +1,6 @@
 import Analysis
 import Export
 import Foundation
-import GRDB
 import Store
 import Study
 #if canImport(Glibc)
@@ -56,7 +55,8 @@ func runAnalysisBenchmark(arguments: [String]) throws {
     try layer.writeStore(at: directory)
     print("store:       \(neurons) neurons written in \(format(Date().timeIntervalSince(building), 1)) s")
 
-    func run(_ label: String, caching: Bool) throws {
+    @discardableResult
+    func run(_ label: String, caching: Bool) throws -> LayerStudy {
         let study = try Study(directory: directory, caching: caching)
         let started = CPUTime.now()
         let clock = Date()
@@ -66,15 +66,14 @@ func runAnalysisBenchmark(arguments: [String]) throws {
         print("\(label) \(format(seconds, 1)) s wall, \(format(cpuSeconds, 1)) s CPU per layer; "
               + "\(format(perNeuron, 2)) ms/neuron wall on \(threads) threads "
               + "(\(result.computedCount) computed, \(result.neurons.count - result.computedCount) cached, \(result.failures.count) failed)")
+        return result
     }
     try run("layer, no cache:      ", caching: false)
     try run("layer, compute+cache: ", caching: true)
-    try run("layer, from cache:    ", caching: true)
-    let catalog = try Catalog(path: directory.appendingPathComponent(Catalog.fileName), readOnly: true)
-    let bytes = try catalog.read { db in
-        try Int.fetchOne(db, sql: "SELECT AVG(LENGTH(result_json)) FROM analyses WHERE neuron >= 0") ?? 0
-    }
-    print("cache:       \(format(Double(bytes) / 1000, 1)) kB of result JSON per neuron")
+    let cached = try run("layer, from cache:    ", caching: true)
+    // The JSON each neuron's row holds.
+    let bytes = try cached.neurons.reduce(0) { $0 + (try AnalysisCache.encode($1.analysis)).utf8.count }
+    print("cache:       \(format(Double(bytes) / Double(max(cached.neurons.count, 1)) / 1000, 1)) kB of result JSON per neuron")
 }
 
 /// Synthetic neurons of known kinds over a vocabulary of 40 categories of 100 tokens: each
