@@ -39,6 +39,12 @@ step "look up neurons"
 "$neurodex" neuron --store "$out/store" 1 100 --format table --limit 8
 "$neurodex" search --store "$out/store" --token " king" --limit 5
 
+step "analyse layer 1 (the paper's categorical analyses)"
+"$neurodex" analyze --store "$out/store" --layers 1 --neurons 100 --format table
+"$neurodex" analyze --store "$out/store" --layers 1 --distinct-tokens --format csv --out "$out/analysis-layer1.csv" \
+    --plots "$out/plots"
+"$neurodex" analyze --store "$out/store" --layers 1 --distinct-tokens --format md --out "$out/analysis-layer1.md"
+
 step "export tables"
 "$neurodex" export --store "$out/store" --what stats --format csv --out "$out/stats.csv"
 "$neurodex" export --store "$out/store" --what stats --format md --out "$out/stats.md"

@@ -13,6 +13,8 @@ usage: neurodex-bench <benchmark> [options]
             [--models small,xl] [--threads 2]
   store     random neuron lookups in an XL-size store (48 × 6,400 neurons × 100 records)
             [--layers 48] [--neurons 6400] [--records 100] [--lookups 20000] [--dir DIR]
+  analysis  the paper's analyses: one neuron, and a whole layer
+            [--neurons 6400] [--threads 2] [--permutations 1000] [--dimension 1600] [--k 100] [--repeats 5]
   index     end-to-end indexing tokens/s vs the forward alone and the sgemm bound
             [--cases small:all,xl:0-1] [--tokens 16384] [--threads 2] [--repeats 2]
             [--corpus corpora/tinyshakespeare.txt] [--tokenizer Tests/Fixtures/gpt2-tokenizer]
@@ -34,6 +36,8 @@ do {
         try KernelsBenchmark(options: options).run()
     case "index":
         try IndexBenchmark(options: options).run()
+    case "analysis":
+        try runAnalysisBenchmark(arguments: Array(arguments.dropFirst()))
     case "store":
         try StoreBenchmark(options: options).run()
     default:
