@@ -99,6 +99,10 @@ public struct OpenAINeuronRecord: Sendable, Equatable {
 
     /// Reads one record from JSON; `path` names the source in errors.
     public init(json: Data, path: String) throws {
+        // Foundation's JSON5 scanner traps on invalid UTF-8 in an unquoted key: check first.
+        guard String(validating: json, as: UTF8.self) != nil else {
+            throw ExportError.badNeuronRecord(path: path, reason: "not valid UTF-8")
+        }
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true  // NaN and Infinity literals, as Python's json module writes them
         let dto: NeuronRecordDTO

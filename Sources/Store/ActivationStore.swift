@@ -78,9 +78,14 @@ public final class ActivationStore: Sendable {
         try environment.read { try body(StoreReader(txn: $0, db: databases)) }
     }
 
-    /// Runs `body` in one transaction: all of its writes land together or not at all.
+    /// Runs `body` in one transaction: all of its writes land together or not at all. A full
+    /// disk (or a map that cannot grow further) is `StoreError.full`.
     public func write<T>(_ body: (StoreWriter) throws -> T) throws -> T {
-        try environment.write { try body(StoreWriter(txn: $0, db: databases)) }
+        do {
+            return try environment.write { try body(StoreWriter(txn: $0, db: databases)) }
+        } catch let error as LMDBError where error.isMapFull || error.code == ENOSPC || error.code == EDQUOT {
+            throw StoreError.full(path: environment.path.path, detail: error.description)
+        }
     }
 }
 

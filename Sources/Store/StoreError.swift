@@ -14,6 +14,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case readOnly(path: String)
     /// Another process is writing the store.
     case locked(path: String)
+    /// A write failed for want of space: the disk (or LMDB's largest map) is full.
+    case full(path: String, detail: String)
     /// The store has no such layer or neuron.
     case notFound(String)
     /// The store belongs to another model than the one given.
@@ -28,6 +30,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .corrupted(let path, let detail): "\(path): store is damaged: \(detail)"
         case .readOnly(let path): "\(path): store is read-only"
         case .locked(let path): "\(path): another process is writing this store"
+        case .full(let path, let detail): "\(path): no space left to write the store (\(detail))"
         case .notFound(let what): what
         case .modelMismatch(let expected, let found):
             "store belongs to model \(found), not \(expected)"

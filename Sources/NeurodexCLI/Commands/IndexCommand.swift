@@ -123,18 +123,23 @@ struct IndexCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(130)
             }
-            if case .emptyCorpus = error { throw EmptyCorpus(paths: corpus) }
+            if case .emptyCorpus = error {
+                throw CommandError("\(corpus.joined(separator: ", ")): the corpus has no text to index")
+            }
             throw error
+        } catch StoreError.modelMismatch(let expected, let found) {
+            throw CommandError("\(store): the store was indexed with another model (fingerprint \(found.prefix(16))) "
+                               + "than \(model) (fingerprint \(expected.prefix(16)))")
         }
     }
 }
 
 extension BOSPolicy: ExpressibleByArgument {}
 
-/// `IndexError.emptyCorpus`, naming the corpus paths.
-struct EmptyCorpus: Error, CustomStringConvertible {
-    var paths: [String]
-    var description: String { "\(paths.joined(separator: ", ")): the corpus has no text to index" }
+/// An error whose message the command composes (e.g. to name the paths involved).
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// A one-line progress bar on standard error: bytes done, tokens, tokens/s, ETA.

@@ -9,6 +9,7 @@ public final class Catalog: Sendable {
     public static let fileName = "catalog.sqlite"
 
     public let pool: DatabasePool
+    private let path: String
 
     /// Opens the catalog at `path`. Unless `readOnly`, a missing file is created and the schema
     /// migrated to the newest version.
@@ -18,6 +19,7 @@ public final class Catalog: Sendable {
         config.foreignKeysEnabled = true
         config.busyMode = .timeout(10)
         config.label = "neurodex.catalog"
+        self.path = path.path
         do {
             pool = try DatabasePool(path: path.path, configuration: config)
             if readOnly {
@@ -61,9 +63,13 @@ public final class Catalog: Sendable {
         try pool.read(body)
     }
 
-    /// Writes in one transaction.
+    /// Writes in one transaction. A full disk is `StoreError.full`.
     public func write<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.write(body)
+        do {
+            return try pool.write(body)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            throw StoreError.full(path: path, detail: error.message ?? "database or disk is full")
+        }
     }
 
     /// The SQL of every table and index the schema has, in name order (for schema checks).
