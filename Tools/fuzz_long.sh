@@ -3,7 +3,8 @@
 # million in all) through the FuzzTests of `swift test`, one parser per test process.
 #
 #   swift build --build-tests              # once (builds nothing here)
-#   Tools/fuzz_long.sh [INPUTS] [SEED]     # SCRATCH=DIR when the build used --scratch-path DIR
+#   Tools/fuzz_long.sh [INPUTS] [SEED]     # SCRATCH=DIR when the build used --scratch-path DIR,
+#                                          # PACKAGE=DIR to run another package's FuzzTests
 #
 # A parser that crashes its process leaves its last input in $WORK/<parser>.input: the script copies
 # it to Tests/Fixtures/fuzz/<parser>/ (replayed by FuzzTests.regressionInputs from then on),
@@ -27,7 +28,7 @@ for target in "${targets[@]}"; do
         rm -f "$work/$target.progress"
         NEURODEX_FUZZ_TARGETS="$target" NEURODEX_FUZZ_ITERATIONS=$((inputs - start)) NEURODEX_FUZZ_SEED="$seed" \
         NEURODEX_FUZZ_START="$start" NEURODEX_FUZZ_DIR="$work" \
-            swift test --package-path "$repo" "${scratch[@]}" --skip-build --filter FuzzTests.mutatedInputsNeverCrash \
+            swift test --package-path "${PACKAGE:-$repo}" "${scratch[@]}" --skip-build --filter FuzzTests.mutatedInputsNeverCrash \
             >"$work/$target.log" 2>&1
         status=$?
         progress="$(cat "$work/$target.progress" 2>/dev/null || echo "$start")"
