@@ -24,16 +24,20 @@ public struct HistogramBins: Codable, Sendable, Hashable {
     /// The index of the zero bin.
     @inlinable public var zeroBin: Int { binsPerSide + 1 }
 
-    /// The bin of `x`. NaN counts as overflow. (Inlinable: it runs once per activation.)
+    /// The bin of `x` (NaN falls in an end bin). Branch-free, since it runs once per
+    /// activation and the sign of activations is unpredictable: the magnitude's bit pattern,
+    /// clamped to [2^minExponent − one step, 2^maxExponent], gives k = 0 (zero bin), 1…binsPerSide
+    /// or binsPerSide + 1 (end bin), taken up from the zero bin for x ≥ 0 and down for x < 0.
     @inlinable @inline(__always)
     public func index(of x: Float) -> Int {
-        let magnitude = x.bitPattern & 0x7fff_ffff
-        let low = UInt32(127 + minExponent) << 23
-        let high = UInt32(127 + maxExponent) << 23
-        if magnitude < low { return zeroBin }
-        if magnitude >= high { return x.sign == .minus && !x.isNaN ? 0 : count - 1 }
-        let step = Int((magnitude - low) >> UInt32(23 - subdivisionBits))
-        return x.sign == .minus ? zeroBin - 1 - step : zeroBin + 1 + step
+        let bits = x.bitPattern
+        let shift = UInt32(23 - subdivisionBits)
+        let floor = (UInt32(127 + minExponent) << 23) &- (1 << shift)
+        let ceiling = UInt32(127 + maxExponent) << 23
+        let magnitude = Swift.min(Swift.max(bits & 0x7fff_ffff, floor), ceiling)
+        let k = Int((magnitude &- floor) >> shift)
+        let negative = Int(bits >> 31)
+        return zeroBin + k - 2 * k * negative
     }
 
     /// The values that fall into `bin`, as [lower, upper); the end bins are open-ended.
