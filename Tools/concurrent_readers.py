@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Concurrent readers during a write: while `neurodex index` writes a store, other processes run
-`info`, `info --digest`, `neuron` and `search` on it, and a second writer tries to index into it.
+`info`, `info --digest`, `neuron`, `search` and `analyze` on it, and a second writer tries to index into it.
 
     python3 Tools/concurrent_readers.py --neurodex .build/release/neurodex [--readers 2] [--seed 1]
 
@@ -9,7 +9,7 @@ complete — exit 1 with the one-line "not complete" message; it must never cras
 a locked or damaged store. Checked per snapshot:
 - info --format json: the catalog's documents equal the run's documents_done (one transaction);
   layers and statistics appear together and only for every neuron;
-- neuron / search: once they succeed, their output equals the output after the run has ended;
+- neuron / search (and analyze): once they succeed, their output equals the output after the run has ended;
 - the second writer is refused with "another process is writing this store", exit ≠ 0.
 Prints counts per command and outcome; exits 1 on any violation.
 """
@@ -53,6 +53,8 @@ def main():
         "info --digest": [neurodex, "info", "--store", store, "--digest"],
         "neuron": [neurodex, "neuron", "--store", store, "1", "7", "--format", "json"],
         "search": [neurodex, "search", "--store", store, "--token", "the", "--format", "json"],
+        "analyze": [neurodex, "analyze", "--store", store, "--layers", "1", "--neurons", "3", "--permutations", "50",
+                    "--format", "json"],
     }
 
     writer = subprocess.Popen(index, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

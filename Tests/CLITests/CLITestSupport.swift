@@ -3,6 +3,8 @@ import ModelFiles
 import Testing
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// The `neurodex` executable these tests run: $NEURODEX_BINARY, or the one SwiftPM built next
@@ -59,7 +61,13 @@ final class Child {
 
     var isRunning: Bool { process.isRunning }
 
-    func kill(_ signal: Int32 = SIGKILL) { _ = Glibc.kill(process.processIdentifier, signal) }
+    func kill(_ signal: Int32 = SIGKILL) {
+        #if canImport(Glibc)
+        _ = Glibc.kill(process.processIdentifier, signal)
+        #else
+        _ = Darwin.kill(process.processIdentifier, signal)
+        #endif
+    }
 
     /// Waits for the end; reads the pipes first so that a full pipe cannot block the child.
     func wait() -> Outcome {

@@ -81,6 +81,20 @@ struct CrashResumeTests {
         #expect(try digest(store) == expected)
     }
 
+    /// What a kill before the first checkpoint leaves — no store, or a folder with only the
+    /// write lock — is resumed by starting the run.
+    @Test func resumeWithNothingToResumeStartsTheRun() throws {
+        let expected = try uninterruptedDigest()
+        let lockOnly = tmp.path("lock-only")
+        try FileManager.default.createDirectory(at: lockOnly, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: lockOnly.appendingPathComponent("write.lock").path, contents: nil)
+        for store in [tmp.path("never-created"), lockOnly] {
+            let outcome = try runToTheEnd(store, resume: true)
+            #expect(outcome.status == 0, "\(store.lastPathComponent): \(outcome.standardError)")
+            #expect(try digest(store) == expected)
+        }
+    }
+
     @Test func killedAtSeededRandomMomentsThenResumedEqualsAnUninterruptedRun() throws {
         let expected = try uninterruptedDigest()
         var state: UInt64 = 0x5EED

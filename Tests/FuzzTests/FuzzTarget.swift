@@ -2,6 +2,8 @@ import Export
 import Foundation
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 import Indexer
 import ModelFiles
@@ -37,6 +39,15 @@ struct FuzzTarget: Sendable {
         do { try body(); return true } catch { return false }
     }
 
+    /// POSIX write(2) (the name `write` is taken by this type's own function).
+    private static func posixWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+        #if canImport(Glibc)
+        Glibc.write(fd, bytes, count)
+        #else
+        Darwin.write(fd, bytes, count)
+        #endif
+    }
+
     /// Writes `bytes` to `url` in place (plain POSIX calls: no atomic rename, no sync — the
     /// harness writes millions of files).
     @discardableResult
@@ -46,7 +57,7 @@ struct FuzzTarget: Sendable {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let written = posixWrite(fd, raw.baseAddress! + offset, raw.count - offset)
                 if written <= 0 { break }
                 offset += written
             }
