@@ -27,9 +27,8 @@ import Testing
         // Memory-backed /dev/shm when there is one: the harness writes a file per input.
         let temporary = FileManager.default.fileExists(atPath: "/dev/shm")
             ? URL(fileURLWithPath: "/dev/shm") : FileManager.default.temporaryDirectory
-        let base = environment["NEURODEX_FUZZ_DIR"].map { URL(fileURLWithPath: $0) }
-            ?? temporary.appendingPathComponent("neurodex-fuzz-\(getpid())")
-        let folder = base.appendingPathComponent(target)
+        let folder = environment["NEURODEX_FUZZ_DIR"].map { URL(fileURLWithPath: $0).appendingPathComponent(target) }
+            ?? temporary.appendingPathComponent("neurodex-fuzz-\(getpid())-\(target)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder
     }
@@ -39,6 +38,7 @@ import Testing
         if let selected = Self.selected, !selected.contains(name) { return }
         let target = try FuzzTarget.named(name)
         let folder = try Self.folder(for: name)
+        let longRun = Self.environment["NEURODEX_FUZZ_DIR"] != nil
         let progress = folder.deletingLastPathComponent().appendingPathComponent("\(name).progress")
         let mutator = Mutator(dictionary: target.dictionary)
         // Every seed must be accepted, or the fuzzer would only explore error paths.
@@ -47,18 +47,19 @@ import Testing
         }
         var accepted = 0
         // In a long run, each input is also kept raw, so that a crash leaves it on disk.
-        let lastInput = Self.environment["NEURODEX_FUZZ_DIR"] == nil ? nil : folder.path + ".input"
+        let lastInput = longRun ? folder.path + ".input" : nil
         for iteration in Self.start..<(Self.start + Self.iterations) {
             var random = FuzzRandom(seed: Self.seed, iteration: iteration)
             let input = mutator.mutate(target.seeds[random.below(target.seeds.count)], &random)
-            if iteration % 4096 == 0 {
+            if longRun && iteration % 4096 == 0 {
                 try? Data("\(iteration)\n".utf8).write(to: progress)
             }
             if let lastInput { FuzzTarget.write(input, URL(fileURLWithPath: lastInput)) }
             if target.feed(input, folder) { accepted += 1 }
         }
-        try? Data("\(Self.start + Self.iterations) done \(accepted) accepted\n".utf8).write(to: progress)
-        if Self.environment["NEURODEX_FUZZ_DIR"] == nil {
+        if longRun {
+            try? Data("\(Self.start + Self.iterations) done \(accepted) accepted\n".utf8).write(to: progress)
+        } else {
             try? FileManager.default.removeItem(at: folder)
         }
     }
