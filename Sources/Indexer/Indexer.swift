@@ -71,8 +71,22 @@ public final class Indexer {
 
     // MARK: - Run
 
-    /// Indexes the corpus (continuing from the last checkpoint when `resume` is set).
+    /// Indexes the corpus (continuing from the last checkpoint when `resume` is set). A run that
+    /// fails is marked failed in the catalog (an interrupted one stays resumable).
     public func run(resume: Bool) throws -> IndexSummary {
+        do {
+            return try indexCorpus(resume: resume)
+        } catch let error as IndexError {
+            if case .interrupted = error { throw error }
+            if runID != 0 { try? markFailed(error.description) }
+            throw error
+        } catch {
+            if runID != 0 { try? markFailed("\(error)") }
+            throw error
+        }
+    }
+
+    private func indexCorpus(resume: Bool) throws -> IndexSummary {
         let started = Date()
         let corpus = try Corpus(paths: options.corpusPaths)
         if resume { try prepareResume() } else { try prepareNewRun() }
@@ -123,10 +137,7 @@ public final class Indexer {
         if !batch.isEmpty { try process(&batch) }
         progress.documentsDone += uncounted
         progress.nextDocument = Int.max
-        guard sawDocument, progress.tokensDone > 0 else {
-            try markFailed(IndexError.emptyCorpus.description)
-            throw IndexError.emptyCorpus
-        }
+        guard sawDocument, progress.tokensDone > 0 else { throw IndexError.emptyCorpus }
         try timed(\.store) { try finish() }
         let seconds = Date().timeIntervalSince(started)
         phases.corpus = max(0, seconds - phases.forward - phases.capture - phases.store)  // reading + tokenizing
@@ -147,25 +158,20 @@ public final class Indexer {
             phases.capture += captureTime.seconds
             phases.forward += (clock.now - start - captureTime).seconds
         }
-        do {
-            try model.forward(batch.tokenBatch, through: last, captureLayers: options.layers,
-                              captureMLPInput: options.storeInputs) { capture in
-                let captureStart = clock.now
-                defer { captureTime += clock.now - captureStart }
-                let enteredTopK = try layers[capture.layer]!.absorb(
-                    capture.activations, rows: rows, sampleEntered: enteredRows, sampleLeft: left,
-                    threads: options.threads)
-                if options.storeInputs, let inputs = capture.mlpInput {
-                    let width = inputs.count / rows.count  // [rows, embeddingSize]
-                    for r in enteredTopK {
-                        pendingInputs.append((capture.layer, SamplePosition(document: rows.documents[r], position: rows.positions[r]),
-                                              Array(inputs[r * width..<(r + 1) * width])))
-                    }
+        try model.forward(batch.tokenBatch, through: last, captureLayers: options.layers,
+                          captureMLPInput: options.storeInputs) { capture in
+            let captureStart = clock.now
+            defer { captureTime += clock.now - captureStart }
+            let enteredTopK = try layers[capture.layer]!.absorb(
+                capture.activations, rows: rows, sampleEntered: enteredRows, sampleLeft: left,
+                threads: options.threads)
+            if options.storeInputs, let inputs = capture.mlpInput {
+                let width = inputs.count / rows.count  // [rows, embeddingSize]
+                for r in enteredTopK {
+                    pendingInputs.append((capture.layer, SamplePosition(document: rows.documents[r], position: rows.positions[r]),
+                                          Array(inputs[r * width..<(r + 1) * width])))
                 }
             }
-        } catch let error as IndexError {
-            try? markFailed(error.description)
-            throw error
         }
         progress.tokensDone += rows.counted.count
         batch.reset()
