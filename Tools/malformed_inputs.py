@@ -329,7 +329,8 @@ class Cases:
                "c.jsonl:2")
         corpus("JSONL: \"text\" is a number", file_with("c.jsonl", b"{\"text\": 12}\n"), "c.jsonl:1")
         corpus("JSONL: a line that is an array", file_with("c.jsonl", b"[\"text\"]\n"), "c.jsonl:1")
-        corpus("JSONL: invalid UTF-8 inside a line", file_with("c.jsonl", b"{\"text\": \"caf\xe9\"}\n"), "c.jsonl:1")
+        corpus("JSONL: invalid UTF-8 inside a line (replaced and counted)",
+               file_with("c.jsonl", b"{\"text\": \"caf\xe9\"}\n"), "c.jsonl", expected="accepted")
         corpus("JSONL: empty file", file_with("c.jsonl", b""), "c.jsonl")
         corpus("a 100 MB line without spaces", file_with("long.txt", b"a" * 100_000_000), "long.txt",
                expected="long")

@@ -303,6 +303,14 @@ import Tokenizers
         #expect(documents[0].replacements == 2)
         #expect(documents[0].text == "Hi\u{FFFD} \u{FFFD}(\u{0}!")
         _ = try index(options([file.path]), into: "s")
+        // The same in a JSONL line: repaired and counted, not a JSON error.
+        let jsonl = tmp.path("bytes.jsonl")
+        try Data(Array("{\"text\": \"Hi".utf8) + [0xFF] + Array(" there\", \"n\": 1}\n".utf8)).write(to: jsonl)
+        documents = []
+        try Corpus(paths: [jsonl.path]).forEachDocument { documents.append($0); return true }
+        #expect(documents.map(\.text) == ["Hi\u{FFFD} there"])
+        #expect(documents.map(\.replacements) == [1])
+        #expect(documents.map(\.metadataJSON) == [#"{"n":1}"#])
     }
 }
 

@@ -80,9 +80,10 @@ public struct Corpus: Sendable {
                     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                     defer { index += 1 }
                     guard include(index) else { continue }
-                    let (text, metadata) = try Self.parseJSONLine(line, path: source.path, line: lineNumber)
+                    // Invalid UTF-8 is repaired (and counted) before the JSON is read, as in text files.
                     var document = Self.document(index: index, path: source.path, offset: start, bytes: line)
-                    (document.text, document.replacements) = (text, 0)
+                    let (text, metadata) = try Self.parseJSONLine(document.text, path: source.path, line: lineNumber)
+                    document.text = text
                     document.metadataJSON = metadata
                     if try !body(document) { return }
                 }
@@ -109,9 +110,9 @@ public struct Corpus: Sendable {
     }
 
     /// The `text` field and the other fields (as sorted-key JSON) of one JSONL line.
-    static func parseJSONLine(_ line: ArraySlice<UInt8>, path: String, line number: Int) throws -> (String, String?) {
+    static func parseJSONLine(_ line: String, path: String, line number: Int) throws -> (String, String?) {
         let object: Any
-        do { object = try JSONSerialization.jsonObject(with: Data(line)) }
+        do { object = try JSONSerialization.jsonObject(with: Data(line.utf8)) }
         catch { throw IndexError.badJSONL(path: path, line: number, reason: "not valid JSON") }
         guard var fields = object as? [String: Any] else {
             throw IndexError.badJSONL(path: path, line: number, reason: "not a JSON object")
