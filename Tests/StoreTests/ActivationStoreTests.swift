@@ -169,10 +169,15 @@ import Testing
         options.maxMapSize = 1 << 20
         let store = try openStore(options: options)
         try store.write { try $0.putTokens(document: 1, [1, 2, 3]) }
-        let error = #expect(throws: LMDBError.self) {
+        let error = #expect(throws: StoreError.self) {
             try store.write { try $0.putTokens(document: 2, [UInt32](repeating: 0, count: 1 << 20)) }
         }
-        #expect(error?.isMapFull == true)
+        guard case .full(let path, let detail)? = error else {
+            Issue.record("expected .full, got \(String(describing: error))")
+            return
+        }
+        #expect(path.hasSuffix("activations.lmdb"))
+        #expect(detail.contains("MDB_MAP_FULL"))
         try store.read { (r: StoreReader) throws in
             #expect(try r.tokens(document: 1) == [1, 2, 3])
             #expect(try r.tokens(document: 2) == nil)
