@@ -92,16 +92,11 @@ public struct ShardMerger {
                             minimum = min(minimum, row.min); maximum = max(maximum, row.max)
                             positives += (row.fractionPositive * Double(row.count)).rounded()
                         }
-                        let counts = row.histogram.withUnsafeBytes { raw in
-                            (0..<raw.count / 4).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
-                        }
+                        let counts = row.histogramCounts
                         histogram = histogram.map { zip($0, counts).map { $0 &+ $1 } } ?? counts
+                        let values = row.sampleValues
                         for (i, p) in samplePositions.enumerated() where owner[p] == index {
-                            if let j = specIndex[index][p], j * 4 + 4 <= row.sample.count {
-                                sampleValues[i] = row.sample.withUnsafeBytes {
-                                    Float(bitPattern: UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: j * 4, as: UInt32.self)))
-                                }
-                            }
+                            if let j = specIndex[index][p], j < values.count { sampleValues[i] = values[j] }
                         }
                     }
                     let records = topK.records(neuron: 0)
@@ -116,8 +111,8 @@ public struct ShardMerger {
                         variance: moments.variance, skewness: moments.skewness, kurtosis: moments.kurtosis,
                         min: moments.count > 0 ? minimum : .nan, max: moments.count > 0 ? maximum : .nan,
                         fractionPositive: moments.count > 0 ? positives / moments.count : .nan,
-                        histogram: Data(ByteCodingHelpers.bytes(histogram ?? [])),
-                        sample: Data(ByteCodingHelpers.bytes(sampleValues.map(\.bitPattern)))))
+                        histogram: NeuronStatsRow.histogramBlob(histogram ?? []),
+                        sample: NeuronStatsRow.sampleBlob(sampleValues)))
                 }
             }
             try w.replaceTokenIndex(hits)
@@ -205,13 +200,5 @@ extension Moments {
         self.init(count: n, mean: row.mean, m2: m2,
                   m3: n > 0 ? row.skewness * m2 * m2.squareRoot() / n.squareRoot() : 0,
                   m4: n > 0 ? (row.kurtosis + 3) * m2 * m2 / n : 0)
-    }
-}
-
-enum ByteCodingHelpers {
-    static func bytes(_ values: [UInt32]) -> [UInt8] {
-        var out = [UInt8](); out.reserveCapacity(values.count * 4)
-        for v in values { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        return out
     }
 }

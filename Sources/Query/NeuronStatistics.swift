@@ -49,7 +49,7 @@ public struct NeuronStatistics: Sendable, Hashable {
             guard row.histogram.count == spec.bins.count * 4 else {
                 throw bad("histogram has \(row.histogram.count) bytes, expected \(spec.bins.count) bins × 4")
             }
-            histogram = Histogram(bins: spec.bins, counts: Self.littleEndianWords(row.histogram))
+            histogram = Histogram(bins: spec.bins, counts: row.histogramCounts)
         }
 
         if row.sample.isEmpty {
@@ -59,17 +59,11 @@ public struct NeuronStatistics: Sendable, Hashable {
             guard row.sample.count == spec.samplePositions.count * 4 else {
                 throw bad("sample has \(row.sample.count) bytes, expected \(spec.samplePositions.count) positions × 4")
             }
-            let values = Self.littleEndianWords(row.sample).map { Float(bitPattern: $0) }
+            let values = row.sampleValues
             sample = zip(spec.samplePositions, values).compactMap { position, value in
                 value.isNaN ? nil : SampledActivation(document: position.document, position: position.position,
                                                       activation: value)
             }
-        }
-    }
-
-    static func littleEndianWords(_ data: Data) -> [UInt32] {
-        data.withUnsafeBytes { raw in
-            (0..<raw.count / 4).map { UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self)) }
         }
     }
 }

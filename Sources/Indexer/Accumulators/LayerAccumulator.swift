@@ -147,21 +147,13 @@ public struct LayerAccumulator: Sendable, Equatable {
     /// Neuron `j`'s statistics row; `samplePositions` fixes the order of the sample values.
     public func statistics(neuron j: Int, samplePositions: [SamplePosition]) -> NeuronStatsRow {
         let m = runningMoments(j)
-        var histogramBytes = [UInt8](); histogramBytes.reserveCapacity(bins.count * 4)
-        for b in 0..<bins.count {
-            withUnsafeBytes(of: histogram[j * bins.count + b].littleEndian) { histogramBytes.append(contentsOf: $0) }
-        }
-        var sampleBytes = [UInt8](); sampleBytes.reserveCapacity(samplePositions.count * 4)
-        for p in samplePositions {
-            let value = sampled[p]?[j] ?? .nan
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { sampleBytes.append(contentsOf: $0) }
-        }
         return NeuronStatsRow(
             layer: layer, neuron: j, count: Int(count), mean: m.mean, variance: m.variance,
             skewness: m.skewness, kurtosis: m.kurtosis,
             min: count > 0 ? Double(extrema[j]) : .nan, max: count > 0 ? Double(extrema[neurons + j]) : .nan,
             fractionPositive: count > 0 ? Double(positives[j]) / count : .nan,
-            histogram: .init(histogramBytes), sample: .init(sampleBytes))
+            histogram: NeuronStatsRow.histogramBlob(histogramCounts(neuron: j)),
+            sample: NeuronStatsRow.sampleBlob(samplePositions.map { sampled[$0]?[j] ?? .nan }))
     }
 
     /// Neuron `j`'s histogram counts.

@@ -197,3 +197,25 @@ extension NeuronStatsRow {
         }
     }
 }
+
+extension NeuronStatsRow {
+    /// The `histogram` blob of bin counts (u32 little-endian each).
+    public static func histogramBlob(_ counts: [UInt32]) -> Data {
+        Data(ByteCoding.bytes(of: counts))
+    }
+
+    /// The `sample` blob of activations (f32 little-endian each; NaN where a value is missing).
+    public static func sampleBlob(_ values: [Float]) -> Data {
+        Data(ByteCoding.bytes(of: values))
+    }
+
+    /// The bin counts of `histogram`.
+    public var histogramCounts: [UInt32] {
+        histogram.withUnsafeBytes { ByteCoding.uint32s($0) }
+    }
+
+    /// The activations of `sample`, in the order of the layer's sample positions.
+    public var sampleValues: [Float] {
+        sample.withUnsafeBytes { ByteCoding.floats($0) }
+    }
+}

@@ -129,13 +129,4 @@ public final class LMDBEnvironment: @unchecked Sendable {
     public func sync() throws {
         try check(mdb_env_sync(env, 1), "sync \(path.lastPathComponent)")
     }
-
-    /// Bytes in use: pages of the last committed transaction × page size.
-    public func usedBytes() throws -> Int {
-        var info = MDB_envinfo()
-        var stat = MDB_stat()
-        try check(mdb_env_info(env, &info), "environment info")
-        try check(mdb_env_stat(env, &stat), "environment stat")
-        return (info.me_last_pgno + 1) * Int(stat.ms_psize)
-    }
 }
