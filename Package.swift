@@ -13,7 +13,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -21,27 +20,33 @@ let package = Package(
                        providers: [.apt(["liblmdb-dev"]), .brew(["lmdb"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto",
+                       providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+
+        // Digests and canonical JSON: the identity of stored content.
+        .target(name: "Canonical", dependencies: ["CLibCrypto"]),
 
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "Tokenizers"),
         .target(name: "Models", dependencies: ["Kernels", "ModelFiles"]),
-        .target(name: "Store", dependencies: ["CLMDB", grdb, .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Store", dependencies: ["CLMDB", grdb, "Canonical"]),
         .target(name: "Indexer", dependencies: [
             "Models", "Tokenizers", "Store", "Kernels", grdb,
-            .product(name: "Crypto", package: "swift-crypto"),
+            "Canonical",
         ]),
         .target(name: "Analysis", dependencies: ["Kernels", "COpenBLAS"]),
         .target(name: "Query", dependencies: ["Store", grdb]),
         .target(name: "Export", dependencies: ["Store", "Query", "Tokenizers", grdb]),
         .target(name: "Study", dependencies: ["Analysis", "Store", "Query", "Export", grdb,
-                                             .product(name: "Crypto", package: "swift-crypto")]),
+                                             "Canonical"]),
         .executableTarget(name: "NeurodexCLI", dependencies: [
             "Store", "Indexer", "Models", "ModelFiles", "Tokenizers", "Query", "Export", "Analysis", "Study", grdb,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeurodexBench", dependencies: ["Models", "ModelFiles", "Kernels", "Store", "Indexer", "Tokenizers", "Query", "Export", "Analysis", "Study"]),
 
+        .testTarget(name: "CanonicalTests", dependencies: ["Canonical"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),

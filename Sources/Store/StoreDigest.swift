@@ -1,4 +1,4 @@
-import Crypto
+import Canonical
 import Foundation
 import GRDB
 
@@ -7,13 +7,13 @@ extension NeurodexStore {
     /// statistics — independent of file layout, run ids and times, so that two stores that
     /// hold the same index have the same digest (`neurodex info --digest`).
     public func contentDigest() throws -> String {
-        var hash = SHA256()
+        let hash = SHA256()
         func add(_ text: String) { hash.update(data: Data(text.utf8)) }
         try activations.read { r in
             add("records\n")
             try r.forEachNeuron { layer, neuron, records in
                 add("\(layer) \(neuron) ")
-                hash.update(data: Data(records.encoded()))
+                hash.update(bytes: records.encoded())
                 return true
             }
             add("tokens\n")
@@ -46,6 +46,6 @@ extension NeurodexStore {
                 hash.update(data: s.sample)
             }
         }
-        return hash.finalize().map { String(format: "%02x", $0) }.joined()
+        return hash.hexDigest()
     }
 }

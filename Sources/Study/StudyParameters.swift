@@ -1,5 +1,5 @@
 import Analysis
-import Crypto
+import Canonical
 import Foundation
 
 /// Everything a neuron's cached analysis depends on besides the store's records: the analysis
@@ -47,5 +47,5 @@ public struct StudyParameters: Codable, Sendable, Hashable {
 
 /// Lower-case hex SHA-256 of the UTF-8 of `text`.
 func sha256Hex(_ text: String) -> String {
-    SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    SHA256.hex(of: Array(text.utf8))
 }

@@ -1,4 +1,4 @@
-import Crypto
+import Canonical
 import Foundation
 
 /// The documents of the paths given to `neurodex index`, in a fixed order.
@@ -104,7 +104,7 @@ public struct Corpus: Sendable {
 
     static func document(index: Int, path: String, offset: Int, bytes: ArraySlice<UInt8>) -> CorpusDocument {
         let (text, replacements) = decodeUTF8(bytes)
-        let digest = SHA256.hash(data: Data(bytes)).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hex(of: bytes)
         return CorpusDocument(index: index, sourcePath: path, byteOffset: offset, byteLength: bytes.count,
                               text: text, replacements: replacements, sha256: digest, metadataJSON: nil)
     }
