@@ -40,8 +40,10 @@ let package = Package(
         .target(name: "Export", dependencies: ["Store", "Query", "Tokenizers", grdb]),
         .target(name: "Study", dependencies: ["Analysis", "Store", "Query", "Export", grdb,
                                              "Canonical"]),
+        // The documents the CLI prints as JSON and the HTTP API serves, and their one encoder.
+        .target(name: "Responses", dependencies: ["Store", "Query", "Analysis", "Study", "Export"]),
         .executableTarget(name: "NeurodexCLI", dependencies: [
-            "Store", "Indexer", "Models", "ModelFiles", "Tokenizers", "Query", "Export", "Analysis", "Study", grdb,
+            "Store", "Indexer", "Models", "ModelFiles", "Tokenizers", "Query", "Export", "Analysis", "Study", "Responses", grdb,
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeurodexBench", dependencies: ["Models", "ModelFiles", "Kernels", "Store", "Indexer", "Tokenizers", "Query", "Export", "Analysis", "Study"]),
@@ -57,6 +59,7 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "Export", "Store", grdb]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers", grdb]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Analysis", "Export", "Query", "Store", "COpenBLAS", grdb]),
+        .testTarget(name: "ResponsesTests", dependencies: ["Responses", "Store", "Query", "Analysis", "Study"]),
         .testTarget(name: "CLITests", dependencies: ["NeurodexCLI", "Indexer", "ModelFiles", "Tokenizers", "Export"]),
         .testTarget(name: "FuzzTests", dependencies: ["ModelFiles", "Tokenizers", "Indexer", "Export"]),
     ]

@@ -38,28 +38,3 @@ public protocol TableWriter {
     /// Ends the table (closing lines; the terminal table writes everything here) and flushes.
     mutating func finish() throws
 }
-
-/// The table formats.
-public enum TableFormat: String, Sendable, CaseIterable {
-    /// RFC 4180 CSV with a header line.
-    case csv
-    /// One JSON object per line, keys = column names.
-    case jsonl
-    /// A GitHub-flavoured Markdown table.
-    case markdown = "md"
-    /// A LaTeX `tabular` (booktabs rules).
-    case latex = "tex"
-    /// Aligned plain-text columns for a terminal.
-    case text = "table"
-
-    /// A writer of this format for `columns` into `output`.
-    public func writer(columns: [TableColumn], output: TextOutput) throws -> any TableWriter {
-        switch self {
-        case .csv: try CSVTableWriter(columns: columns, output: output)
-        case .jsonl: JSONLinesTableWriter(columns: columns, output: output)
-        case .markdown: try MarkdownTableWriter(columns: columns, output: output)
-        case .latex: try LaTeXTableWriter(columns: columns, output: output)
-        case .text: TextTableWriter(columns: columns, output: output)
-        }
-    }
-}

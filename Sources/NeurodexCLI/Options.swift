@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Export
 import Store
 
 /// `--store DIR`, shared by every command that reads a store.
@@ -15,7 +16,13 @@ struct StoreOption: ParsableArguments {
     }
 }
 
-/// Output formats shared by the commands.
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case table, json, csv, jsonl, md, tex
+extension OutputFormat: ExpressibleByArgument {
+    /// Throws the CLI's message ("--format must be table, json or csv for `neuron`") unless the
+    /// format is one of `accepted`.
+    func validate(_ accepted: [OutputFormat], for command: String) throws {
+        guard !accepted.contains(self) else { return }
+        let names = accepted.map(\.rawValue)
+        let list = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " or " + names.last!
+        throw ValidationError("--format must be \(list) for `\(command)`")
+    }
 }

@@ -5,7 +5,7 @@ import Store
 import Testing
 
 @Suite struct TableFormatTests {
-    static func export(_ content: TableContent, _ format: TableFormat, store: TestStore, layers: [Int]? = nil) throws -> String {
+    static func export(_ content: TableContent, _ format: OutputFormat, store: TestStore, layers: [Int]? = nil) throws -> String {
         let query = try store.open()
         let output = TextOutput()
         let columns = content == .records ? RecordsTable.columns : StatisticsTable.columns
@@ -162,7 +162,7 @@ import Testing
 
     @Test func terminalTableAlignsColumns() throws {
         let output = TextOutput()
-        var writer = try TableFormat.text.writer(columns: [TableColumn("n", .integer, ""), TableColumn("word", .text, "")],
+        var writer = try OutputFormat.table.writer(columns: [TableColumn("n", .integer, ""), TableColumn("word", .text, "")],
                                                  output: output)
         try writer.writeRow([.integer(7), .text("a")])
         try writer.writeRow([.integer(1234), .text("line\nbreak")])

@@ -33,7 +33,7 @@ import Testing
             let columns = AnalysisTable.columns(method)
             #expect(Set(columns.map(\.name)).count == columns.count)
             let output = TextOutput()
-            var writer = try TableFormat.csv.writer(columns: columns, output: output)
+            var writer = try OutputFormat.csv.writer(columns: columns, output: output)
             #expect(try AnalysisTable.write(layer, method: method, vocabulary: study.query.vocabulary, to: &writer) == 3)
             try writer.finish()
             let lines = output.text.split(whereSeparator: \.isNewline)  // CSV lines end in CRLF
@@ -53,12 +53,12 @@ import Testing
         #expect(top.split(separator: "\" \"").count == 5 && top.hasPrefix("\" city"))
 
         let significance = TextOutput()
-        var writer = try TableFormat.csv.writer(columns: LayerSummaryTables.significanceColumns, output: significance)
+        var writer = try OutputFormat.csv.writer(columns: LayerSummaryTables.significanceColumns, output: significance)
         try LayerSummaryTables.writeSignificance(layer, method: .all, to: &writer)
         try writer.finish()
         #expect(significance.text.split(whereSeparator: \.isNewline).count == 1 + LayerTest.allCases.count)
         let effects = TextOutput()
-        writer = try TableFormat.csv.writer(columns: LayerSummaryTables.effectSizeColumns, output: effects)
+        writer = try OutputFormat.csv.writer(columns: LayerSummaryTables.effectSizeColumns, output: effects)
         try LayerSummaryTables.writeEffectSizes(layer, method: .bottomUp, to: &writer)
         try writer.finish()
         #expect(effects.text.split(whereSeparator: \.isNewline).count == 3)

@@ -102,7 +102,11 @@ struct AnalyzeCommand: ParsableCommand {
         case equal, quartiles, jenks
     }
 
+    /// The formats of `--format`.
+    static let formats: [OutputFormat] = [.table, .json, .csv, .jsonl, .markdown, .latex]
+
     func validate() throws {
+        try format?.validate(Self.formats, for: "analyze")
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         do {
             try studyParameters().analysis.validate()
@@ -193,7 +197,7 @@ struct AnalyzeCommand: ParsableCommand {
         if let format { return format }
         if let out {
             let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
-            return OutputFormat(rawValue: ext == "txt" ? "table" : ext) ?? .table
+            return OutputFormat(rawValue: ext == "txt" ? "table" : ext).flatMap { Self.formats.contains($0) ? $0 : nil } ?? .table
         }
         return TerminalOutput.format(nil)
     }

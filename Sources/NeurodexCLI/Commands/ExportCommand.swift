@@ -20,22 +20,6 @@ struct ExportCommand: ParsableCommand {
             described in docs/query-and-export.md.
             """)
 
-    enum Format: String, ExpressibleByArgument, CaseIterable {
-        case csv, jsonl, md, tex
-        case neuronRecord = "neuron-record"
-
-        /// The table format, nil for neuron-record.
-        var table: TableFormat? {
-            switch self {
-            case .csv: .csv
-            case .jsonl: .jsonl
-            case .md: .markdown
-            case .tex: .latex
-            case .neuronRecord: nil
-            }
-        }
-    }
-
     @OptionGroup var storeOption: StoreOption
 
     @Option(help: "What to export: records or stats.")
@@ -45,7 +29,7 @@ struct ExportCommand: ParsableCommand {
     var layers: String?
 
     @Option(help: "Output format: csv, jsonl, md, tex or neuron-record.")
-    var format: Format
+    var format: OutputFormat
 
     @Option(help: "Output file (- for standard output); a directory for neuron-record.")
     var out: String
@@ -57,6 +41,7 @@ struct ExportCommand: ParsableCommand {
     var layout: NeuronRecordExporter.Layout = .both
 
     func validate() throws {
+        try format.validate([.csv, .jsonl, .markdown, .latex, .neuronRecord], for: "export")
         guard (0...10_000).contains(contextWindow) else { throw ValidationError("--context-window must be 0…10000") }
         if format == .neuronRecord && out == "-" { throw ValidationError("neuron-record needs a directory for --out") }
         if let layers { _ = try Self.parse(layers) }
@@ -65,7 +50,7 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let query = try StoreQuery(store: try storeOption.openForReading())
         let selected = try layers.map(Self.parse)
-        guard let tableFormat = format.table else {
+        if format == .neuronRecord {
             let directory = URL(fileURLWithPath: out)
             let count = try NeuronRecordExporter(query: query).write(layers: selected, to: directory, layout: layout)
             TerminalOutput.note("wrote \(count) neuron records to \(directory.path)")
@@ -73,7 +58,7 @@ struct ExportCommand: ParsableCommand {
         }
         let output = out == "-" ? TextOutput.standardOutput() : try TextOutput(file: URL(fileURLWithPath: out))
         let columns = what == .records ? RecordsTable.columns : StatisticsTable.columns
-        var writer = try tableFormat.writer(columns: columns, output: output)
+        var writer = try format.writer(columns: columns, output: output)
         let rows = switch what {
         case .records: try RecordsTable.write(query: query, layers: selected, contextRadius: contextWindow, to: &writer)
         case .stats: try StatisticsTable.write(query: query, layers: selected, to: &writer)

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Export
 import Foundation
+import Responses
 import Store
 
 /// `neurodex info`: what a store holds.
@@ -11,12 +13,14 @@ struct InfoCommand: ParsableCommand {
     @OptionGroup var storeOption: StoreOption
 
     @Option(help: "Output format: table or json.")
-    var format: InfoFormat = .table
+    var format: OutputFormat = .table
 
     @Flag(help: "Print only a SHA-256 of the store's content (records, statistics, documents), to compare stores.")
     var digest = false
 
-    enum InfoFormat: String, ExpressibleByArgument, CaseIterable { case table, json }
+    func validate() throws {
+        try format.validate([.table, .json], for: "info")
+    }
 
     func run() throws {
         let store = try storeOption.openForReading()
@@ -25,13 +29,9 @@ struct InfoCommand: ParsableCommand {
             return
         }
         let summary = try store.summary()
-        switch format {
-        case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        case .table:
+        if format == .json {
+            print(String(decoding: try ResponseEncoder.encode(InfoResponse(summary: summary)), as: UTF8.self))
+        } else {
             print(Self.render(summary))
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Export
 import Foundation
 import Query
+import Responses
 import Store
 
 /// `neurodex neuron`: one neuron's top-activating tokens in context and its statistics.
@@ -34,9 +35,7 @@ struct NeuronCommand: ParsableCommand {
     var limit: Int?
 
     func validate() throws {
-        if let format, ![.table, .json, .csv].contains(format) {
-            throw ValidationError("--format must be table, json or csv for `neuron`")
-        }
+        try format?.validate([.table, .json, .csv], for: "neuron")
         guard (0...10_000).contains(contextWindow) else { throw ValidationError("--context-window must be 0…10000") }
         guard layer >= 0, neuron >= 0 else { throw ValidationError("LAYER and NEURON must be non-negative") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -48,57 +47,16 @@ struct NeuronCommand: ParsableCommand {
         let output = TextOutput.standardOutput()
         switch TerminalOutput.format(format) {
         case .json:
-            try output.write(bytes: Self.json(report))
+            try output.write(bytes: ResponseEncoder.encode(NeuronResponse(report: report)))
             try output.write("\n")
         case .csv:
-            var writer = try TableFormat.csv.writer(columns: RecordsTable.columns, output: output)
+            var writer = try OutputFormat.csv.writer(columns: RecordsTable.columns, output: output)
             try RecordsTable.write(report, to: &writer)
             try writer.finish()
         default:
             try output.write(Self.table(report, color: TerminalOutput.usesColor))
         }
         try output.flush()
-    }
-
-    /// The JSON object of the CLI contract (ARCHITECTURE.md), numbers exact, NaN as null.
-    static func json(_ report: NeuronReport) -> [UInt8] {
-        var out: [UInt8] = []
-        func key(_ name: String) {
-            JSONText.appendString(name, to: &out)
-            out.append(UInt8(ascii: ":"))
-        }
-        out.append(UInt8(ascii: "{"))
-        key("layer"); JSONText.appendInteger(report.layer, to: &out); out.append(UInt8(ascii: ","))
-        key("neuron"); JSONText.appendInteger(report.neuron, to: &out); out.append(UInt8(ascii: ","))
-        key("stats")
-        if let s = report.statistics {
-            out.append(UInt8(ascii: "{"))
-            key("count"); JSONText.appendInteger(s.count, to: &out)
-            for (name, value) in [("mean", s.mean), ("variance", s.variance), ("min", s.min), ("max", s.max),
-                                  ("fraction_positive", s.fractionPositive)] {
-                out.append(UInt8(ascii: ","))
-                key(name); JSONText.appendNumber(value, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        } else {
-            out.append(contentsOf: "null".utf8)
-        }
-        out.append(UInt8(ascii: ","))
-        key("top")
-        out.append(UInt8(ascii: "["))
-        for (i, view) in report.records.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "{"))
-            key("activation"); JSONText.appendNumber(view.record.activation, to: &out); out.append(UInt8(ascii: ","))
-            key("token_id"); JSONText.appendInteger(view.record.token, to: &out); out.append(UInt8(ascii: ","))
-            key("token"); JSONText.appendString(view.token, to: &out); out.append(UInt8(ascii: ","))
-            key("document"); JSONText.appendInteger(view.record.document, to: &out); out.append(UInt8(ascii: ","))
-            key("position"); JSONText.appendInteger(view.record.position, to: &out); out.append(UInt8(ascii: ","))
-            key("context"); JSONText.appendString(view.context.text, to: &out)
-            out.append(UInt8(ascii: "}"))
-        }
-        out.append(contentsOf: "]}".utf8)
-        return out
     }
 
     /// The view for a person: a statistics header, then one line per record with the token

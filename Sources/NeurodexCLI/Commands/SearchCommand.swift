@@ -2,6 +2,7 @@ import ArgumentParser
 import Export
 import Foundation
 import Query
+import Responses
 import Store
 
 /// `neurodex search`: the neurons that have a token among their core tokens.
@@ -37,20 +38,12 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Output format: table, json or csv (default: table on a terminal, json otherwise).")
     var format: OutputFormat?
 
-    static let columns = [
-        TableColumn("layer", .integer, "layer index"), TableColumn("neuron", .integer, "neuron index"),
-        TableColumn("token_id", .integer, "the matched token id"), TableColumn("token", .text, "its text"),
-        TableColumn("activation", .real, "the neuron's best activation on that token"),
-    ]
-
     func validate() throws {
         guard (token == nil) != (tokenID == nil) else { throw ValidationError("give either --token or --token-id") }
         if token?.isEmpty == true { throw ValidationError("--token must not be empty") }
         guard limit >= 0 else { throw ValidationError("--limit must be 0 or more") }
         if let layer, layer < 0 { throw ValidationError("--layer must be non-negative") }
-        if let format, ![.table, .json, .csv].contains(format) {
-            throw ValidationError("--format must be table, json or csv for `search`")
-        }
+        try format?.validate([.table, .json, .csv], for: "search")
     }
 
     func run() throws {
@@ -61,49 +54,24 @@ struct SearchCommand: ParsableCommand {
         } else {
             try query.searchToken(id: tokenID ?? 0, layer: layer, limit: limit)
         }
+        let response = SearchResponse(result: result)
         let output = TextOutput.standardOutput()
         switch TerminalOutput.format(format) {
         case .json:
-            try output.write(bytes: Self.json(result))
+            try output.write(bytes: ResponseEncoder.encode(response))
             try output.write("\n")
         case .csv:
-            var writer = try TableFormat.csv.writer(columns: Self.columns, output: output)
-            for hit in result.hits { try writer.writeRow(Self.row(hit)) }
+            var writer = try OutputFormat.csv.writer(columns: SearchResponse.Hit.columns, output: output)
+            for hit in response.hits { try writer.writeRow(hit.row) }
             try writer.finish()
         default:
-            let tokens = result.tokens.map { "\($0.id) \"\(DisplayText.visible($0.text))\"" }.joined(separator: ", ")
-            try output.write("tokens \(tokens): \(result.totalHits) neurons"
-                             + (result.hits.count < result.totalHits ? ", first \(result.hits.count) shown" : "") + "\n\n")
-            var writer = try TableFormat.text.writer(columns: Self.columns, output: output)
-            for hit in result.hits { try writer.writeRow(Self.row(hit)) }
+            let tokens = response.tokens.map { "\($0.id) \"\(DisplayText.visible($0.text))\"" }.joined(separator: ", ")
+            try output.write("tokens \(tokens): \(response.total) neurons"
+                             + (response.hits.count < response.total ? ", first \(response.hits.count) shown" : "") + "\n\n")
+            var writer = try OutputFormat.table.writer(columns: SearchResponse.Hit.columns, output: output)
+            for hit in response.hits { try writer.writeRow(hit.row) }
             try writer.finish()
         }
         try output.flush()
-    }
-
-    static func row(_ hit: TokenSearchHit) -> [TableCell] {
-        [.integer(hit.layer), .integer(hit.neuron), .integer(Int(hit.tokenID)), .text(hit.token), .float(hit.activation)]
-    }
-
-    static func json(_ result: TokenSearchResult) -> [UInt8] {
-        var out: [UInt8] = Array(#"{"tokens":["#.utf8)
-        for (i, t) in result.tokens.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: #"{"id":"#.utf8)
-            JSONText.appendInteger(t.id, to: &out)
-            out.append(contentsOf: #","text":"#.utf8)
-            JSONText.appendString(t.text, to: &out)
-            out.append(UInt8(ascii: "}"))
-        }
-        out.append(contentsOf: #"],"total":"#.utf8)
-        JSONText.appendInteger(result.totalHits, to: &out)
-        out.append(contentsOf: #","hits":["#.utf8)
-        let encoder = JSONRowEncoder(columns: columns)
-        for (i, hit) in result.hits.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: encoder.encode(row(hit)))
-        }
-        out.append(contentsOf: "]}".utf8)
-        return out
     }
 }

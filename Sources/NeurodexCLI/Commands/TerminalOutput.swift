@@ -1,3 +1,4 @@
+import Export
 import Foundation
 
 /// Where command output goes: a person at a terminal gets tables and a highlighted token;

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Export
 import Foundation
 import ModelFiles
+import Responses
 import Tokenizers
 
 /// `neurodex tokenize`: the token ids a model's tokenizer gives a text.
@@ -20,11 +22,10 @@ struct TokenizeCommand: ParsableCommand {
     var file: String?
 
     @Option(help: "Output format: json or table.")
-    var format: Format = .json
-
-    enum Format: String, ExpressibleByArgument, CaseIterable { case json, table }
+    var format: OutputFormat = .json
 
     func validate() throws {
+        try format.validate([.json, .table], for: "tokenize")
         if (text == nil) == (file == nil) { throw ValidationError("give exactly one of --text and --file") }
     }
 
@@ -46,10 +47,9 @@ struct TokenizeCommand: ParsableCommand {
             input = String(decoding: data, as: UTF8.self)
         }
         let ids = tokenizer.encode(input)
-        switch format {
-        case .json:
-            print("{\"ids\": [" + ids.map(String.init).joined(separator: ", ") + "]}")
-        case .table:
+        if format == .json {
+            print(String(decoding: try ResponseEncoder.encode(TokenizeResponse(ids: ids)), as: UTF8.self))
+        } else {
             for id in ids { print("\(id)\t\(tokenizer.tokenString(id).debugDescription)") }
         }
     }

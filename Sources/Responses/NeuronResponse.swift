@@ -1,0 +1,110 @@
+import Query
+
+/// `neurodex neuron --format json`: one neuron's statistics and its top-activating tokens in
+/// context, `{"layer", "neuron", "stats", "top"}`.
+///
+/// Numbers are exact (f32 activations as f32); non-finite values are `null`.
+public struct NeuronResponse: ResponseDocument {
+    public static let style = JSONStyle()
+
+    /// The neuron's activation statistics over every indexed position.
+    public struct Statistics: Codable, Sendable, Hashable {
+        /// Positions seen.
+        public var count: Int
+        public var mean: Double
+        public var variance: Double
+        public var min: Double
+        public var max: Double
+        /// Share of positions with a positive activation.
+        public var fractionPositive: Double
+
+        enum CodingKeys: String, ResponseCodingKey {
+            case count, mean, variance, min, max
+            case fractionPositive = "fraction_positive"
+        }
+
+        public init(count: Int, mean: Double, variance: Double, min: Double, max: Double, fractionPositive: Double) {
+            self.count = count
+            self.mean = mean
+            self.variance = variance
+            self.min = min
+            self.max = max
+            self.fractionPositive = fractionPositive
+        }
+
+        /// Reads `null` (a non-finite value) as NaN.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            func number(_ key: CodingKeys) throws -> Double { try c.decodeIfPresent(Double.self, forKey: key) ?? .nan }
+            self.init(count: try c.decode(Int.self, forKey: .count), mean: try number(.mean), variance: try number(.variance),
+                      min: try number(.min), max: try number(.max), fractionPositive: try number(.fractionPositive))
+        }
+    }
+
+    /// One core-token record, highest activation first.
+    public struct Record: Codable, Sendable, Hashable {
+        public var activation: Float
+        public var tokenID: UInt32
+        /// The token's text.
+        public var token: String
+        public var document: UInt32
+        /// Token position in the document.
+        public var position: UInt32
+        /// The text of the context window around the token.
+        public var context: String
+
+        enum CodingKeys: String, ResponseCodingKey {
+            case activation
+            case tokenID = "token_id"
+            case token, document, position, context
+        }
+
+        public init(activation: Float, tokenID: UInt32, token: String, document: UInt32, position: UInt32, context: String) {
+            self.activation = activation
+            self.tokenID = tokenID
+            self.token = token
+            self.document = document
+            self.position = position
+            self.context = context
+        }
+    }
+
+    public var layer: Int
+    public var neuron: Int
+    /// nil when the store has no statistics for the neuron (written `null`).
+    public var stats: Statistics?
+    public var top: [Record]
+
+    enum CodingKeys: String, ResponseCodingKey {
+        case layer, neuron, stats, top
+    }
+
+    public init(layer: Int, neuron: Int, stats: Statistics?, top: [Record]) {
+        self.layer = layer
+        self.neuron = neuron
+        self.stats = stats
+        self.top = top
+    }
+
+    /// The document of a query's report.
+    public init(report: NeuronReport) {
+        self.init(layer: report.layer, neuron: report.neuron,
+                  stats: report.statistics.map { s in
+                      Statistics(count: s.count, mean: s.mean, variance: s.variance, min: s.min, max: s.max,
+                                 fractionPositive: s.fractionPositive)
+                  },
+                  top: report.records.map { view in
+                      Record(activation: view.record.activation, tokenID: view.record.token, token: view.token,
+                             document: view.record.document, position: view.record.position, context: view.context.text)
+                  })
+    }
+
+    /// Writes `stats` as `null` when absent.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(layer, forKey: .layer)
+        try c.encode(neuron, forKey: .neuron)
+        try c.encode(stats, forKey: .stats)
+        try c.encode(top, forKey: .top)
+    }
+}
