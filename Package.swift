@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Models", "ModelFiles", "Tokenizers", "Store"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "Store"]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Store", grdb]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Analysis", "Export", "Query", "Store", "COpenBLAS"]),
         .testTarget(name: "CLITests", dependencies: ["NeurodexCLI", "Indexer", "ModelFiles", "Tokenizers", "Export"]),

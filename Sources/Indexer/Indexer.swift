@@ -87,8 +87,6 @@ public final class Indexer {
         let started = Date()
         let corpus = try Corpus(paths: options.corpusPaths)
         let builder = try resume ? prepareResume() : prepareNewRun()
-        builder.batchBytes = .max  // documents and inputs are written at checkpoints only
-        self.builder = builder
         let resumedFrom = progress.nextDocument
         var batch = BatchBuilder(windows: options.batchWindows)
         var bytesDone = 0
@@ -191,6 +189,7 @@ public final class Indexer {
                                sourcesJson: try CanonicalJSON.string(options.corpusPaths))
         let builder = try StoreBuilder(store: store, model: model, corpus: corpus,
                                        runConfigJSON: try CanonicalJSON.string(options))
+        started(builder)
         freshAccumulators()
         return builder
     }
@@ -209,6 +208,8 @@ public final class Indexer {
         guard recorded.identity == options.identity else {
             throw IndexError.storeMismatch("--resume needs the same corpus and options as the interrupted run (recorded: \(run.configJson))")
         }
+        let builder = try StoreBuilder(resuming: run, of: modelRow, in: store)
+        started(builder)  // from here on, a failure marks the run failed
         let (saved, blobs) = try store.activations.read { r -> (Progress?, [Int: [UInt8]]) in
             guard let bytes = try r.state(StateKey.progress) else { return (nil, [:]) }
             let progress = try JSONDecoder().decode(Progress.self, from: Data(bytes))
@@ -226,7 +227,13 @@ public final class Indexer {
         } else {
             freshAccumulators()
         }
-        return try StoreBuilder(resuming: run, of: modelRow, in: store, firstDocumentToRedo: progress.nextDocument)
+        try builder.restart(firstDocumentToRedo: progress.nextDocument)
+        return builder
+    }
+
+    private func started(_ builder: StoreBuilder) {
+        builder.batchBytes = .max  // documents and inputs are written at checkpoints only
+        self.builder = builder
     }
 
     private func freshAccumulators() {

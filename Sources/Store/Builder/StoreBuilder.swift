@@ -98,15 +98,19 @@ public final class StoreBuilder {
         try self.init(store: store, model: model, corpus: corpus, runConfigJSON: runConfigJSON)
     }
 
-    /// Continues `run` of `store` (built from `model`): drops the documents from
-    /// `firstDocumentToRedo` on (they are written again) and sets the run `running`.
-    public init(resuming run: RunRow, of model: ModelRow, in store: NeurodexStore, firstDocumentToRedo: Int) throws {
+    /// A builder for `run` of `store` (built from `model`), which `restart` continues.
+    public init(resuming run: RunRow, of model: ModelRow, in store: NeurodexStore) throws {
         guard let runID = run.id else { throw Self.noRowID(store) }
         self.store = store
         self.model = model
         self.runID = runID
         corpusID = run.corpusId
-        try store.catalog.write { db in
+    }
+
+    /// Sets a resumed run `running` again and drops its documents from `firstDocumentToRedo`
+    /// on (they are written again).
+    public func restart(firstDocumentToRedo: Int) throws {
+        try store.catalog.write { [runID] db in
             try DocumentRow.filter(Column("id") >= firstDocumentToRedo).deleteAll(db)
             try RunRow.filter(key: runID).updateAll(db, [Column("status").set(to: RunStatus.running),
                                                           Column("error").set(to: nil)])
