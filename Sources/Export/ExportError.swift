@@ -12,8 +12,6 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
     case noNeuronRecords(path: String)
     /// Two files describe the same neuron.
     case duplicateNeuron(layer: Int, neuron: Int, path: String)
-    /// A neuron was added before its layer was declared (a programming error in the caller).
-    case layerNotDeclared(Int)
 
     public var description: String {
         switch self {
@@ -24,7 +22,6 @@ public enum ExportError: Error, CustomStringConvertible, Equatable {
             "\(path): no NeuronRecord files (expected {layer}/{neuron}.json or a .jsonl file of NeuronRecords)"
         case .duplicateNeuron(let layer, let neuron, let path):
             "\(path): layer \(layer) neuron \(neuron) was already read from another file"
-        case .layerNotDeclared(let layer): "layer \(layer) must be declared before its neurons"
         }
     }
 }

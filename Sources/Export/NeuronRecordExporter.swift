@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Query
 import Store
 
@@ -42,10 +41,7 @@ public struct NeuronRecordExporter {
 
     public init(query: StoreQuery) throws {
         self.query = query
-        storeHasExtras = try query.store.catalog.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM analyses WHERE method = ?)",
-                              arguments: [NeuronRecordExtras.method]) ?? false
-        }
+        storeHasExtras = try query.store.catalog.hasAnalyses(method: NeuronRecordExtras.method)
     }
 
     /// One neuron's record.
@@ -165,20 +161,12 @@ public struct NeuronRecordExporter {
     // MARK: - Imported extras
 
     func extrasOf(layer: Int, neuron: Int) throws -> NeuronRecordExtras? {
-        let json = try query.store.catalog.read { db in
-            try String.fetchOne(db, sql: "SELECT result_json FROM analyses WHERE method = ? AND layer = ? AND neuron = ?",
-                                arguments: [NeuronRecordExtras.method, layer, neuron])
-        }
+        let json = try query.store.catalog.analysisResult(method: NeuronRecordExtras.method, layer: layer, neuron: neuron)
         return try json.map { try NeuronRecordExtras(json: $0) }
     }
 
     func extrasOf(layer: Int) throws -> [Int: NeuronRecordExtras] {
-        let rows = try query.store.catalog.read { db in
-            try Row.fetchAll(db, sql: "SELECT neuron, result_json FROM analyses WHERE method = ? AND layer = ?",
-                             arguments: [NeuronRecordExtras.method, layer]).map { ($0[0] as Int, $0[1] as String) }
-        }
-        var result: [Int: NeuronRecordExtras] = [:]
-        for (neuron, json) in rows { result[neuron] = try NeuronRecordExtras(json: json) }
-        return result
+        try query.store.catalog.analysisResults(method: NeuronRecordExtras.method, layer: layer)
+            .mapValues { try NeuronRecordExtras(json: $0) }
     }
 }

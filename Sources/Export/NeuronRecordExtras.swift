@@ -1,3 +1,4 @@
+import Canonical
 import Foundation
 
 /// What an imported NeuronRecord file holds that the store has no place for: its random
@@ -24,10 +25,7 @@ struct NeuronRecordExtras: Codable, Equatable {
     }
 
     func json() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        try CanonicalJSON.string(self)
     }
 
     init() {}

@@ -1,3 +1,4 @@
+import Canonical
 import Foundation
 import Query
 import Store
@@ -56,10 +57,9 @@ public struct NeuronRecordImporter {
                              layerCount: 1, embeddingSize: 0, neuronCount: 1, vocabularySize: 0,
                              maxContext: excerptLength, activationDefinition: "as in the imported NeuronRecord files",
                              configJson: config)
-        let assembler = try StoreAssembler(directory: store, model: model, corpusName: "neuron-records",
-                                           corpusSources: [source.path], runConfigJSON: config,
-                                           lmdbOptions: lmdbOptions)
-        var state = ImportState(assembler: assembler, tokenizer: tokenizer, excerptLength: excerptLength)
+        let builder = try StoreBuilder(directory: store, model: model, corpusName: "neuron-records",
+                                       corpusSources: [source.path], runConfigJSON: config, lmdbOptions: lmdbOptions)
+        var state = ImportState(builder: builder, tokenizer: tokenizer, excerptLength: excerptLength)
         try state.addTokenizerVocabulary()
         for input in inputs {
             try Self.forEachRecord(in: input) { record, path in
@@ -133,9 +133,7 @@ public struct NeuronRecordImporter {
     static func configJSON(source: URL, tokenizer: Bool) throws -> String {
         let config: [String: String] = ["import": "openai-neuron-records", "source": source.path,
                                         "token_ids": tokenizer ? "tokenizer" : "first appearance"]
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(config), as: UTF8.self)
+        return try CanonicalJSON.string(config)
     }
 
     /// The position of an excerpt's record: its largest activation (the first of equals), or,
@@ -151,7 +149,7 @@ public struct NeuronRecordImporter {
 
 /// The running state of one import.
 private struct ImportState {
-    let assembler: StoreAssembler
+    let builder: StoreBuilder
     let tokenizer: (any TokenVocabulary)?
     let excerptLength: Int
     var summary = NeuronRecordImporter.Summary()
@@ -166,8 +164,8 @@ private struct ImportState {
         var neuron: Int
     }
 
-    init(assembler: StoreAssembler, tokenizer: (any TokenVocabulary)?, excerptLength: Int) {
-        self.assembler = assembler
+    init(builder: StoreBuilder, tokenizer: (any TokenVocabulary)?, excerptLength: Int) {
+        self.builder = builder
         self.tokenizer = tokenizer
         self.excerptLength = excerptLength
     }
@@ -176,7 +174,7 @@ private struct ImportState {
         guard let tokenizer else { return }
         for id in 0..<UInt32(tokenizer.vocabularySize) {
             let bytes = tokenizer.tokenBytes(id)
-            if !bytes.isEmpty { try assembler.addVocabulary(id, bytes: bytes) }
+            if !bytes.isEmpty { try builder.addVocabulary(id, bytes: bytes) }
         }
         nextID = UInt32(tokenizer.vocabularySize)
     }
@@ -189,7 +187,7 @@ private struct ImportState {
         nextID += 1
         idsOfTexts[bytes] = id
         if tokenizer != nil { summary.textsWithoutToken += 1 }
-        try assembler.addVocabulary(id, bytes: bytes)
+        try builder.addVocabulary(id, bytes: bytes)
         return id
     }
 
@@ -199,7 +197,7 @@ private struct ImportState {
             throw ExportError.duplicateNeuron(layer: layer, neuron: neuron, path: path)
         }
         if layerShape[layer] == nil {
-            try assembler.setLayer(layer, neuronCount: 1, topK: 1, statistics: Self.emptySpec)
+            try builder.setLayer(layer, neuronCount: 1, topK: 1, statistics: Self.emptySpec)
             layerShape[layer] = (1, 1)
         }
         var extras = NeuronRecordExtras()
@@ -209,7 +207,7 @@ private struct ImportState {
                 throw ExportError.badNeuronRecord(path: path, reason: "most_positive_activation_records[\(i)] is empty")
             }
             let ids = try excerpt.tokens.map { try id(of: $0) }
-            let document = try assembler.addDocument(
+            let document = try builder.addDocument(
                 tokens: ids, sourcePath: path,
                 metadataJSON: "{\"layer\":\(layer),\"neuron\":\(neuron),\"excerpt\":\(i)}")
             let activation = excerpt.activations[position]
@@ -229,10 +227,10 @@ private struct ImportState {
         extras.randomSample = record.randomSample
         extras.randomSampleByQuantile = record.randomSampleByQuantile
         extras.quantileBoundaries = record.quantileBoundaries
-        try assembler.addNeuron(layer: layer, neuron: neuron, records: records, statistics: statistics)
+        try builder.addNeuron(layer: layer, neuron: neuron, records: records, statistics: statistics)
         if !extras.isEmpty {
-            try assembler.addAnalysis(AnalysisRow(
-                runId: assembler.runID, layer: layer, neuron: neuron, method: NeuronRecordExtras.method,
+            try builder.addAnalysis(AnalysisRow(
+                runId: builder.runID, layer: layer, neuron: neuron, method: NeuronRecordExtras.method,
                 parametersHash: "", parametersJson: "{}", seed: 0, resultJson: try extras.json()))
         }
         let shape = layerShape[layer] ?? (1, 1)
@@ -266,14 +264,14 @@ private struct ImportState {
 
     mutating func finish(model: ModelRow) throws -> NeuronRecordImporter.Summary {
         for (layer, shape) in layerShape.sorted(by: { $0.key < $1.key }) {
-            try assembler.setLayer(layer, neuronCount: shape.neurons, topK: shape.topK, statistics: Self.emptySpec)
+            try builder.setLayer(layer, neuronCount: shape.neurons, topK: shape.topK, statistics: Self.emptySpec)
         }
         var model = model
         model.layerCount = (layerShape.keys.max() ?? 0) + 1
         model.neuronCount = layerShape.values.map(\.neurons).max() ?? 1
         model.vocabularySize = Int(nextID)
         model.maxContext = max(longestExcerpt, 1)
-        try assembler.finish(model: model)
+        try builder.finish(model: model)
         summary.layers = layerShape.keys.sorted()
         summary.vocabularySize = Int(nextID)
         return summary

@@ -1,5 +1,5 @@
+import Canonical
 import Foundation
-import GRDB
 import Models
 import Store
 import Tokenizers
@@ -48,12 +48,9 @@ public final class Indexer {
     private var layers: [Int: LayerAccumulator] = [:]
     private var sample: PositionSample
     private var progress = Progress(nextDocument: 0, documentsDone: 0, tokensDone: 0, samplePositions: [])
-    private var runID: Int64 = 0
-    private var corpusID: Int64 = 0
-    /// Documents processed since the last checkpoint: catalog rows and token streams.
-    private var pending: [(row: DocumentRow, tokens: [UInt32])] = []
-    /// With `storeInputs`: MLP inputs at positions that entered a top-K since the last checkpoint.
-    private var pendingInputs: [(layer: Int, position: SamplePosition, vector: [Float])] = []
+    /// The run being written, once it is started or resumed. It holds the documents (and, with
+    /// `storeInputs`, the MLP inputs at positions that entered a top-K) since the last checkpoint.
+    private var builder: StoreBuilder?
     private var phases = PhaseTimes()
     private let clock = ContinuousClock()
 
@@ -78,10 +75,10 @@ public final class Indexer {
             return try indexCorpus(resume: resume)
         } catch let error as IndexError {
             if case .interrupted = error { throw error }
-            if runID != 0 { try? markFailed(error.description) }
+            try? builder?.markFailed(error.description)
             throw error
         } catch {
-            if runID != 0 { try? markFailed("\(error)") }
+            try? builder?.markFailed("\(error)")
             throw error
         }
     }
@@ -89,7 +86,7 @@ public final class Indexer {
     private func indexCorpus(resume: Bool) throws -> IndexSummary {
         let started = Date()
         let corpus = try Corpus(paths: options.corpusPaths)
-        if resume { try prepareResume() } else { try prepareNewRun() }
+        let builder = try resume ? prepareResume() : prepareNewRun()
         let resumedFrom = progress.nextDocument
         var batch = BatchBuilder(windows: options.batchWindows)
         var bytesDone = 0
@@ -106,13 +103,14 @@ public final class Indexer {
             for start in stride(from: 0, to: tokens.count, by: options.context) {
                 let window = tokens[start..<min(tokens.count, start + options.context)]
                 batch.append(window: window, document: UInt32(document.index), firstPosition: start, bos: bos)
-                if batch.isFull { try process(&batch) }
+                if batch.isFull { try process(&batch, into: builder) }
             }
-            pending.append((DocumentRow(id: Int64(document.index), corpusId: corpusID, sourcePath: document.sourcePath,
-                                        byteOffset: document.byteOffset, byteLength: document.byteLength,
-                                        sha256: document.sha256, tokenCount: tokens.count,
-                                        replacements: document.replacements, metadataJson: document.metadataJSON),
-                            tokens))
+            try builder.addDocument(DocumentRow(id: Int64(document.index), corpusId: builder.corpusID,
+                                                sourcePath: document.sourcePath, byteOffset: document.byteOffset,
+                                                byteLength: document.byteLength, sha256: document.sha256,
+                                                tokenCount: tokens.count, replacements: document.replacements,
+                                                metadataJson: document.metadataJSON),
+                                    tokens: tokens)
             uncounted += 1
             bytesDone += document.byteLength
             onProgress?(bytesDone, corpus.byteCount, progress.tokensDone)
@@ -122,23 +120,21 @@ public final class Indexer {
             uncounted = 0
             let stopNow = shouldStop() || (stopAfterDocuments.map { progress.documentsDone >= $0 } ?? false)
             if stopNow || Date().timeIntervalSince(lastCheckpoint) >= options.checkpointSeconds {
-                try timed(\.store) { try checkpoint() }
+                try timed(\.store) { try checkpoint(builder) }
                 lastCheckpoint = Date()
             }
             if stopNow { stopped = true; return false }
             return true
         }
         if stopped {
-            try store.catalog.write { [runID] db in
-                try db.execute(sql: "UPDATE runs SET status = 'interrupted' WHERE id = ?", arguments: [runID])
-            }
+            try builder.markInterrupted()
             throw IndexError.interrupted(documentsDone: progress.documentsDone)
         }
-        if !batch.isEmpty { try process(&batch) }
+        if !batch.isEmpty { try process(&batch, into: builder) }
         progress.documentsDone += uncounted
         progress.nextDocument = Int.max
         guard sawDocument, progress.tokensDone > 0 else { throw IndexError.emptyCorpus }
-        try timed(\.store) { try finish() }
+        try timed(\.store) { try finish(builder) }
         let seconds = Date().timeIntervalSince(started)
         phases.corpus = max(0, seconds - phases.forward - phases.capture - phases.store)  // reading + tokenizing
         return IndexSummary(documents: progress.documentsDone, tokens: progress.tokensDone,
@@ -146,7 +142,7 @@ public final class Indexer {
     }
 
     /// Runs one full (or final) batch through the model and folds it into the accumulators.
-    private func process(_ batch: inout BatchBuilder) throws {
+    private func process(_ batch: inout BatchBuilder, into builder: StoreBuilder) throws {
         let rows = batch.rows
         let offered = rows.counted.map { SamplePosition(document: rows.documents[$0], position: rows.positions[$0]) }
         let (entered, left) = sample.admit(offered)
@@ -168,8 +164,9 @@ public final class Indexer {
             if options.storeInputs, let inputs = capture.mlpInput {
                 let width = inputs.count / rows.count  // [rows, embeddingSize]
                 for r in enteredTopK {
-                    pendingInputs.append((capture.layer, SamplePosition(document: rows.documents[r], position: rows.positions[r]),
-                                          Array(inputs[r * width..<(r + 1) * width])))
+                    try builder.addInput(layer: capture.layer,
+                                         position: SamplePosition(document: rows.documents[r], position: rows.positions[r]),
+                                         Array(inputs[r * width..<(r + 1) * width]))
                 }
             }
         }
@@ -179,37 +176,26 @@ public final class Indexer {
 
     // MARK: - Run setup
 
-    private func prepareNewRun() throws {
+    private func prepareNewRun() throws -> StoreBuilder {
         let d = model.description
-        let existing = try store.catalog.read { try RunRow.fetchCount($0) }
-        guard existing == 0 else {
+        guard try store.catalog.runCount() == 0 else {
             throw IndexError.storeMismatch("\(store.directory.path) already holds an index run; continue it with --resume or index into a new --store")
         }
-        let configJSON = try Self.json(options)
         let model = ModelRow(family: d.family, source: options.modelPath, fingerprint: d.fingerprint,
                              layerCount: d.layerCount, embeddingSize: d.embeddingSize, neuronCount: d.neuronCount,
                              vocabularySize: d.vocabularySize, maxContext: d.maxContext,
-                             activationDefinition: d.activationDefinition, configJson: try Self.json(d))
-        let corpus = CorpusRow(name: Self.corpusName(options.corpusPaths), sourcesJson: try Self.json(options.corpusPaths))
-        (corpusID, runID) = try store.catalog.write { db in
-            var model = model, corpus = corpus
-            try model.insert(db)
-            try corpus.insert(db)
-            var run = RunRow(modelId: model.id!, corpusId: corpus.id!, configJson: configJSON,
-                             toolVersion: NeurodexVersion.current, status: .running)
-            try run.insert(db)
-            return (corpus.id!, run.id!)
-        }
-        try store.activations.write { w in
-            try w.setMeta(StoreMeta.modelFingerprint, string: d.fingerprint)
-            try w.setMeta(StoreMeta.embeddingSize, uint32: UInt32(d.embeddingSize))
-        }
+                             activationDefinition: d.activationDefinition, configJson: try CanonicalJSON.string(d))
+        let corpus = CorpusRow(name: Self.corpusName(options.corpusPaths),
+                               sourcesJson: try CanonicalJSON.string(options.corpusPaths))
+        let builder = try StoreBuilder(store: store, model: model, corpus: corpus,
+                                       runConfigJSON: try CanonicalJSON.string(options))
+        started(builder)
         freshAccumulators()
+        return builder
     }
 
-    private func prepareResume() throws {
-        guard let run = try store.catalog.read({ try RunRow.order(Column("id").desc).fetchOne($0) }),
-              let modelRow = try store.catalog.read({ try ModelRow.fetchOne($0) }) else {
+    private func prepareResume() throws -> StoreBuilder {
+        guard let run = try store.catalog.latestRun(), let modelRow = try store.catalog.model() else {
             throw IndexError.storeMismatch("\(store.directory.path) has no run to resume; start one without --resume")
         }
         guard modelRow.fingerprint == model.description.fingerprint else {
@@ -222,8 +208,8 @@ public final class Indexer {
         guard recorded.identity == options.identity else {
             throw IndexError.storeMismatch("--resume needs the same corpus and options as the interrupted run (recorded: \(run.configJson))")
         }
-        runID = run.id!
-        corpusID = run.corpusId
+        let builder = try StoreBuilder(resuming: run, of: modelRow, in: store)
+        started(builder)  // from here on, a failure marks the run failed
         let (saved, blobs) = try store.activations.read { r -> (Progress?, [Int: [UInt8]]) in
             guard let bytes = try r.state(StateKey.progress) else { return (nil, [:]) }
             let progress = try JSONDecoder().decode(Progress.self, from: Data(bytes))
@@ -241,11 +227,13 @@ public final class Indexer {
         } else {
             freshAccumulators()
         }
-        let next = progress.nextDocument
-        try store.catalog.write { [runID] db in
-            try db.execute(sql: "DELETE FROM documents WHERE id >= ?", arguments: [next])
-            try db.execute(sql: "UPDATE runs SET status = 'running', error = NULL WHERE id = ?", arguments: [runID])
-        }
+        try builder.restart(firstDocumentToRedo: progress.nextDocument)
+        return builder
+    }
+
+    private func started(_ builder: StoreBuilder) {
+        builder.batchBytes = .max  // documents and inputs are written at checkpoints only
+        self.builder = builder
     }
 
     private func freshAccumulators() {
@@ -258,118 +246,42 @@ public final class Indexer {
 
     // MARK: - Checkpoints and the end
 
-    /// Saves pending documents and the accumulators. The catalog is written first and the
-    /// LMDB state last: the LMDB progress is authoritative, and catalog rows beyond it are
-    /// dropped on resume.
-    private func checkpoint() throws {
+    /// Saves pending documents and the accumulators (see `StoreBuilder.checkpoint`).
+    private func checkpoint(_ builder: StoreBuilder) throws {
         progress.samplePositions = sample.kept.map(\.position)
-        try writeCatalogProgress(status: .running)
-        try store.activations.write { w in
-            try writePendingTokens(w)
-            try writeState(w)
-        }
-        pending.removeAll()
-        pendingInputs.removeAll()
+        try builder.checkpoint(runProgress(), state: try checkpointState())
     }
 
-    private func writeCatalogProgress(status: RunStatus, finished: Bool = false) throws {
-        let rows = pending.map(\.row)
-        let progressJSON = try Self.json(progress)
-        try store.catalog.write { [runID, progress] db in
-            for var row in rows { try row.upsert(db) }
-            try db.execute(sql: """
-                UPDATE runs SET documents_done = ?, tokens_done = ?, checkpoint_json = ?, status = ?,
-                finished_at = ? WHERE id = ?
-                """, arguments: [progress.documentsDone, progress.tokensDone, progressJSON, status.rawValue,
-                                 finished ? Date() : nil, runID])
-        }
+    private func runProgress() throws -> RunProgress {
+        RunProgress(documentsDone: progress.documentsDone, tokensDone: progress.tokensDone,
+                    checkpointJSON: try CanonicalJSON.string(progress))
     }
 
-    private func writePendingTokens(_ w: StoreWriter) throws {
-        for (row, tokens) in pending { try w.putTokens(document: UInt32(row.id), tokens) }
-        for (layer, p, vector) in pendingInputs {
-            try w.putInput(layer: layer, document: p.document, position: p.position, vector)
-        }
-    }
-
-    private func writeState(_ w: StoreWriter) throws {
-        try w.setState(StateKey.progress, Array(try Self.json(progress).utf8))
-        for (layer, accumulator) in layers { try w.setState(StateKey.layer(layer), accumulator.encoded()) }
+    /// The `state` values a resumed run starts from: the progress and each layer's accumulator.
+    private func checkpointState() throws -> [(name: String, bytes: [UInt8])] {
+        [(StateKey.progress, Array(try CanonicalJSON.data(progress)))]
+            + options.layers.compactMap { layer in layers[layer].map { (StateKey.layer(layer), $0.encoded()) } }
     }
 
     /// Writes records, the token index, embeddings, vocabulary and statistics, then marks the
     /// run complete and drops the checkpoint state.
-    private func finish() throws {
+    private func finish(_ builder: StoreBuilder) throws {
         progress.samplePositions = sample.kept.map(\.position)
         let samplePositions = progress.samplePositions.sorted { ($0.document, $0.position) < ($1.document, $1.position) }
         let spec = LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: options.seed, samplePositions: samplePositions)
-        let specJSON = try Self.json(spec)
-        // 1. LMDB: records and everything derived from them, plus a final checkpoint so that a
-        //    crash before step 2 finishes on resume.
-        try store.activations.write { w in
-            try writePendingTokens(w)
-            var usedTokens = Set<UInt32>()
-            var hits: [(token: UInt32, hit: TokenHit)] = []
-            for layer in options.layers {
-                let acc = layers[layer]!
-                for neuron in 0..<acc.neurons {
-                    let records = acc.topK.records(neuron: neuron)
-                    try w.putRecords(layer: layer, neuron: neuron, NeuronRecords(
-                        flags: options.distinctTokens ? .distinctTokens : [], records: records))
-                    for r in records {
-                        usedTokens.insert(r.token)
-                        hits.append((r.token, TokenHit(layer: layer, neuron: neuron, activation: r.activation)))
-                    }
-                }
-                if options.storeInputs { try dropUnreferencedInputs(layer: layer, w) }
-            }
-            try w.replaceTokenIndex(hits)
-            for token in usedTokens.sorted() { try w.putEmbedding(token: token, model.tokenEmbedding(token)) }
-            for id in 0..<UInt32(tokenizer.vocabularySize) { try w.putTokenBytes(id, tokenizer.tokenBytes(id)) }
-            try writeState(w)
-        }
-        // 2. Catalog: layers, statistics, run complete.
-        let layerRows = options.layers.map { layer in
-            LayerRow(layer: layer, runId: runID, neuronCount: layers[layer]!.neurons, topK: options.topK,
-                     distinctTokens: options.distinctTokens, statisticsJson: specJSON)
-        }
-        let statRows = options.layers.flatMap { layer in
-            let acc = layers[layer]!
-            return (0..<acc.neurons).map { acc.statistics(neuron: $0, samplePositions: samplePositions) }
-        }
-        try store.catalog.write { db in
-            for var row in layerRows { try row.insert(db, onConflict: .replace) }
-            try NeuronStatsRow.insertAll(statRows, into: db)
-        }
-        try writeCatalogProgress(status: .complete, finished: true)
-        pending.removeAll()
-        pendingInputs.removeAll()
-        // 3. The checkpoint is no longer needed.
-        try store.activations.write { w in
-            try w.removeState(StateKey.progress)
-            for layer in options.layers { try w.removeState(StateKey.layer(layer)) }
-        }
-    }
-
-    /// Inputs were stored for every position that entered a top-K at some point; keep those of
-    /// the final records only.
-    private func dropUnreferencedInputs(layer: Int, _ w: StoreWriter) throws {
-        var referenced = Set<SamplePosition>()
-        let acc = layers[layer]!
-        for neuron in 0..<acc.neurons {
-            for r in acc.topK.records(neuron: neuron) {
-                referenced.insert(SamplePosition(document: r.document, position: r.position))
+        let flags: NeuronRecords.Flags = options.distinctTokens ? .distinctTokens : []
+        for layer in options.layers {
+            guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
+            try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
+                                 distinctTokens: options.distinctTokens, statistics: spec)
+            for neuron in 0..<acc.neurons {
+                try builder.addNeuron(layer: layer, neuron: neuron, records: acc.topK.records(neuron: neuron), flags: flags,
+                                      statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions))
             }
         }
-        for p in try w.reader.inputPositions(layer: layer) where !referenced.contains(p) {
-            try w.deleteInput(layer: layer, document: p.document, position: p.position)
-        }
-    }
-
-    private func markFailed(_ message: String) throws {
-        try store.catalog.write { [runID] db in
-            try db.execute(sql: "UPDATE runs SET status = 'failed', error = ? WHERE id = ?", arguments: [message, runID])
-        }
+        for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }
+        try builder.finish(progress: runProgress(), embedding: { [model] in model.tokenEmbedding($0) },
+                           keepingOnlyRecordInputs: options.storeInputs, state: try checkpointState())
     }
 
     // MARK: - Helpers
@@ -378,12 +290,6 @@ public final class Indexer {
         let start = clock.now
         defer { phases[keyPath: phase] += (clock.now - start).seconds }
         return try body()
-    }
-
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     static func corpusName(_ paths: [String]) -> String {

@@ -1,5 +1,5 @@
+import Canonical
 import Foundation
-import GRDB
 import Store
 
 /// Combines the stores of `--shard i/n` runs into one store equal to a single run over the
@@ -20,130 +20,131 @@ public struct ShardMerger {
         var specs: [LayerStatisticsSpec]
     }
 
-    /// Checks that the shards are the complete runs of one sharded index, then writes `output`.
+    /// The merged position sample, and where each sampled position's value comes from.
+    struct MergedSample {
+        /// The statistics description of the merged store.
+        var spec: LayerStatisticsSpec
+        /// The shard that sampled each position.
+        var owner: [SamplePosition: Int]
+        /// By shard: each of its sampled positions' index in its sample blobs.
+        var indexInShard: [[SamplePosition: Int]]
+    }
+
+    /// Checks that the shards are the complete runs of one sharded index, then writes `output`
+    /// one neuron at a time.
     public func merge(into output: NeurodexStore) throws {
         let plan = try makePlan()
-        guard try output.catalog.read({ try RunRow.fetchCount($0) }) == 0 else {
+        guard try output.catalog.runCount() == 0 else {
             throw IndexError.storeMismatch("\(output.directory.path) is not empty; merge into a new store")
         }
-        let k = plan.options.topK, distinct = plan.options.distinctTokens
-        let sampleSize = plan.options.sampleSize, seed = plan.options.seed
+        let sample = mergedSample(plan)
+        var options = plan.options
+        options.shard = nil
+        let builder = try StoreBuilder(store: output, model: plan.model, corpus: plan.corpus,
+                                       runConfigJSON: try CanonicalJSON.string(options))
+        let progress = try copyDocuments(into: builder)
+        try copyVocabulary(into: builder)
+        let flags: NeuronRecords.Flags = plan.options.distinctTokens ? .distinctTokens : []
+        for layer in plan.layers {
+            try builder.setLayer(layer.layer, neuronCount: layer.neuronCount, topK: layer.topK,
+                                 distinctTokens: layer.distinctTokens, statistics: sample.spec)
+            for neuron in 0..<layer.neuronCount {
+                let merged = try mergeNeuron(layer: layer.layer, neuron: neuron, options: plan.options, sample: sample)
+                try builder.addNeuron(layer: layer.layer, neuron: neuron, records: merged.records, flags: flags,
+                                      statistics: merged.statistics)
+            }
+        }
+        try builder.finish(progress: progress, embedding: embedding)
+    }
 
-        // The merged position sample, and where each sampled position's values come from.
-        var sample = PositionSample(size: sampleSize, seed: seed)
+    // MARK: - Steps
+
+    /// The merged sample: the shards' sampled positions offered in shard order.
+    func mergedSample(_ plan: Plan) -> MergedSample {
+        var sample = PositionSample(size: plan.options.sampleSize, seed: plan.options.seed)
         var owner: [SamplePosition: Int] = [:]
         for (i, spec) in plan.specs.enumerated() {
             for p in spec.samplePositions { owner[p] = i }
             _ = sample.admit(spec.samplePositions)
         }
-        let samplePositions = sample.kept.map(\.position).sorted { ($0.document, $0.position) < ($1.document, $1.position) }
-        let mergedSpec = LayerStatisticsSpec(bins: plan.specs[0].bins, sampleSeed: seed, samplePositions: samplePositions)
-        let specJSON = try Indexer.json(mergedSpec)
-        let specIndex: [[SamplePosition: Int]] = plan.specs.map { spec in
+        let positions = sample.kept.map(\.position).sorted { ($0.document, $0.position) < ($1.document, $1.position) }
+        let indexInShard = plan.specs.map { spec in
             Dictionary(uniqueKeysWithValues: spec.samplePositions.enumerated().map { ($1, $0) })
         }
-
-        var documentsByShard: [[DocumentRow]] = []
-        var stats: [NeuronStatsRow] = []
-        var tokensDone = 0
-        for shard in shards {
-            let (rows, tokens) = try shard.catalog.read { db in
-                (try DocumentRow.fetchAll(db),
-                 try Int.fetchOne(db, sql: "SELECT tokens_done FROM runs ORDER BY id DESC LIMIT 1") ?? 0)
-            }
-            documentsByShard.append(rows)
-            tokensDone += tokens
-        }
-        let documents = documentsByShard.flatMap { $0 }.sorted { $0.id < $1.id }
-
-        try output.activations.write { w in
-            try w.setMeta(StoreMeta.modelFingerprint, string: plan.model.fingerprint)
-            try w.setMeta(StoreMeta.embeddingSize, uint32: UInt32(plan.model.embeddingSize))
-            for (index, shard) in shards.enumerated() {
-                try shard.activations.read { r in
-                    for doc in documentsByShard[index] {
-                        if let tokens = try r.tokens(document: UInt32(doc.id)) { try w.putTokens(document: UInt32(doc.id), tokens) }
-                    }
-                    if index == 0 {
-                        for (id, bytes) in try r.vocabulary().enumerated() { try w.putTokenBytes(UInt32(id), bytes) }
-                    }
-                }
-            }
-            var usedTokens = Set<UInt32>()
-            var hits: [(token: UInt32, hit: TokenHit)] = []
-            for layer in plan.layers {
-                for neuron in 0..<layer.neuronCount {
-                    var topK = TopK(neurons: 1, k: k, distinctTokens: distinct)
-                    var moments = Moments()
-                    var minimum = Double.infinity, maximum = -Double.infinity, positives = 0.0
-                    var histogram: [UInt32]? = nil
-                    var sampleValues = [Float](repeating: .nan, count: samplePositions.count)
-                    for (index, shard) in shards.enumerated() {
-                        let records = try shard.activations.read { try $0.records(layer: layer.layer, neuron: neuron) }
-                        for record in records?.records ?? [] { topK.offer(neuron: 0, record) }
-                        let row = try shard.catalog.read {
-                            try NeuronStatsRow.fetchOne($0, key: ["layer": layer.layer, "neuron": neuron])
-                        }
-                        guard let row else {
-                            throw IndexError.storeMismatch("shard \(shard.directory.path) has no statistics for layer \(layer.layer) neuron \(neuron)")
-                        }
-                        moments = Moments.combine(moments, Moments(statistics: row))
-                        if row.count > 0 {
-                            minimum = min(minimum, row.min); maximum = max(maximum, row.max)
-                            positives += (row.fractionPositive * Double(row.count)).rounded()
-                        }
-                        let counts = row.histogramCounts
-                        histogram = histogram.map { zip($0, counts).map { $0 &+ $1 } } ?? counts
-                        let values = row.sampleValues
-                        for (i, p) in samplePositions.enumerated() where owner[p] == index {
-                            if let j = specIndex[index][p], j < values.count { sampleValues[i] = values[j] }
-                        }
-                    }
-                    let records = topK.records(neuron: 0)
-                    try w.putRecords(layer: layer.layer, neuron: neuron,
-                                     NeuronRecords(flags: distinct ? .distinctTokens : [], records: records))
-                    for r in records {
-                        usedTokens.insert(r.token)
-                        hits.append((r.token, TokenHit(layer: layer.layer, neuron: neuron, activation: r.activation)))
-                    }
-                    stats.append(NeuronStatsRow(
-                        layer: layer.layer, neuron: neuron, count: Int(moments.count), mean: moments.mean,
-                        variance: moments.variance, skewness: moments.skewness, kurtosis: moments.kurtosis,
-                        min: moments.count > 0 ? minimum : .nan, max: moments.count > 0 ? maximum : .nan,
-                        fractionPositive: moments.count > 0 ? positives / moments.count : .nan,
-                        histogram: NeuronStatsRow.histogramBlob(histogram ?? []),
-                        sample: NeuronStatsRow.sampleBlob(sampleValues)))
-                }
-            }
-            try w.replaceTokenIndex(hits)
-            for token in usedTokens.sorted() {
-                var vector: [Float]? = nil
-                for shard in shards where vector == nil { vector = try shard.activations.read { try $0.embedding(token: token) } }
-                if let vector { try w.putEmbedding(token: token, vector) }
-            }
-        }
-
-        var options = plan.options
-        options.shard = nil
-        let configJSON = try Indexer.json(options)
-        try output.catalog.write { [plan, documents, stats, tokensDone] db in
-            var model = plan.model; model.id = nil
-            try model.insert(db)
-            var corpus = plan.corpus; corpus.id = nil
-            try corpus.insert(db)
-            var run = RunRow(modelId: model.id!, corpusId: corpus.id!, configJson: configJSON,
-                             toolVersion: NeurodexVersion.current, status: .complete, finishedAt: Date(),
-                             documentsDone: documents.count, tokensDone: tokensDone)
-            try run.insert(db)
-            for var doc in documents { doc.corpusId = corpus.id!; try doc.insert(db) }
-            for var layer in plan.layers {
-                layer.runId = run.id!
-                layer.statisticsJson = specJSON
-                try layer.insert(db)
-            }
-            try NeuronStatsRow.insertAll(stats, into: db)
-        }
+        return MergedSample(spec: LayerStatisticsSpec(bins: plan.specs[0].bins, sampleSeed: plan.options.seed,
+                                                      samplePositions: positions),
+                            owner: owner, indexInShard: indexInShard)
     }
+
+    /// Copies every shard's documents and token streams; returns the merged run's progress.
+    func copyDocuments(into builder: StoreBuilder) throws -> RunProgress {
+        var progress = RunProgress(documentsDone: 0, tokensDone: 0)
+        for shard in shards {
+            for document in try shard.catalog.documents() {
+                guard let tokens = try shard.activations.read({ try $0.tokens(document: UInt32(document.id)) }) else {
+                    throw IndexError.storeMismatch("shard \(shard.directory.path) has no tokens for document \(document.id)")
+                }
+                try builder.addDocument(document, tokens: tokens)
+                progress.documentsDone += 1
+            }
+            progress.tokensDone += try shard.catalog.latestRun()?.tokensDone ?? 0
+        }
+        return progress
+    }
+
+    /// Copies the first shard's vocabulary (all shards share the model's).
+    func copyVocabulary(into builder: StoreBuilder) throws {
+        let vocabulary = try shards[0].activations.read { try $0.vocabulary() }
+        for (id, bytes) in vocabulary.enumerated() { try builder.addVocabulary(UInt32(id), bytes: bytes) }
+    }
+
+    /// One neuron's records and statistics over all shards.
+    func mergeNeuron(layer: Int, neuron: Int, options: IndexingOptions,
+                     sample: MergedSample) throws -> (records: [CoreRecord], statistics: NeuronStatsRow) {
+        var topK = TopK(neurons: 1, k: options.topK, distinctTokens: options.distinctTokens)
+        var moments = Moments()
+        var minimum = Double.infinity, maximum = -Double.infinity, positives = 0.0
+        var histogram: [UInt32]? = nil
+        let positions = sample.spec.samplePositions
+        var sampleValues = [Float](repeating: .nan, count: positions.count)
+        for (index, shard) in shards.enumerated() {
+            let records = try shard.activations.read { try $0.records(layer: layer, neuron: neuron) }
+            for record in records?.records ?? [] { topK.offer(neuron: 0, record) }
+            guard let row = try shard.catalog.neuronStatistics(layer: layer, neuron: neuron) else {
+                throw IndexError.storeMismatch("shard \(shard.directory.path) has no statistics for layer \(layer) neuron \(neuron)")
+            }
+            moments = Moments.combine(moments, Moments(statistics: row))
+            if row.count > 0 {
+                minimum = min(minimum, row.min); maximum = max(maximum, row.max)
+                positives += (row.fractionPositive * Double(row.count)).rounded()
+            }
+            let counts = row.histogramCounts
+            histogram = histogram.map { zip($0, counts).map { $0 &+ $1 } } ?? counts
+            let values = row.sampleValues
+            for (i, p) in positions.enumerated() where sample.owner[p] == index {
+                if let j = sample.indexInShard[index][p], j < values.count { sampleValues[i] = values[j] }
+            }
+        }
+        let seen = moments.count > 0
+        let statistics = NeuronStatsRow(
+            layer: layer, neuron: neuron, count: Int(moments.count), mean: moments.mean,
+            variance: moments.variance, skewness: moments.skewness, kurtosis: moments.kurtosis,
+            min: seen ? minimum : .nan, max: seen ? maximum : .nan,
+            fractionPositive: seen ? positives / moments.count : .nan,
+            histogram: NeuronStatsRow.histogramBlob(histogram ?? []),
+            sample: NeuronStatsRow.sampleBlob(sampleValues))
+        return (topK.records(neuron: 0), statistics)
+    }
+
+    /// A token's embedding from the first shard that has it.
+    func embedding(_ token: UInt32) throws -> [Float]? {
+        for shard in shards {
+            if let vector = try shard.activations.read({ try $0.embedding(token: token) }) { return vector }
+        }
+        return nil
+    }
+
+    // MARK: - Checks
 
     private func makePlan() throws -> Plan {
         guard !shards.isEmpty else { throw IndexError.invalidOption("give the shard stores to merge") }
@@ -151,44 +152,52 @@ public struct ShardMerger {
         var seen = Set<Int>()
         for shard in shards {
             let path = shard.directory.path
-            let (model, corpus, run, layers) = try shard.catalog.read { db in
-                (try ModelRow.fetchOne(db), try CorpusRow.fetchOne(db),
-                 try RunRow.order(Column("id").desc).fetchOne(db), try LayerRow.order(Column("layer")).fetchAll(db))
-            }
-            guard let model, let corpus, let run else { throw IndexError.storeMismatch("\(path) holds no index run") }
-            guard run.status == .complete else {
-                throw IndexError.storeMismatch("\(path): its run is \(run.status.rawValue), not complete; finish it with --resume first")
-            }
-            let options = try JSONDecoder().decode(IndexingOptions.self, from: Data(run.configJson.utf8))
-            guard let shard = options.shard else { throw IndexError.storeMismatch("\(path) was not indexed with --shard") }
+            let (found, shard) = try shardPlan(shard)
             guard seen.insert(shard.index).inserted else { throw IndexError.storeMismatch("shard \(shard) is given twice") }
-            guard let first = layers.first else { throw IndexError.storeMismatch("\(path) has no indexed layers") }
-            let spec = try JSONDecoder().decode(LayerStatisticsSpec.self, from: Data(first.statisticsJson.utf8))
-            if let plan {
-                guard model.fingerprint == plan.model.fingerprint else {
-                    throw StoreError.modelMismatch(expected: plan.model.fingerprint, found: model.fingerprint)
-                }
-                var a = options.identity, b = plan.options.identity
-                a.shard = nil; b.shard = nil
-                guard a == b, shard.count == plan.options.shard?.count else {
-                    throw IndexError.storeMismatch("\(path) was indexed with other options than the first shard")
-                }
+            guard var first = plan else {
+                plan = found
+                continue
             }
-            if plan == nil {
-                plan = Plan(model: model, corpus: corpus, options: options, layers: layers, specs: [spec])
-            } else {
-                guard layers.map(\.layer) == plan!.layers.map(\.layer) else {
-                    throw IndexError.storeMismatch("\(path) indexed other layers than the first shard")
-                }
-                plan!.specs.append(spec)
+            guard found.model.fingerprint == first.model.fingerprint else {
+                throw StoreError.modelMismatch(expected: first.model.fingerprint, found: found.model.fingerprint)
             }
+            var a = found.options.identity, b = first.options.identity
+            a.shard = nil; b.shard = nil
+            guard a == b, found.options.shard?.count == first.options.shard?.count else {
+                throw IndexError.storeMismatch("\(path) was indexed with other options than the first shard")
+            }
+            guard found.layers.map(\.layer) == first.layers.map(\.layer) else {
+                throw IndexError.storeMismatch("\(path) indexed other layers than the first shard")
+            }
+            first.specs += found.specs
+            plan = first
         }
-        let count = plan!.options.shard!.count
+        guard let plan, let count = plan.options.shard?.count else {
+            throw IndexError.invalidOption("give the shard stores to merge")
+        }
         let missing = (0..<count).filter { !seen.contains($0) }
         guard missing.isEmpty else {
             throw IndexError.storeMismatch("shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) are missing")
         }
-        return plan!
+        return plan
+    }
+
+    /// One shard's rows and options, checked to be a complete sharded run; and its `--shard`.
+    private func shardPlan(_ shard: NeurodexStore) throws -> (Plan, Shard) {
+        let path = shard.directory.path
+        guard let model = try shard.catalog.model(), let corpus = try shard.catalog.corpus(),
+              let run = try shard.catalog.latestRun() else {
+            throw IndexError.storeMismatch("\(path) holds no index run")
+        }
+        let layers = try shard.catalog.layers()
+        guard run.status == .complete else {
+            throw IndexError.storeMismatch("\(path): its run is \(run.status.rawValue), not complete; finish it with --resume first")
+        }
+        let options = try JSONDecoder().decode(IndexingOptions.self, from: Data(run.configJson.utf8))
+        guard let shardOption = options.shard else { throw IndexError.storeMismatch("\(path) was not indexed with --shard") }
+        guard let first = layers.first else { throw IndexError.storeMismatch("\(path) has no indexed layers") }
+        let spec = try JSONDecoder().decode(LayerStatisticsSpec.self, from: Data(first.statisticsJson.utf8))
+        return (Plan(model: model, corpus: corpus, options: options, layers: layers, specs: [spec]), shardOption)
     }
 }
 

@@ -130,22 +130,22 @@ struct BenchmarkLayer {
                              activationDefinition: "synthetic", configJson: "{}")
         var lmdb = LMDBEnvironment.Options()
         lmdb.noSync = true
-        let assembler = try StoreAssembler(directory: directory, model: model, corpusName: "synthetic",
-                                           corpusSources: [], runConfigJSON: "{}", lmdbOptions: lmdb)
-        assembler.indexesTokens = false
-        try assembler.setLayer(0, neuronCount: neurons, topK: k,
+        let builder = try StoreBuilder(directory: directory, model: model, corpusName: "synthetic",
+                                       corpusSources: [], runConfigJSON: "{}", lmdbOptions: lmdb)
+        builder.indexesTokens = false
+        try builder.setLayer(0, neuronCount: neurons, topK: k,
                                statistics: LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: 0, samplePositions: []))
         var used = Set<Int>()
         for neuron in 0..<neurons {
             let list = records(neuron: neuron)
             used.formUnion(list.map(\.token))
-            try assembler.addNeuron(layer: 0, neuron: neuron, records: list.enumerated().map { i, r in
+            try builder.addNeuron(layer: 0, neuron: neuron, records: list.enumerated().map { i, r in
                 CoreRecord(activation: r.activation, document: UInt32(neuron), position: UInt32(i), token: UInt32(r.token))
             })
         }
-        try assembler.finish()
+        try builder.finish()
         let centers = self.centers
-        try assembler.store.activations.write { w in
+        try builder.store.activations.write { w in
             try w.setMeta(StoreMeta.embeddingSize, uint32: UInt32(dimension))
             for token in used.sorted() { try w.putEmbedding(token: UInt32(token), embedding(token, centers: centers)) }
         }

@@ -113,20 +113,20 @@ struct StoreBenchmark {
         let model = ModelRow(family: "benchmark", source: "random", fingerprint: "benchmark", layerCount: layers,
                              embeddingSize: 1_600, neuronCount: neurons, vocabularySize: vocabulary, maxContext: 1_024,
                              activationDefinition: "random", configJson: "{}")
-        let assembler = try StoreAssembler(directory: directory, model: model, corpusName: "random", corpusSources: [],
-                                           runConfigJSON: "{}", lmdbOptions: options)
-        assembler.indexesTokens = false
-        assembler.batchBytes = 256 << 20
+        let builder = try StoreBuilder(directory: directory, model: model, corpusName: "random", corpusSources: [],
+                                       runConfigJSON: "{}", lmdbOptions: options)
+        builder.indexesTokens = false
+        builder.batchBytes = 256 << 20
         var generator = SplitMix64(seed: 1)
         for id in 0..<UInt32(vocabulary) {
             let word = (0..<Int.random(in: 2...8, using: &generator)).map { _ in UInt8.random(in: 97...122, using: &generator) }
-            try assembler.addVocabulary(id, bytes: (id % 3 == 0 ? [] : [0x20]) + word)
+            try builder.addVocabulary(id, bytes: (id % 3 == 0 ? [] : [0x20]) + word)
         }
         var corpus: [[UInt32]] = []
         corpus.reserveCapacity(documents)
         for d in 0..<documents {
             let tokens = (0..<documentTokens).map { _ in UInt32.random(in: 0..<UInt32(vocabulary), using: &generator) }
-            try assembler.addDocument(tokens: tokens, sourcePath: "random-\(d)")
+            try builder.addDocument(tokens: tokens, sourcePath: "random-\(d)")
             corpus.append(tokens)
         }
         let bins = HistogramBins()
@@ -136,7 +136,7 @@ struct StoreBenchmark {
         }
         let spec = LayerStatisticsSpec(bins: bins, sampleSeed: 1, samplePositions: positions)
         for layer in 0..<layers {
-            try assembler.setLayer(layer, neuronCount: neurons, topK: records, statistics: spec)
+            try builder.setLayer(layer, neuronCount: neurons, topK: records, statistics: spec)
             for neuron in 0..<neurons {
                 let top = Float.random(in: 5...20, using: &generator)
                 var activation = top
@@ -154,10 +154,10 @@ struct StoreBenchmark {
                     min: -0.17, max: Double(top), fractionPositive: 0.3,
                     histogram: Data(counts.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }),
                     sample: Data(sample.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }))
-                try assembler.addNeuron(layer: layer, neuron: neuron, records: list, statistics: statistics)
+                try builder.addNeuron(layer: layer, neuron: neuron, records: list, statistics: statistics)
             }
         }
-        try assembler.finish()
+        try builder.finish()
     }
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import Store
 import Synchronization
 
@@ -59,13 +58,10 @@ public final class StoreQuery: Sendable {
 
     public init(store: NeurodexStore) throws {
         self.store = store
-        let (model, layerRows, latestRun) = try store.catalog.read { db in
-            (try ModelRow.order(Column("id")).fetchOne(db), try LayerRow.order(Column("layer")).fetchAll(db),
-             try RunRow.order(Column("id").desc).fetchOne(db))
-        }
-        self.model = model
-        self.latestRun = latestRun
-        self.layers = Dictionary(uniqueKeysWithValues: layerRows.map { row in
+        let index = try store.catalog.indexDescription()
+        self.model = index.model
+        self.latestRun = index.latestRun
+        self.layers = Dictionary(uniqueKeysWithValues: index.layers.map { row in
             (row.layer, IndexedLayer(row: row))
         })
         self.vocabulary = try store.activations.read { try StoredVocabulary(reader: $0) }
@@ -117,12 +113,7 @@ public final class StoreQuery: Sendable {
     /// A neuron's statistics, or nil when the catalog has no row for it.
     public func statistics(layer: Int, neuron: Int) throws -> NeuronStatistics? {
         let indexed = try checkNeuron(layer: layer, neuron: neuron)
-        let row = try store.catalog.read { db in
-            try NeuronStatsRow.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM neuron_stats WHERE layer = ? AND neuron = ?"),
-                arguments: [layer, neuron])
-        }
-        guard let row else { return nil }
+        guard let row = try store.catalog.neuronStatistics(layer: layer, neuron: neuron) else { return nil }
         let hasBlobs = !row.histogram.isEmpty || !row.sample.isEmpty
         return try NeuronStatistics(row: row, spec: hasBlobs ? try indexed.statisticsSpec() : nil)
     }
@@ -130,10 +121,7 @@ public final class StoreQuery: Sendable {
     /// The statistics of every neuron of `layer` that has a row, by neuron.
     public func statistics(layer: Int) throws -> [Int: NeuronStatistics] {
         let indexed = try self.layer(layer)
-        let rows = try store.catalog.read { db in
-            try NeuronStatsRow.fetchAll(db, sql: "SELECT * FROM neuron_stats WHERE layer = ? ORDER BY neuron",
-                                        arguments: [layer])
-        }
+        let rows = try store.catalog.neuronStatistics(layer: layer)
         var spec: LayerStatisticsSpec?
         var result: [Int: NeuronStatistics] = [:]
         for row in rows {

@@ -215,11 +215,16 @@ public struct StoreReader {
         try meta(name).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The format version stamped in the store, if any.
-    public func formatVersion() throws -> UInt32? {
-        try txn.withValue(db.meta, key: StoreKey.name(StoreMeta.formatVersion)) { bytes in
+    /// A metadata value stored as a u32 (little-endian); nil when missing or not 4 bytes.
+    public func metaUInt32(_ name: String) throws -> UInt32? {
+        try txn.withValue(db.meta, key: StoreKey.name(name)) { bytes in
             bytes.count == 4 ? ByteCoding.readLittleEndian(UInt32.self, bytes, at: 0) : nil
         } ?? nil
+    }
+
+    /// The format version stamped in the store, if any.
+    public func formatVersion() throws -> UInt32? {
+        try metaUInt32(StoreMeta.formatVersion)
     }
 
     /// An opaque indexer-state blob (checkpoints).

@@ -17,11 +17,17 @@ public final class NeurodexStore: Sendable {
         case write
         /// Read and write; a missing or empty directory becomes a new store.
         case create
+        /// Read the activations; write the catalog, to cache analyses. Takes no write lock (an
+        /// index run may be writing at the same time). `StoreError.readOnly` when the catalog
+        /// cannot be written.
+        case readCachingAnalyses
     }
 
     public let directory: URL
     public let activations: ActivationStore
     public let catalog: Catalog
+    /// Whether the catalog was opened for writing (every mode but `read`).
+    public let catalogIsWritable: Bool
     private let writeLock: WriteLock?
 
     public init(directory: URL, mode: Mode, lmdbOptions: LMDBEnvironment.Options = .init()) throws {
@@ -35,7 +41,7 @@ public final class NeurodexStore: Sendable {
         let lmdbPath = directory.appendingPathComponent(ActivationStore.fileName)
         let catalogPath = directory.appendingPathComponent(Catalog.fileName)
         switch mode {
-        case .read, .write:
+        case .read, .write, .readCachingAnalyses:
             guard exists else { throw StoreError.missing(path: path) }
             for file in [lmdbPath, catalogPath] where !fm.fileExists(atPath: file.path) {
                 throw StoreError.notAStore(path: path, reason: "no \(file.lastPathComponent)")
@@ -52,18 +58,17 @@ public final class NeurodexStore: Sendable {
                 }
             }
         }
-        let writable = mode != .read
-        if writable {
-            if !Self.isMarkedWritable(directory) { throw StoreError.readOnly(path: path) }
-            writeLock = try WriteLock(directory: directory)
-        } else {
-            writeLock = nil
-        }
+        let writable = mode == .write || mode == .create
+        catalogIsWritable = mode != .read
+        // Checked explicitly: a directory without the owner-write bit is read-only, even for
+        // root, whom the file system would let write.
+        if catalogIsWritable && !Self.isMarkedWritable(directory) { throw StoreError.readOnly(path: path) }
+        writeLock = writable ? try WriteLock(directory: directory) : nil
         var options = lmdbOptions
         options.readOnly = !writable
         self.directory = directory
         self.activations = try ActivationStore(path: lmdbPath, create: writable, options: options)
-        self.catalog = try Catalog(path: catalogPath, readOnly: !writable)
+        self.catalog = try Catalog(path: catalogPath, readOnly: !catalogIsWritable)
     }
 
     /// Whether the owner-write permission bit is set (checked explicitly so that a directory

@@ -20,6 +20,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case notFound(String)
     /// The store belongs to another model than the one given.
     case modelMismatch(expected: String, found: String)
+    /// A neuron was added to a layer that the store builder was not told about.
+    case layerNotDeclared(Int)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .notFound(let what): what
         case .modelMismatch(let expected, let found):
             "store belongs to model \(found), not \(expected)"
+        case .layerNotDeclared(let layer): "layer \(layer) must be declared before its neurons"
         }
     }
 }

@@ -1,6 +1,6 @@
 import Analysis
+import Canonical
 import Foundation
-import GRDB
 import Store
 
 /// Cached analyses in the catalog's `analyses` table: one row per neuron (method
@@ -13,21 +13,14 @@ public struct AnalysisCache: Sendable {
     public static let neuronMethod = "neuron-analysis"
     public static let layerSummaryMethod = "layer-summary"
 
-    /// A writable catalog.
+    /// The store's catalog, open for writing.
     public let catalog: Catalog
 
-    public init(catalog: Catalog) {
-        self.catalog = catalog
-    }
-
-    /// Opens the catalog of the store at `directory` for writing (the activation store stays
-    /// read-only). Throws `StoreError.readOnly` when the catalog cannot be written.
-    public init(storeDirectory directory: URL) throws {
-        // As `NeurodexStore` does: a directory without the owner-write bit is read-only, even
-        // for root, whom the file system would let write.
-        let permissions = (try? FileManager.default.attributesOfItem(atPath: directory.path))?[.posixPermissions] as? NSNumber
-        guard let permissions, permissions.intValue & 0o200 != 0 else { throw StoreError.readOnly(path: directory.path) }
-        catalog = try Catalog(path: directory.appendingPathComponent(Catalog.fileName), readOnly: false)
+    /// The cache in `store`'s catalog. Throws `StoreError.readOnly` unless the store was opened
+    /// with a writable catalog (`NeurodexStore.Mode.readCachingAnalyses`, `.write`, `.create`).
+    public init(store: NeurodexStore) throws {
+        guard store.catalogIsWritable else { throw StoreError.readOnly(path: store.directory.path) }
+        catalog = store.catalog
     }
 
     /// The cached analyses of `neurons` (all of the layer's when nil) under `parameters`, by
@@ -35,13 +28,8 @@ public struct AnalysisCache: Sendable {
     /// Decodes on `concurrency` threads.
     public func neuronAnalyses(runID: Int64, layer: Int, parameters: StudyParameters,
                                neurons: Set<Int>? = nil, concurrency: Int = 1) throws -> [Int: NeuronAnalysis] {
-        let rows = try catalog.read { db in
-            try AnalysisRow.filter(Column("run_id") == runID && Column("layer") == layer
-                                   && Column("neuron") >= 0 && Column("method") == Self.neuronMethod
-                                   && Column("parameters_hash") == parameters.hash
-                                   && Column("seed") == parameters.catalogSeed)
-                .fetchAll(db)
-        }
+        let rows = try catalog.analyses(runID: runID, layer: layer, method: Self.neuronMethod,
+                                        parametersHash: parameters.hash, seed: parameters.catalogSeed)
         let wanted = rows.filter { neurons?.contains($0.neuron) ?? true }
         let decoded = wanted.concurrentMap(concurrency: concurrency) { try? Self.decode(NeuronAnalysis.self, $0.resultJson) }
         var found: [Int: NeuronAnalysis] = [:]
@@ -59,24 +47,20 @@ public struct AnalysisCache: Sendable {
                         parametersHash: parameters.hash, parametersJson: parameters.canonicalJSON,
                         seed: parameters.catalogSeed, resultJson: try Self.encode(item.analysis))
         }
-        try insert(rows)
+        try catalog.saveAnalyses(rows)
     }
 
     /// The cached summary of `layer` with canonical key `keyJSON`
     /// (`StudyParameters.layerSummaryJSON`).
     public func layerSummary(runID: Int64, layer: Int, keyJSON: String, seed: Int64) throws -> LayerSummary? {
-        let row = try catalog.read { db in
-            try AnalysisRow.filter(Column("run_id") == runID && Column("layer") == layer
-                                   && Column("neuron") == AnalysisRow.layerLevel
-                                   && Column("method") == Self.layerSummaryMethod
-                                   && Column("parameters_hash") == sha256Hex(keyJSON) && Column("seed") == seed)
-                .fetchOne(db)
-        }
+        let row = try catalog.analyses(runID: runID, layer: layer, neuron: AnalysisRow.layerLevel,
+                                       method: Self.layerSummaryMethod, parametersHash: sha256Hex(keyJSON),
+                                       seed: seed).first
         return row.flatMap { try? Self.decode(LayerSummary.self, $0.resultJson) }
     }
 
     public func saveLayerSummary(_ summary: LayerSummary, runID: Int64, layer: Int, keyJSON: String, seed: Int64) throws {
-        try insert([AnalysisRow(runId: runID, layer: layer, neuron: AnalysisRow.layerLevel, method: Self.layerSummaryMethod,
+        try catalog.saveAnalyses([AnalysisRow(runId: runID, layer: layer, neuron: AnalysisRow.layerLevel, method: Self.layerSummaryMethod,
                                 parametersHash: sha256Hex(keyJSON), parametersJson: keyJSON, seed: seed,
                                 resultJson: try Self.encode(summary))])
     }
@@ -87,20 +71,10 @@ public struct AnalysisCache: Sendable {
         var analysis: NeuronAnalysis
     }
 
-    private func insert(_ rows: [AnalysisRow]) throws {
-        guard !rows.isEmpty else { return }
-        try catalog.write { db in
-            for var row in rows { try row.insert(db, onConflict: .replace) }
-        }
-    }
-
     // MARK: - JSON
 
     public static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        try CanonicalJSON.string(value)
     }
 
     public static func decode<T: Decodable>(_ type: T.Type, _ json: String) throws -> T {

@@ -23,18 +23,14 @@ public final class Study: Sendable {
         self.query = query
         self.cache = cache
         self.chunkSize = max(1, chunkSize)
-        embeddingSize = try query.store.activations.read { reader in
-            // u32 little-endian.
-            try reader.meta(StoreMeta.embeddingSize).flatMap { bytes in
-                bytes.count == 4 ? bytes.reversed().reduce(0) { $0 << 8 | Int($1) } : nil
-            }
-        }
+        embeddingSize = try query.store.activations.read { try $0.metaUInt32(StoreMeta.embeddingSize) }.map(Int.init)
     }
 
-    /// Opens the store at `directory` for reading; with `caching`, its catalog for writing too.
+    /// Opens the store at `directory` for reading; with `caching`, its catalog for writing too
+    /// (`StoreError.readOnly` when it cannot be written).
     public convenience init(directory: URL, caching: Bool) throws {
-        let query = try StoreQuery(directory: directory)
-        try self.init(query: query, cache: caching ? AnalysisCache(storeDirectory: directory) : nil)
+        let store = try NeurodexStore(directory: directory, mode: caching ? .readCachingAnalyses : .read)
+        try self.init(query: StoreQuery(store: store), cache: caching ? AnalysisCache(store: store) : nil)
     }
 
     /// The random stream of a neuron.

@@ -87,19 +87,19 @@ struct TestStore {
         var options = LMDBEnvironment.Options()
         options.mapSize = 1 << 26
         options.noSync = true
-        let assembler = try StoreAssembler(directory: url, model: model, corpusName: "test", corpusSources: [],
-                                           runConfigJSON: "{}", lmdbOptions: options)
-        for (id, bytes) in Self.vocabulary.enumerated() { try assembler.addVocabulary(UInt32(id), bytes: bytes) }
-        for (i, tokens) in documents.enumerated() { try assembler.addDocument(tokens: tokens, sourcePath: "doc\(i)") }
+        let builder = try StoreBuilder(directory: url, model: model, corpusName: "test", corpusSources: [],
+                                       runConfigJSON: "{}", lmdbOptions: options)
+        for (id, bytes) in Self.vocabulary.enumerated() { try builder.addVocabulary(UInt32(id), bytes: bytes) }
+        for (i, tokens) in documents.enumerated() { try builder.addDocument(tokens: tokens, sourcePath: "doc\(i)") }
         let spec = LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: 1, samplePositions: samplePositions)
         for layer in Self.layers {
-            try assembler.setLayer(layer, neuronCount: Self.neuronCount, topK: Self.topK, statistics: spec)
+            try builder.setLayer(layer, neuronCount: Self.neuronCount, topK: Self.topK, statistics: spec)
             for neuron in 0..<Self.neuronCount {
-                try assembler.addNeuron(layer: layer, neuron: neuron, records: topRecords(layer: layer, neuron: neuron),
+                try builder.addNeuron(layer: layer, neuron: neuron, records: topRecords(layer: layer, neuron: neuron),
                                         statistics: statisticsRow(layer: layer, neuron: neuron, spec: spec))
             }
         }
-        try assembler.finish()
+        try builder.finish()
     }
 
     /// All (activation, document, position, token) of a neuron.

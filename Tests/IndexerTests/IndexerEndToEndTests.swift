@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ModelFiles
 import Models
 import Store
@@ -110,19 +109,19 @@ import Tokenizers
         }
 
         let (tokenLists, activations) = (documentTokens, all)
-        try store.catalog.read { (db: Database) throws in
-            let run = try #require(try RunRow.fetchOne(db))
+        do {
+            let run = try #require(try store.catalog.latestRun())
             #expect(run.status == .complete)
             #expect(run.documentsDone == 5)
             #expect(run.tokensDone == tokenLists.map(\.count).reduce(0, +))
-            let docs = try DocumentRow.order(Column("id")).fetchAll(db)
+            let docs = try store.catalog.documents()
             #expect(docs.map(\.tokenCount) == tokenLists.map(\.count))
             #expect(docs[3].metadataJson == #"{"id":"x"}"#)
             #expect(docs[0].sha256.count == 64)
-            #expect(try LayerRow.fetchCount(db) == 2)
+            #expect(try store.catalog.layers().count == 2)
             for layer in [0, 2] {
                 for n in [0, 17, 127] {
-                    let stats = try #require(try NeuronStatsRow.fetchOne(db, key: ["layer": layer, "neuron": n]))
+                    let stats = try #require(try store.catalog.neuronStatistics(layer: layer, neuron: n))
                     let values = activations[layer]![n].map { Double($0.activation) }
                     let m = Moments(values: values)
                     #expect(stats.count == values.count)
@@ -146,7 +145,7 @@ import Tokenizers
         }
         do {
             let store = try NeurodexStore(directory: tmp.path("resumed"), mode: .read)
-            #expect(try store.catalog.read { try RunRow.fetchOne($0)?.status } == .interrupted)
+            #expect(try store.catalog.latestRun()?.status == .interrupted)
         }
         let resumed = try index(opts, into: "resumed", resume: true)
         try expectSameContent(whole, resumed)
@@ -173,8 +172,8 @@ import Tokenizers
                 for (x, y) in zip(a, b) { #expect(abs(x.activation - y.activation) <= 1e-5 * max(1, abs(x.activation))) }
             }
         }
-        let statsA = try whole.catalog.read { try NeuronStatsRow.order(Column("layer"), Column("neuron")).fetchAll($0) }
-        let statsB = try merged.catalog.read { try NeuronStatsRow.order(Column("layer"), Column("neuron")).fetchAll($0) }
+        let statsA = try whole.catalog.neuronStatistics()
+        let statsB = try merged.catalog.neuronStatistics()
         #expect(statsA.count == statsB.count)
         for (a, b) in zip(statsA, statsB) {
             #expect(a.count == b.count)
@@ -186,11 +185,11 @@ import Tokenizers
             #expect(a.histogram == b.histogram)
             #expect(a.sample.count == b.sample.count)
         }
-        let docsA = try whole.catalog.read { try DocumentRow.order(Column("id")).fetchAll($0) }
-        let docsB = try merged.catalog.read { try DocumentRow.order(Column("id")).fetchAll($0) }
+        let docsA = try whole.catalog.documents()
+        let docsB = try merged.catalog.documents()
         #expect(docsA == docsB)
-        let specA = try whole.catalog.read { try LayerRow.fetchOne($0)?.statisticsJson }
-        let specB = try merged.catalog.read { try LayerRow.fetchOne($0)?.statisticsJson }
+        let specA = try whole.catalog.layers().first?.statisticsJson
+        let specB = try merged.catalog.layers().first?.statisticsJson
         #expect(specA == specB)
         #expect(try merged.activations.read { try $0.counts() } == whole.activations.read { try $0.counts() })
 
@@ -253,11 +252,11 @@ import Tokenizers
                 #expect(ra == rb)
             }
         }
-        let statsA = try a.catalog.read { try NeuronStatsRow.order(Column("layer"), Column("neuron")).fetchAll($0) }
-        let statsB = try b.catalog.read { try NeuronStatsRow.order(Column("layer"), Column("neuron")).fetchAll($0) }
+        let statsA = try a.catalog.neuronStatistics()
+        let statsB = try b.catalog.neuronStatistics()
         #expect(statsA == statsB)
-        let docsA = try a.catalog.read { try DocumentRow.order(Column("id")).fetchAll($0) }
-        let docsB = try b.catalog.read { try DocumentRow.order(Column("id")).fetchAll($0) }
+        let docsA = try a.catalog.documents()
+        let docsB = try b.catalog.documents()
         #expect(docsA == docsB)
         #expect(try a.contentDigest() == b.contentDigest())
     }

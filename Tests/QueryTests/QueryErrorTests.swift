@@ -13,7 +13,7 @@ import Testing
             try query.searchToken("the")
         }
         #expect(throws: QueryError.emptyStore(path: query.store.directory.path)) {
-            try query.layerSummaries()
+            try query.layerOverviews()
         }
     }
 

@@ -33,17 +33,17 @@ import Testing
         }
     }
 
-    @Test func layerSummaries() throws {
-        let summaries = try TestStore().open().layerSummaries()
+    @Test func layerOverviews() throws {
+        let summaries = try TestStore().open().layerOverviews()
         #expect(summaries.map(\.layer) == [0, 2])
         let zero = summaries[0]
         #expect(zero.neuronCount == 3 && zero.topK == 4 && !zero.distinctTokens)
         #expect(zero.neuronsWithRecords == 2 && zero.neuronsWithStatistics == 1)
         #expect(zero.neuronsNeverPositive == 1)  // neuron 1: best -0.25
-        #expect(zero.topActivation == LayerSummary.Spread([4.0, -0.25]))
+        #expect(zero.topActivation == LayerOverview.Spread([4.0, -0.25]))
         #expect(zero.topActivation?.median == 1.875)
         // " the" is a core token of one neuron of layer 0 (counted once although it is 3 records).
-        #expect(zero.frequentTokens.first == LayerSummary.TokenCount(tokenID: 0, token: "The", neurons: 1))
+        #expect(zero.frequentTokens.first == LayerOverview.TokenCount(tokenID: 0, token: "The", neurons: 1))
         #expect(zero.frequentTokens.map(\.neurons).allSatisfy { $0 == 1 })
         #expect(zero.frequentTokens.map(\.tokenID) == [0, 3, 6, 12])
         #expect(summaries[1].meanActivation == nil)

@@ -1,5 +1,5 @@
-import Export
 import Foundation
+import GRDB
 import Query
 import Store
 
@@ -17,7 +17,7 @@ final class TemporaryDirectory {
     deinit { try? FileManager.default.removeItem(at: url) }
 }
 
-/// A small store written through `StoreAssembler`, with known contents.
+/// A small store written through `StoreBuilder`, with known contents.
 ///
 /// Vocabulary (id: bytes): 0 "The", 1 " quick", 2 " brown", 3 " fox", 4 " jumps", 5 " over",
 /// 6 " the", 7 " lazy", 8 " dog", 9 ".", 10 "\n", 11 " \u{E2}\u{80}" (first two bytes of
@@ -66,26 +66,26 @@ struct TestStore {
         var options = LMDBEnvironment.Options()
         options.mapSize = 1 << 26
         options.noSync = true
-        let assembler = try StoreAssembler(directory: directory.path("store"), model: model, corpusName: "test",
-                                           corpusSources: ["memory"], runConfigJSON: "{}", lmdbOptions: options)
-        for (id, bytes) in Self.vocabulary.enumerated() { try assembler.addVocabulary(UInt32(id), bytes: bytes) }
-        for (i, tokens) in Self.documents.enumerated() { try assembler.addDocument(tokens: tokens, sourcePath: "doc\(i)") }
+        let builder = try StoreBuilder(directory: directory.path("store"), model: model, corpusName: "test",
+                                       corpusSources: ["memory"], runConfigJSON: "{}", lmdbOptions: options)
+        for (id, bytes) in Self.vocabulary.enumerated() { try builder.addVocabulary(UInt32(id), bytes: bytes) }
+        for (i, tokens) in Self.documents.enumerated() { try builder.addDocument(tokens: tokens, sourcePath: "doc\(i)") }
         if layers {
             let spec = LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: 1, samplePositions: Self.samplePositions)
             for layer in Self.records.keys.sorted() {
-                try assembler.setLayer(layer, neuronCount: Self.neuronCount, topK: Self.topK, statistics: spec)
+                try builder.setLayer(layer, neuronCount: Self.neuronCount, topK: Self.topK, statistics: spec)
                 for (neuron, list) in Self.records[layer]!.sorted(by: { $0.key < $1.key }) {
                     let records = list.map { a, d, p in
                         CoreRecord(activation: a, document: d, position: p, token: Self.documents[Int(d)][Int(p)])
                     }
                     let stats = layer == 0 && neuron == 0 ? Self.statisticsRow(histogramBytes: histogramBytes) : nil
-                    try assembler.addNeuron(layer: layer, neuron: neuron, records: records, statistics: stats)
+                    try builder.addNeuron(layer: layer, neuron: neuron, records: records, statistics: stats)
                 }
             }
         }
-        try assembler.finish()
+        try builder.finish()
         if let statisticsJSON {
-            try assembler.store.catalog.write { db in
+            try builder.store.catalog.write { db in
                 try db.execute(sql: "UPDATE layers SET statistics_json = ? WHERE layer = 0", arguments: [statisticsJSON])
             }
         }

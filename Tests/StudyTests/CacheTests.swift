@@ -1,6 +1,5 @@
 import Analysis
 import Foundation
-import GRDB
 import Store
 import Testing
 @testable import Study
@@ -15,7 +14,17 @@ import Testing
     func study() throws -> Study { try Study(directory: store.url, caching: true) }
 
     func rows(_ study: Study) throws -> [AnalysisRow] {
-        try study.cache!.catalog.read { try AnalysisRow.order(Column("id")).fetchAll($0) }
+        try study.cache!.catalog.analyses()
+    }
+
+    /// Replaces the cached result of `neuron`.
+    func setResult(_ json: String, neuron: Int, in study: Study) throws {
+        let changed = try rows(study).filter { $0.neuron == neuron }.map { row in
+            var row = row
+            row.resultJson = json
+            return row
+        }
+        try study.cache!.catalog.saveAnalyses(changed)
     }
 
     @Test func aSecondRunReadsTheCacheAndGetsTheIdenticalResult() throws {
@@ -54,18 +63,14 @@ import Testing
         var marked = computed.analysis
         marked.coreCount = 12_345
         let json = try AnalysisCache.encode(marked)
-        try study.cache!.catalog.write { db in
-            try db.execute(sql: "UPDATE analyses SET result_json = ? WHERE neuron = 2", arguments: [json])
-        }
+        try setResult(json, neuron: 2, in: study)
         let cached = try study.analyze(layer: 0, neuron: 2, parameters: parameters)
         #expect(cached.source == .cache && cached.analysis.coreCount == 12_345)
         let inLayer = try study.analyze(layer: 0, neurons: .list([1, 2]), parameters: parameters, concurrency: 1)
         #expect(inLayer.neurons.map(\.source) == [.computed, .cache] && inLayer.neurons[1].analysis.coreCount == 12_345)
 
         // A row that no longer decodes is computed again and replaced.
-        try study.cache!.catalog.write { db in
-            try db.execute(sql: "UPDATE analyses SET result_json = '{\"broken\": true}' WHERE neuron = 2")
-        }
+        try setResult(#"{"broken": true}"#, neuron: 2, in: study)
         let recomputed = try study.analyze(layer: 0, neuron: 2, parameters: parameters)
         #expect(recomputed.source == .computed && recomputed.analysis == computed.analysis)
         #expect(try study.analyze(layer: 0, neuron: 2, parameters: parameters).source == .cache)
@@ -112,8 +117,7 @@ import Testing
         let second = try study.analyze(layer: 0, neurons: .list([0, 1]), parameters: StudyParameters(), concurrency: 1)
         #expect(first.computedCount == 2 && second.computedCount == 2)
         #expect(second.neurons.map(\.analysis) == first.neurons.map(\.analysis))
-        let catalog = try Catalog(path: store.url.appendingPathComponent(Catalog.fileName), readOnly: true)
-        #expect(try catalog.read { try AnalysisRow.fetchCount($0) } == 0)
+        #expect(try NeurodexStore(directory: store.url, mode: .read).catalog.analyses().isEmpty)
     }
 
     @Test func resultsSurviveTheJSONRoundTripExactly() throws {
@@ -135,7 +139,7 @@ import Testing
         let store = try SyntheticStore()
         try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: store.url.path)
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: store.url.path) }
-        #expect(throws: StoreError.readOnly(path: store.url.path)) { try AnalysisCache(storeDirectory: store.url) }
+        #expect(throws: StoreError.readOnly(path: store.url.path)) { try Study(directory: store.url, caching: true) }
         let study = try Study(directory: store.url, caching: false)
         #expect(try study.analyze(layer: 0, neuron: 0, parameters: StudyParameters()).source == .computed)
     }

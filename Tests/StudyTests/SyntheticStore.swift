@@ -1,5 +1,4 @@
 import Analysis
-import Export
 import Foundation
 import Store
 
@@ -69,33 +68,33 @@ struct SyntheticStore {
         var options = LMDBEnvironment.Options()
         options.mapSize = 1 << 26
         options.noSync = true
-        let assembler = try StoreAssembler(directory: directory.path("store"), model: model, corpusName: "synthetic",
-                                           corpusSources: ["memory"], runConfigJSON: "{}", lmdbOptions: options)
+        let builder = try StoreBuilder(directory: directory.path("store"), model: model, corpusName: "synthetic",
+                                       corpusSources: ["memory"], runConfigJSON: "{}", lmdbOptions: options)
         for token in 0..<Self.tokenCount {
             let name = Self.categories[token / Self.perCategory]
-            try assembler.addVocabulary(UInt32(token), bytes: Array(" \(name)\(token % Self.perCategory)".utf8))
+            try builder.addVocabulary(UInt32(token), bytes: Array(" \(name)\(token % Self.perCategory)".utf8))
         }
-        try assembler.addVocabulary(100, bytes: [0x0A])
-        try assembler.addVocabulary(101, bytes: Array(" orphan".utf8))
-        try assembler.addDocument(tokens: (0..<UInt32(Self.tokenCount)).map { $0 }, sourcePath: "categories")
-        try assembler.addDocument(tokens: [100, 101], sourcePath: "orphan")
+        try builder.addVocabulary(100, bytes: [0x0A])
+        try builder.addVocabulary(101, bytes: Array(" orphan".utf8))
+        try builder.addDocument(tokens: (0..<UInt32(Self.tokenCount)).map { $0 }, sourcePath: "categories")
+        try builder.addDocument(tokens: [100, 101], sourcePath: "orphan")
 
-        try assembler.setLayer(0, neuronCount: Self.neuronCount, topK: 100,
+        try builder.setLayer(0, neuronCount: Self.neuronCount, topK: 100,
                                statistics: LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: 0, samplePositions: []))
         func record(_ activation: Float, document: UInt32 = 0, position: Int, token: Int) -> CoreRecord {
             CoreRecord(activation: activation, document: document, position: UInt32(position), token: UInt32(token))
         }
         for neuron in [Self.segregated, Self.interleaved, Self.random] {
-            try assembler.addNeuron(layer: 0, neuron: neuron, records: activations[neuron].enumerated().map {
+            try builder.addNeuron(layer: 0, neuron: neuron, records: activations[neuron].enumerated().map {
                 record($1, position: $0, token: $0)
             })
         }
-        try assembler.addNeuron(layer: 0, neuron: Self.tooFew, records: (0..<5).map { record(Float(5 - $0), position: $0, token: $0) })
-        try assembler.addNeuron(layer: 0, neuron: Self.orphan, records: (0..<20).map { record(Float(20 - $0), position: $0, token: $0) }
+        try builder.addNeuron(layer: 0, neuron: Self.tooFew, records: (0..<5).map { record(Float(5 - $0), position: $0, token: $0) })
+        try builder.addNeuron(layer: 0, neuron: Self.orphan, records: (0..<20).map { record(Float(20 - $0), position: $0, token: $0) }
                                 + [record(0.5, document: 1, position: 1, token: 101)])
-        try assembler.finish()
+        try builder.finish()
         let embeddings = self.embeddings
-        try assembler.store.activations.write { w in
+        try builder.store.activations.write { w in
             try w.setMeta(StoreMeta.embeddingSize, uint32: UInt32(Self.dimension))
             for (token, vector) in embeddings.enumerated() {
                 if storesEmbeddings { try w.putEmbedding(token: UInt32(token), vector) }

@@ -143,8 +143,9 @@ struct AnalyzeCommand: ParsableCommand {
         let parameters = studyParameters()
         let selection = try NeuronSelection(parsing: neurons)
         let directory = storeOption.url
-        let query = try StoreQuery(store: storeOption.openForReading())
-        let study = try Study(query: query, cache: noCache ? nil : openCache(directory))
+        let store = try noCache ? storeOption.openForReading() : openForCaching(directory)
+        let query = try StoreQuery(store: store)
+        let study = try Study(query: query, cache: store.catalogIsWritable ? AnalysisCache(store: store) : nil)
         let layerList = layers == "all" ? query.indexedLayers : try parseLayers(layers, layerCount: query.model?.layerCount)
         _ = try query.layers(layerList)  // every layer is in the store
 
@@ -183,13 +184,13 @@ struct AnalyzeCommand: ParsableCommand {
         try writePlots(studies, query: query)
     }
 
-    /// The catalog for caching, or nil with a note when the store cannot be written.
-    func openCache(_ directory: URL) throws -> AnalysisCache? {
+    /// The store with its catalog open for caching, or read-only with a note when it cannot be written.
+    func openForCaching(_ directory: URL) throws -> NeurodexStore {
         do {
-            return try AnalysisCache(storeDirectory: directory)
+            return try NeurodexStore(directory: directory, mode: .readCachingAnalyses)
         } catch StoreError.readOnly {
             if !quiet { TerminalOutput.note("note: \(directory.path) is read-only; results are not cached") }
-            return nil
+            return try storeOption.openForReading()
         }
     }
 

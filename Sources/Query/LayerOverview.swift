@@ -1,8 +1,8 @@
-import GRDB
 import Store
 
-/// What one indexed layer looks like as a whole.
-public struct LayerSummary: Sendable, Hashable, Codable {
+/// What one indexed layer looks like as a whole: coverage, spreads of per-neuron values and
+/// the tokens most neurons share (not the analyses' `Analysis.LayerSummary`).
+public struct LayerOverview: Sendable, Hashable, Codable {
     /// Minimum, median, mean and maximum of a set of values.
     public struct Spread: Sendable, Hashable, Codable {
         public var min: Double
@@ -56,9 +56,9 @@ public struct LayerSummary: Sendable, Hashable, Codable {
 }
 
 extension StoreQuery {
-    /// Summarizes `layer`: record and statistics coverage, spreads of per-neuron values, and
+    /// An overview of `layer`: record and statistics coverage, spreads of per-neuron values, and
     /// the `frequentTokens` tokens shared by the most neurons. Reads every record of the layer.
-    public func layerSummary(_ layer: Int, frequentTokens: Int = 10) throws -> LayerSummary {
+    public func layerOverview(_ layer: Int, frequentTokens: Int = 10) throws -> LayerOverview {
         let row = try self.layer(layer).row
         var topActivations: [Double] = []
         var neuronsPerToken: [UInt32: Int] = [:]
@@ -71,23 +71,20 @@ extension StoreQuery {
                 return true
             }
         }
-        let (means, fractions) = try store.catalog.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT mean, fraction_positive FROM neuron_stats WHERE layer = ?",
-                                        arguments: [layer])
-            return (rows.map { $0[0] as Double }, rows.map { $0[1] as Double })
-        }
+        let statistics = try store.catalog.meansAndFractionsPositive(layer: layer)
+        let means = statistics.map(\.mean), fractions = statistics.map(\.fractionPositive)
         let frequent = neuronsPerToken.sorted { a, b in a.value != b.value ? a.value > b.value : a.key < b.key }
             .prefix(max(0, frequentTokens))
-            .map { LayerSummary.TokenCount(tokenID: $0.key, token: vocabulary.text(of: $0.key), neurons: $0.value) }
-        return LayerSummary(
+            .map { LayerOverview.TokenCount(tokenID: $0.key, token: vocabulary.text(of: $0.key), neurons: $0.value) }
+        return LayerOverview(
             layer: layer, neuronCount: row.neuronCount, topK: row.topK, distinctTokens: row.distinctTokens,
             neuronsWithRecords: topActivations.count, neuronsWithStatistics: means.count,
             topActivation: .init(topActivations), neuronsNeverPositive: topActivations.filter { $0 <= 0 }.count,
             meanActivation: .init(means), fractionPositive: .init(fractions), frequentTokens: Array(frequent))
     }
 
-    /// Summaries of `layers` (every indexed layer when nil).
-    public func layerSummaries(_ layers: [Int]? = nil, frequentTokens: Int = 10) throws -> [LayerSummary] {
-        try self.layers(layers).map { try layerSummary($0.row.layer, frequentTokens: frequentTokens) }
+    /// Overviews of `layers` (every indexed layer when nil).
+    public func layerOverviews(_ layers: [Int]? = nil, frequentTokens: Int = 10) throws -> [LayerOverview] {
+        try self.layers(layers).map { try layerOverview($0.row.layer, frequentTokens: frequentTokens) }
     }
 }
