@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "Tokenizers"),
-        .target(name: "Models", dependencies: ["Kernels", "ModelFiles"]),
+        .target(name: "Models", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
         .target(name: "Store", dependencies: ["CLMDB", grdb, "Canonical"]),
         .target(name: "Indexer", dependencies: [
             "Models", "Tokenizers", "Store", "Kernels", grdb,
@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "ModelFiles", "Kernels"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "ModelFiles", "Kernels", "Tokenizers"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Models", "ModelFiles", "Tokenizers", "Store", grdb]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
@@ -58,6 +58,6 @@ let package = Package(
         .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers", grdb]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Analysis", "Export", "Query", "Store", "COpenBLAS", grdb]),
         .testTarget(name: "CLITests", dependencies: ["NeurodexCLI", "Indexer", "ModelFiles", "Tokenizers", "Export"]),
-        .testTarget(name: "FuzzTests", dependencies: ["ModelFiles", "Tokenizers", "Indexer", "Export"]),
+        .testTarget(name: "FuzzTests", dependencies: ["ModelFiles", "Models", "Tokenizers", "Indexer", "Export"]),
     ]
 )

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import ModelFiles
+import Models
 import Tokenizers
 
 /// `neurodex tokenize`: the token ids a model's tokenizer gives a text.
@@ -29,10 +29,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let url = URL(fileURLWithPath: model)
-        let tokenizer = url.pathExtension.lowercased() == "gguf"
-            ? try ModelBundle.ggufTokenizer(GGUFFile(path: url.path))
-            : try Tokenizer.load(modelFolder: url)
+        let tokenizer = try ModelBundle.loadTokenizer(path: model)
         let input: String
         if let text {
             input = text
