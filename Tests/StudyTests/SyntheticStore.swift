@@ -1,6 +1,7 @@
 import Analysis
 import Export
 import Foundation
+import Kernels
 import Store
 
 /// A fresh temporary directory, removed when the returned object is released.
