@@ -23,12 +23,12 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
-        // Digests and canonical JSON: the identity of stored content.
+        // Digests, canonical JSON and the text of a token: the identity of stored content.
         .target(name: "Canonical", dependencies: ["CLibCrypto"]),
 
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
-        .target(name: "Tokenizers"),
+        .target(name: "Tokenizers", dependencies: ["Canonical"]),
         .target(name: "Models", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
         .target(name: "Store", dependencies: ["CLMDB", grdb, "Canonical"]),
         .target(name: "Indexer", dependencies: [
@@ -36,8 +36,8 @@ let package = Package(
             "Canonical",
         ]),
         .target(name: "Analysis", dependencies: ["Kernels", "COpenBLAS"]),
-        .target(name: "Query", dependencies: ["Store", grdb]),
-        .target(name: "Export", dependencies: ["Store", "Query", "Tokenizers", grdb]),
+        .target(name: "Query", dependencies: ["Store", "Canonical", grdb]),
+        .target(name: "Export", dependencies: ["Store", "Query", "Tokenizers", "Canonical", grdb]),
         .target(name: "Study", dependencies: ["Analysis", "Store", "Query", "Export", grdb,
                                              "Canonical"]),
         .executableTarget(name: "NeurodexCLI", dependencies: [
