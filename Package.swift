@@ -23,13 +23,13 @@ let package = Package(
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
-        // Digests and canonical JSON: the identity of stored content.
+        // Digests, canonical JSON and the text of a token: the identity of stored content.
         .target(name: "Canonical", dependencies: ["CLibCrypto"]),
 
         .target(name: "Kernels", dependencies: ["COpenBLAS"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
-        .target(name: "Tokenizers"),
-        .target(name: "Models", dependencies: ["Kernels", "ModelFiles"]),
+        .target(name: "Tokenizers", dependencies: ["Canonical"]),
+        .target(name: "Models", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
         .target(name: "Store", dependencies: ["CLMDB", grdb, "Canonical"]),
         .target(name: "Indexer", dependencies: [
             "Models", "Tokenizers", "Store", "Kernels", "Canonical",
@@ -51,15 +51,15 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ModelFilesTests", dependencies: ["ModelFiles"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"]),
-        .testTarget(name: "ModelsTests", dependencies: ["Models", "ModelFiles", "Kernels"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "ModelFiles", "Kernels", "Tokenizers"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Models", "ModelFiles", "Tokenizers", "Store"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
+        .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Models", "ModelFiles", "Tokenizers", "Store", "Kernels"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Kernels"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Store", grdb]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers"]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "Responses", "Analysis", "Export", "Query", "Store", "COpenBLAS"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Responses", "Analysis", "Export", "Query", "Store", "Kernels", "COpenBLAS"]),
         .testTarget(name: "ResponsesTests", dependencies: ["Responses", "Store", "Query", "Analysis", "Study"]),
         .testTarget(name: "CLITests", dependencies: ["NeurodexCLI", "Indexer", "ModelFiles", "Tokenizers", "Export"]),
-        .testTarget(name: "FuzzTests", dependencies: ["ModelFiles", "Tokenizers", "Indexer", "Export"]),
+        .testTarget(name: "FuzzTests", dependencies: ["ModelFiles", "Models", "Tokenizers", "Indexer", "Export"]),
     ]
 )

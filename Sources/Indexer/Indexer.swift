@@ -181,7 +181,7 @@ public final class Indexer {
         guard try store.catalog.runCount() == 0 else {
             throw IndexError.storeMismatch("\(store.directory.path) already holds an index run; continue it with --resume or index into a new --store")
         }
-        let model = ModelRow(family: d.family, source: options.modelPath, fingerprint: d.fingerprint,
+        let model = ModelRow(family: d.family.rawValue, source: options.modelPath, fingerprint: d.fingerprint,
                              layerCount: d.layerCount, embeddingSize: d.embeddingSize, neuronCount: d.neuronCount,
                              vocabularySize: d.vocabularySize, maxContext: d.maxContext,
                              activationDefinition: d.activationDefinition, configJson: try CanonicalJSON.string(d))

@@ -1,3 +1,5 @@
+import Store
+
 /// Whether a BOS token starts every context window.
 public enum BOSPolicy: String, Codable, Sendable, CaseIterable {
     case prepend, none
@@ -89,28 +91,23 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     }
 }
 
-/// Parses "0-1", "0,2,5-7" or "all" into layer numbers, checked against `layerCount` when
-/// it is known ("all" needs it).
+/// Parses a layer list ("0-1", "0,2,5-7", "0-1, 5" or "all", see `NumberList`) into
+/// ascending layer numbers, checked against `layerCount` when it is known ("all" needs it).
 public func parseLayers(_ text: String, layerCount: Int?) throws -> [Int] {
-    if text == "all" {
+    let layers: [Int]
+    switch NumberList(parsing: text) {
+    case .all:
         guard let layerCount else { throw IndexError.invalidOption("'all' layers needs the model's layer count") }
         return Array(0..<layerCount)
-    }
-    var layers: [Int] = []
-    for part in text.split(separator: ",") {
-        let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
-        if bounds.count == 1, let l = Int(bounds[0]) {
-            layers.append(l)
-        } else if bounds.count == 2, let a = Int(bounds[0]), let b = Int(bounds[1]), a <= b {
-            layers += Array(a...b)
-        } else {
-            throw IndexError.invalidOption("cannot read layers '\(text)': use e.g. 0-1, 0,3,5-7 or all")
-        }
+    case .list(let list):
+        layers = list
+    case nil:
+        throw IndexError.invalidOption("cannot read layers '\(text)': use e.g. 0-1, 0,3,5-7 or all")
     }
     if let layerCount {
         for layer in layers where !(0..<layerCount).contains(layer) {
             throw IndexError.layerOutOfRange(layer: layer, layerCount: layerCount)
         }
     }
-    return Array(Set(layers)).sorted()
+    return layers
 }

@@ -1,6 +1,14 @@
+/// The architectures Neurodex runs. The raw value is the family the store catalog records.
+public enum ModelFamily: String, Sendable, Codable, CaseIterable {
+    /// GPT-2 from an HF folder (config.json + safetensors).
+    case gpt2
+    /// Llama-architecture models (e.g. SmolLM2) from a GGUF file.
+    case llama
+}
+
 /// What a model is, independent of its family. Recorded in the store catalog.
 public struct ModelDescription: Sendable, Codable, Equatable {
-    public var family: String            // "gpt2" | "llama"
+    public var family: ModelFamily
     public var layerCount: Int
     public var embeddingSize: Int        // d_model
     public var neuronCount: Int          // MLP neurons per layer (4·n_embd for GPT-2, ffn size for Llama)
@@ -9,7 +17,7 @@ public struct ModelDescription: Sendable, Codable, Equatable {
     public var activationDefinition: String // e.g. "gelu_new(ln_2(x)·W_fc + b_fc)" / "silu(x·W_gate) ⊙ (x·W_up)"
     public var fingerprint: String       // stable hash of config + tensor headers/sizes (not all weight bytes)
 
-    public init(family: String, layerCount: Int, embeddingSize: Int, neuronCount: Int,
+    public init(family: ModelFamily, layerCount: Int, embeddingSize: Int, neuronCount: Int,
                 vocabularySize: Int, maxContext: Int, activationDefinition: String, fingerprint: String) {
         self.family = family
         self.layerCount = layerCount

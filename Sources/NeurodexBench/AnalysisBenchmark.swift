@@ -1,6 +1,7 @@
 import Analysis
 import Export
 import Foundation
+import Kernels
 import Store
 import Study
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import ModelFiles
+import Models
 
 /// The GPT-2 sizes benchmarked, with the real models' shapes.
 enum BenchmarkModel: String, CaseIterable {

@@ -1,5 +1,5 @@
 import Kernels
-import ModelFiles
+import Models
 
 /// Times the kernels other than the matrix products at one GPT-2 block's shapes.
 struct KernelsBenchmark {

@@ -1,3 +1,4 @@
+import Canonical
 import Store
 
 /// A record's token in the text around it, read from the document's stored token stream.

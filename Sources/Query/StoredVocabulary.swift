@@ -1,3 +1,4 @@
+import Canonical
 import Store
 
 /// The store's vocabulary (token id → the bytes the tokenizer decodes it to), read once, so

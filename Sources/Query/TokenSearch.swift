@@ -1,3 +1,4 @@
+import Canonical
 import Store
 
 /// How token text given by a user is matched against the stored vocabulary.

@@ -1,5 +1,5 @@
-import Foundation
 import Query
+import Store
 
 /// Which neurons of a layer to analyze: "all", or numbers and ranges such as "1,5,10-20".
 public enum NeuronSelection: Sendable, Hashable {
@@ -7,25 +7,14 @@ public enum NeuronSelection: Sendable, Hashable {
     /// Ascending, without repeats.
     case list([Int])
 
-    /// Parses "all" or comma-separated numbers and inclusive ranges ("1,5,10-20").
+    /// Parses "all" or comma-separated numbers and inclusive ranges ("1,5,10-20", spaces
+    /// allowed: see `NumberList`); throws `StudyError.badNeuronList` for anything else.
     public init(parsing text: String) throws {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed == "all" {
-            self = .all
-            return
+        switch NumberList(parsing: text) {
+        case .all: self = .all
+        case .list(let neurons): self = .list(neurons)
+        case nil: throw StudyError.badNeuronList(text)
         }
-        var neurons = Set<Int>()
-        for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
-            let bounds = part.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
-            if bounds.count == 1, let n = Int(bounds[0]), n >= 0 {
-                neurons.insert(n)
-            } else if bounds.count == 2, let a = Int(bounds[0]), let b = Int(bounds[1]), a >= 0, a <= b {
-                neurons.formUnion(a...b)
-            } else {
-                throw StudyError.badNeuronList(text)
-            }
-        }
-        self = .list(neurons.sorted())
     }
 
     /// The neurons of a layer of `neuronCount` neurons; throws `QueryError.unknownNeuron` for

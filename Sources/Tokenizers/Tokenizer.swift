@@ -1,3 +1,4 @@
+import Canonical
 import Foundation
 
 /// A byte-level BPE tokenizer (GPT-2, SmolLM2 and their relatives).
@@ -156,42 +157,15 @@ public struct Tokenizer: Sendable {
     }
 
     /// Token `id` for display: its text when its bytes are valid UTF-8, otherwise the valid
-    /// characters with each stray byte written `<0xNN>` (e.g. " <0xE2><0x80>").
+    /// characters with each stray byte written `<0xNN>` (e.g. " <0xE2><0x80>"), as `TokenText`
+    /// writes every token Neurodex shows.
     public func tokenString(_ id: UInt32) -> String {
-        let bytes = tokenBytes(id)
-        if let text = String(bytes: bytes, encoding: .utf8) { return text }
-        var display = ""
-        var position = 0
-        while position < bytes.count {
-            let lead = bytes[position]
-            let length = switch lead {
-            case 0..<0x80: 1
-            case 0xC2..<0xE0: 2
-            case 0xE0..<0xF0: 3
-            case 0xF0..<0xF5: 4
-            default: 0
-            }
-            if length > 0, position + length <= bytes.count,
-               let character = String(bytes: bytes[position..<(position + length)], encoding: .utf8) {
-                display += character
-                position += length
-            } else {
-                display += "<0x" + String(lead, radix: 16, uppercase: true).leftPadded(to: 2) + ">"
-                position += 1
-            }
-        }
-        return display
+        TokenText.string(of: tokenBytes(id))
     }
 
     /// The id of the token whose bytes are `bytes`, if there is one (an added token wins over
     /// a vocabulary entry with the same bytes).
     public func tokenID(bytes: [UInt8]) -> UInt32? {
         idByBytes[bytes]
-    }
-}
-
-private extension String {
-    func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

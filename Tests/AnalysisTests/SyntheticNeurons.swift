@@ -1,5 +1,6 @@
 import Foundation
 @testable import Analysis
+import Kernels
 
 /// Neurons with known structure: 4 categories of 25 tokens each (noisy copies of 4 random
 /// directions in 64 dimensions), activations set by `Kind`. Token id = 1000 · category + item.

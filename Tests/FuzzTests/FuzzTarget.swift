@@ -7,6 +7,7 @@ import Darwin
 #endif
 import Indexer
 import ModelFiles
+import Models
 import Tokenizers
 
 /// One parser under fuzzing: seed inputs, a dictionary of format fragments, and how to feed it

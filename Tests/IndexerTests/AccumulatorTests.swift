@@ -1,19 +1,8 @@
 import Foundation
+import Kernels
 import Store
 import Testing
 @testable import Indexer
-
-/// Deterministic random numbers for tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The obvious top-K: sort everything, keep the best K (best occurrence per token if distinct).
 func bruteForceTopK(_ all: [CoreRecord], k: Int, distinct: Bool) -> [CoreRecord] {
@@ -28,7 +17,7 @@ func bruteForceTopK(_ all: [CoreRecord], k: Int, distinct: Bool) -> [CoreRecord]
 @Suite struct TopKTests {
     @Test(arguments: [false, true])
     func matchesBruteForceWithTies(distinct: Bool) {
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         let neurons = 5, k = 7
         var topK = TopK(neurons: neurons, k: k, distinctTokens: distinct)
         var all = [[CoreRecord]](repeating: [], count: neurons)
@@ -48,7 +37,7 @@ func bruteForceTopK(_ all: [CoreRecord], k: Int, distinct: Bool) -> [CoreRecord]
     }
 
     @Test func mergeEqualsOneStream() {
-        var rng = SplitMix(state: 11)
+        var rng = SplitMix64(seed: 11)
         var whole = TopK(neurons: 3, k: 5, distinctTokens: true)
         var parts = [TopK](repeating: TopK(neurons: 3, k: 5, distinctTokens: true), count: 3)
         for i in 0..<300 {
@@ -74,7 +63,7 @@ extension Float {
 
 @Suite struct MomentsTests {
     @Test func combiningPartsEqualsTheWhole() {
-        var rng = SplitMix(state: 3)
+        var rng = SplitMix64(seed: 3)
         let values = (0..<1000).map { _ in Double.random(in: -2...5, using: &rng) * Double.random(in: 0...1, using: &rng) }
         let whole = Moments(values: values)
         let parts = [values[0..<1], values[1..<400], values[400..<401], values[401...]].map { Moments(values: $0) }
@@ -98,7 +87,7 @@ extension Float {
     /// Random batches with BOS rows; the accumulator must equal sums over all counted values.
     @Test(arguments: [1, 2])
     func matchesBruteForce(threads: Int) throws {
-        var rng = SplitMix(state: 5)
+        var rng = SplitMix64(seed: 5)
         let neurons = 150, k = 6
         var acc = LayerAccumulator(layer: 3, neurons: neurons, k: k, distinctTokens: false)
         var all = [[CoreRecord]](repeating: [], count: neurons)

@@ -105,7 +105,7 @@ import ModelFiles
     @Test func descriptionAndFingerprint() throws {
         let tiny = try GPT2(folder: gpt2Fixtures.appendingPathComponent("tiny"))
         #expect(tiny.description == ModelDescription(
-            family: "gpt2", layerCount: 2, embeddingSize: 32, neuronCount: 96, vocabularySize: 512,
+            family: .gpt2, layerCount: 2, embeddingSize: 32, neuronCount: 96, vocabularySize: 512,
             maxContext: 16, activationDefinition: "gelu_new(ln_2(x)·W_fc + b_fc)",
             fingerprint: tiny.description.fingerprint))
         #expect(tiny.description.fingerprint.count == 16)

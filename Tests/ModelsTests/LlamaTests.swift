@@ -21,7 +21,7 @@ struct LlamaTests {
     @Test func describesTheModel() throws {
         let model = try SmolLM2.model()
         let description = model.description
-        #expect(description.family == "llama")
+        #expect(description.family == .llama)
         #expect(description.layerCount == 30)
         #expect(description.embeddingSize == 576)
         #expect(description.neuronCount == 1536)

@@ -1,5 +1,6 @@
 import Analysis
 import Foundation
+import Kernels
 import Store
 
 /// A fresh temporary directory, removed when the returned object is released.

@@ -1,3 +1,5 @@
+import Kernels
+
 /// How core tokens are grouped into categories.
 public enum ClusteringMethod: String, Codable, Sendable, Hashable, CaseIterable {
     /// Agglomerative clustering, average linkage on cosine distance, cut into k clusters.

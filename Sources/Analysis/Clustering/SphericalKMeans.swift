@@ -1,3 +1,5 @@
+import Kernels
+
 /// Spherical k-means: clusters of unit vectors around unit-length centroids, assigning each
 /// item to the centroid of highest cosine similarity (Dhillon & Modha 2001), seeded k-means++
 /// initialization, best of several restarts by the objective Σ_i cos(x_i, centroid of i).

@@ -1,3 +1,5 @@
+import Kernels
+
 /// One activation segment and its categorical homogeneity.
 public struct SegmentResult: Codable, Sendable, Equatable {
     /// Segment number, 0 for the lowest activations.

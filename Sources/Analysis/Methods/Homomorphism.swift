@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// Agreement between the category structure and the activation structure of a set of tokens.
 public struct HomomorphismTest: Codable, Sendable, Equatable {

@@ -1,3 +1,5 @@
+import Kernels
+
 /// How a neuron's activation levels separate its categories.
 public enum ActivationMappingVerdict: String, Codable, CodingKeyRepresentable, Sendable, Hashable, CaseIterable {
     /// Clusters differ in activation and every significantly different pair has disjoint ranges.

@@ -1,3 +1,5 @@
+import Kernels
+
 /// The four analyses of one neuron's core tokens (METHOD.md): top-down, interleaving,
 /// bottom-up and homomorphism. Same input, parameters and stream → identical result.
 public struct NeuronAnalysis: Codable, Sendable, Equatable {

@@ -1,3 +1,5 @@
+import Kernels
+
 /// One cluster of core tokens and its activations.
 public struct ClusterSummary: Codable, Sendable, Equatable {
     /// Cluster number; clusters are numbered by decreasing mean activation.

@@ -1,3 +1,5 @@
+import Kernels
+
 /// SVG figures of one neuron's analysis.
 public enum NeuronPlots {
     /// Core tokens' activations by cluster: a box (quartiles, median, min–max whiskers) and the
@@ -92,7 +94,7 @@ func drawValueAxis(_ svg: inout SVGDocument, _ y: LinearScale, left: Double, rig
 
 /// A deterministic pseudo-random integer for the horizontal jitter of point `index`.
 func jitterHash(_ index: Int) -> UInt64 {
-    var mixer = SplitMix64(state: UInt64(truncatingIfNeeded: index))
+    var mixer = SplitMix64(seed: UInt64(truncatingIfNeeded: index))
     return mixer.next()
 }
 

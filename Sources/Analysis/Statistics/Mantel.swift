@@ -1,3 +1,5 @@
+import Kernels
+
 /// Mantel test of two distance matrices over the same objects: Spearman correlation between
 /// their condensed (upper-triangle) entries; the null permutes the objects of one matrix
 /// (rows and columns together).

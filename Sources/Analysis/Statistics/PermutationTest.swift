@@ -1,3 +1,5 @@
+import Kernels
+
 /// Direction of a test: which values of the statistic count as extreme.
 public enum Alternative: String, Codable, Sendable, Hashable, CaseIterable {
     /// Large values are extreme.

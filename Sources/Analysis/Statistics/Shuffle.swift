@@ -1,3 +1,5 @@
+import Kernels
+
 /// Shuffles `values` in place (Fisher–Yates, from the last position down), every permutation
 /// equally likely. The same generator state gives the same permutation on every platform.
 public func shuffle<T>(_ values: inout [T], using generator: inout SeededGenerator) {

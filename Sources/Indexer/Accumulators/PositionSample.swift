@@ -1,3 +1,4 @@
+import Kernels
 import Store
 
 /// A seeded uniform sample of positions: the `size` positions with the smallest hashes of
@@ -17,12 +18,9 @@ public struct PositionSample: Sendable, Equatable {
         a.size == b.size && a.seed == b.seed && a.kept.map(\.position) == b.kept.map(\.position)
     }
 
-    /// SplitMix64 of the seed and the position: a well-mixed 64-bit hash.
+    /// The splitmix64 output function of the seed and the position: a well-mixed 64-bit hash.
     public func hash(_ p: SamplePosition) -> UInt64 {
-        var z = seed &+ (UInt64(p.document) << 32 | UInt64(p.position)) &* 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.mix(seed &+ (UInt64(p.document) << 32 | UInt64(p.position)) &* SplitMix64.increment)
     }
 
     /// Offers positions; returns the ones that entered (with their index in `offered`) and

@@ -64,7 +64,7 @@ public final class GPT2: LanguageModel {
         self.threads = max(1, threads)
         workspace = GPT2Workspace(embeddingSize: config.nEmbd, neuronCount: config.neuronCount)
         description = ModelDescription(
-            family: "gpt2", layerCount: config.nLayer, embeddingSize: config.nEmbd,
+            family: .gpt2, layerCount: config.nLayer, embeddingSize: config.nEmbd,
             neuronCount: config.neuronCount, vocabularySize: config.vocabSize,
             maxContext: config.nPositions, activationDefinition: Self.activationDefinition,
             fingerprint: fingerprint)

@@ -122,20 +122,8 @@ extension GPT2Weights {
     }
 }
 
-/// SplitMix64, a small fast seeded generator for random weights.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in [−1, 1).
+extension SplitMix64 {
+    /// Uniform in [−1, 1), from the top 24 bits.
     mutating func nextSignedUnitFloat() -> Float {
         Float(next() >> 40) * 0x1p-23 - 1
     }

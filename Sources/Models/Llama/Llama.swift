@@ -44,7 +44,7 @@ public final class Llama: LanguageModel {
         weights = try LlamaWeights(file: file, config: config, layerCount: layerCount, threads: self.threads)
         workspace = LlamaWorkspace(config: config)
         description = ModelDescription(
-            family: "llama", layerCount: config.layerCount, embeddingSize: config.embeddingSize,
+            family: .llama, layerCount: config.layerCount, embeddingSize: config.embeddingSize,
             neuronCount: config.neuronCount, vocabularySize: config.vocabularySize,
             maxContext: config.contextLength, activationDefinition: Self.activationDefinition,
             fingerprint: Self.fingerprint(config: config, file: file))

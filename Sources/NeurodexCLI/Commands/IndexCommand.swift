@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Indexer
+import Models
 import Store
 import Synchronization
 
@@ -85,7 +86,7 @@ struct IndexCommand: ParsableCommand {
         var options = IndexingOptions(modelPath: model, corpusPaths: corpus, layers: layerList)
         options.topK = topK
         options.context = context
-        options.bos = bos ?? (bundle.model.description.family == "gpt2" ? .prepend : .none)
+        options.bos = bos ?? (bundle.model.description.family == .gpt2 ? .prepend : .none)
         options.batchWindows = batch
         options.threads = threads
         options.distinctTokens = distinctTokens

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Export
 import Foundation
-import ModelFiles
+import Models
 import Responses
 import Tokenizers
 
@@ -30,10 +30,7 @@ struct TokenizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let url = URL(fileURLWithPath: model)
-        let tokenizer = url.pathExtension.lowercased() == "gguf"
-            ? try ModelBundle.ggufTokenizer(GGUFFile(path: url.path))
-            : try Tokenizer.load(modelFolder: url)
+        let tokenizer = try ModelBundle.loadTokenizer(path: model)
         let input: String
         if let text {
             input = text

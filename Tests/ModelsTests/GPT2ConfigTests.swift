@@ -1,11 +1,12 @@
 import Foundation
 import Testing
 import ModelFiles
+import Models
 
 @Suite struct GPT2ConfigTests {
-    func write(_ json: String) throws -> (TemporaryFolder, URL) {
-        let folder = try TemporaryFolder()
-        let url = folder.file("config.json")
+    func write(_ json: String) throws -> (ScratchFolder, URL) {
+        let folder = try ScratchFolder()
+        let url = folder.url.appendingPathComponent("config.json")
         try Data(json.utf8).write(to: url)
         return (folder, url)
     }
@@ -52,7 +53,7 @@ import ModelFiles
         let (json, key) = Self.invalidConfigs[caseIndex]
         let (folder, url) = try write(json)
         defer { folder.remove() }
-        let error = thrownError { _ = try GPT2Config.load(from: url) }
+        let error = errorThrown { _ = try GPT2Config.load(from: url) }
         switch error as? ModelConfigError {
         case .invalidValue(let file, let found, _)?, .unsupported(let file, let found, _)?:
             #expect(found == key)
@@ -65,13 +66,13 @@ import ModelFiles
     @Test func reportsMissingAndMalformedFiles() throws {
         let (folder, url) = try write(#"{"model_type":"gpt2","n_embd":"wide"}"#)
         defer { folder.remove() }
-        guard case .malformed(let file, _)? = thrownError({ _ = try GPT2Config.load(from: url) }) as? ModelConfigError else {
+        guard case .malformed(let file, _)? = errorThrown({ _ = try GPT2Config.load(from: url) }) as? ModelConfigError else {
             Issue.record("expected malformed")
             return
         }
         #expect(file == url.path)
-        let missing = folder.file("absent.json")
-        guard case .missing? = thrownError({ _ = try GPT2Config.load(from: missing) }) as? ModelConfigError else {
+        let missing = folder.url.appendingPathComponent("absent.json")
+        guard case .missing? = errorThrown({ _ = try GPT2Config.load(from: missing) }) as? ModelConfigError else {
             Issue.record("expected missing")
             return
         }

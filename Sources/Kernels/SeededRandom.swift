@@ -1,4 +1,4 @@
-/// xoshiro256** (Blackman & Vigna 2018), seeded through splitmix64.
+/// xoshiro256** (Blackman & Vigna 2018), seeded through splitmix64: the generator of the analyses.
 ///
 /// Fast, 256 bits of state, and the same stream on every platform and Swift version. Every
 /// randomized step of the analyses draws from one of these, so that a seed reproduces a result
@@ -12,7 +12,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// A generator whose state is four successive splitmix64 outputs from `seed`.
     public init(seed: UInt64) {
-        var mixer = SplitMix64(state: seed)
+        var mixer = SplitMix64(seed: seed)
         s0 = mixer.next()
         s1 = mixer.next()
         s2 = mixer.next()
@@ -62,22 +62,34 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 /// that streams for different neurons or analysis steps are independent of each other and of
 /// the order in which they are used.
 public func deriveSeed(_ seed: UInt64, _ streams: [UInt64]) -> UInt64 {
-    var mixer = SplitMix64(state: seed)
+    var mixer = SplitMix64(seed: seed)
     var value = mixer.next()
     for stream in streams {
-        var step = SplitMix64(state: value ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        var step = SplitMix64(seed: value ^ (stream &* 0xD1B5_4A32_D192_ED03))
         value = step.next()
     }
     return value
 }
 
-/// splitmix64 (Steele, Lea & Flood 2014): the recommended seeder for xoshiro.
-struct SplitMix64 {
-    var state: UInt64
+/// splitmix64 (Steele, Lea & Flood 2014): a tiny seeded generator, the recommended seeder for
+/// xoshiro, and the stream of random model weights and benchmark data.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The step added to the state before each output (2^64 / golden ratio).
+    public static let increment: UInt64 = 0x9E37_79B9_7F4A_7C15
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
+    public private(set) var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= Self.increment
+        return Self.mix(state)
+    }
+
+    /// The output function: a well-mixed 64-bit hash of `z`.
+    public static func mix(_ z: UInt64) -> UInt64 {
+        var z = z
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)

@@ -1,4 +1,5 @@
 import Foundation
+import ModelFiles
 
 /// The HF GPT-2 `config.json`, with its keys spelled as HF spells them.
 ///

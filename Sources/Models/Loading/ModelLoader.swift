@@ -25,11 +25,13 @@ public enum ModelLoader {
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw ModelLoadError.missingConfig(folder: url.path)
         }
-        switch try HFConfig.modelType(at: configURL) {
-        case "gpt2":
+        // HF folders of this build are GPT-2's (model_type "gpt2"); Llama comes as GGUF.
+        let modelType = try HFConfig.modelType(at: configURL)
+        switch modelType.flatMap(ModelFamily.init(rawValue:)) {
+        case .gpt2:
             return try GPT2(folder: url, maxLayer: maxLayer, threads: threads)
-        case let other:
-            throw ModelLoadError.unknownModelType(file: configURL.path, modelType: other)
+        case .llama, nil:
+            throw ModelLoadError.unknownModelType(file: configURL.path, modelType: modelType)
         }
     }
 }

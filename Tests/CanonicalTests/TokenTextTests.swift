@@ -1,4 +1,4 @@
-import Query
+import Canonical
 import Testing
 
 @Suite struct TokenTextTests {
@@ -21,15 +21,5 @@ import Testing
             let bytes = (0..<Int.random(in: 0...8, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) }
             #expect(TokenText.bytes(of: TokenText.string(of: bytes)) == bytes, "\(bytes)")
         }
-    }
-
-    @Test func vocabularyLookups() {
-        let vocabulary = StoredVocabulary(table: [Array("a".utf8), [], Array(" a".utf8), Array("a".utf8)])
-        #expect(vocabulary.count == 4)
-        #expect(vocabulary.tokens(withBytes: Array("a".utf8)) == [0, 3])
-        #expect(vocabulary.tokens(withBytes: []) == [])
-        #expect(vocabulary.text(of: 1) == "<unk:1>")
-        #expect(vocabulary.text(of: 99) == "<unk:99>")
-        #expect(vocabulary.decode([2, 0, 99]) == " aa<unk:99>")
     }
 }

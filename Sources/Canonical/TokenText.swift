@@ -2,7 +2,7 @@
 ///
 /// A token's bytes are its text when they are valid UTF-8; a token that holds only part of a
 /// character (byte-level BPE splits some characters across tokens) is written with each stray
-/// byte as `<0xNN>`, e.g. `" <0xE2><0x80>"` — the convention of `Tokenizer.tokenString`. The
+/// byte as `<0xNN>`, e.g. `" <0xE2><0x80>"` (`Tokenizer.tokenString` writes tokens this way too). The
 /// mapping is reversible (`bytes(of:)`), so exported token strings import back to the same
 /// bytes — except for a token whose own text contains `<0xNN>` literally, which no GPT-2 or
 /// SmolLM2 token does. Running text (a context window) is decoded as a whole instead, so that characters
