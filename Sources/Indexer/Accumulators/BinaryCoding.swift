@@ -60,8 +60,8 @@ extension LayerAccumulator {
         w.write(array: topK.activation); w.write(array: topK.document); w.write(array: topK.position)
         w.write(array: topK.token); w.write(array: topK.count); w.write(array: topK.threshold)
         w.write(count)
-        w.write(array: statistics.moments); w.write(array: statistics.extrema)
-        w.write(array: statistics.positives); w.write(array: statistics.histogram)
+        w.write(array: neuronStatistics.moments); w.write(array: neuronStatistics.extrema)
+        w.write(array: neuronStatistics.positives); w.write(array: neuronStatistics.histogram)
         let positions = sampled.keys.sorted { ($0.document, $0.position) < ($1.document, $1.position) }
         w.write(UInt64(positions.count))
         for p in positions {
@@ -90,10 +90,10 @@ extension LayerAccumulator {
         topK.count = try r.readArray(Int32.self, expectedCount: neurons)
         topK.threshold = try r.readArray(Float.self, expectedCount: neurons)
         count = try r.read(Double.self)
-        statistics.moments = try r.readArray(Double.self, expectedCount: statistics.moments.count)
-        statistics.extrema = try r.readArray(Float.self, expectedCount: 2 * neurons)
-        statistics.positives = try r.readArray(UInt64.self, expectedCount: neurons)
-        statistics.histogram = try r.readArray(UInt32.self, expectedCount: neurons * self.bins.count)
+        neuronStatistics.moments = try r.readArray(Double.self, expectedCount: neuronStatistics.moments.count)
+        neuronStatistics.extrema = try r.readArray(Float.self, expectedCount: 2 * neurons)
+        neuronStatistics.positives = try r.readArray(UInt64.self, expectedCount: neurons)
+        neuronStatistics.histogram = try r.readArray(UInt32.self, expectedCount: neurons * self.bins.count)
         let sampleCount = Int(try r.read(UInt64.self))
         for _ in 0..<sampleCount {
             let p = SamplePosition(document: try r.read(UInt32.self), position: try r.read(UInt32.self))

@@ -10,7 +10,7 @@ public struct LayerAccumulator: Sendable, Equatable {
     public var topK: TopK
     /// Counted positions seen (the same for every neuron).
     public var count: Double = 0
-    var statistics: StreamingStatistics
+    var neuronStatistics: StreamingStatistics
     /// Activations of every neuron at each sampled position: [neurons] per position.
     public var sampled: [SamplePosition: [Float]] = [:]
 
@@ -19,7 +19,7 @@ public struct LayerAccumulator: Sendable, Equatable {
         self.neurons = neurons
         self.bins = bins
         topK = TopK(neurons: neurons, k: k, distinctTokens: distinctTokens)
-        statistics = StreamingStatistics(neurons: neurons, binCount: bins.count)
+        neuronStatistics = StreamingStatistics(neurons: neurons, binCount: bins.count)
     }
 
     /// Folds one batch of this layer's activations into the accumulator.
@@ -53,7 +53,7 @@ public struct LayerAccumulator: Sendable, Equatable {
         defer { nonFiniteInJob.deallocate(); enteredInJob.deallocate() }
 
         topK.withHeapView { heap in
-            statistics.withView { stats in
+            neuronStatistics.withView { stats in
                 forEachJobInParallel(jobs, threads: threads) { job in
                     let lo = job * chunk, hi = min(n, lo + chunk)
                     guard lo < hi else { return }
@@ -102,8 +102,8 @@ public struct LayerAccumulator: Sendable, Equatable {
         }
         let batchCount = Double(counted.count)
         for j in 0..<n {
-            statistics.setRunningMoments(j, Moments.combine(statistics.runningMoments(j, count: count),
-                                                            statistics.batchMoments(j, count: batchCount)))
+            neuronStatistics.setRunningMoments(j, Moments.combine(neuronStatistics.runningMoments(j, count: count),
+                                                            neuronStatistics.batchMoments(j, count: batchCount)))
         }
         count += batchCount
         for p in sampleLeft { sampled[p] = nil }
@@ -116,20 +116,20 @@ public struct LayerAccumulator: Sendable, Equatable {
 
     /// Neuron `j`'s statistics row; `samplePositions` fixes the order of the sample values.
     public func statistics(neuron j: Int, samplePositions: [SamplePosition]) -> NeuronStatsRow {
-        let m = statistics.runningMoments(j, count: count)
+        let m = neuronStatistics.runningMoments(j, count: count)
         return NeuronStatsRow(
             layer: layer, neuron: j, count: Int(count), mean: m.mean, variance: m.variance,
             skewness: m.skewness, kurtosis: m.kurtosis,
-            min: count > 0 ? Double(statistics.minimum(j)) : .nan,
-            max: count > 0 ? Double(statistics.maximum(j)) : .nan,
-            fractionPositive: count > 0 ? Double(statistics.positives[j]) / count : .nan,
+            min: count > 0 ? Double(neuronStatistics.minimum(j)) : .nan,
+            max: count > 0 ? Double(neuronStatistics.maximum(j)) : .nan,
+            fractionPositive: count > 0 ? Double(neuronStatistics.positives[j]) / count : .nan,
             histogram: NeuronStatsRow.histogramBlob(histogramCounts(neuron: j)),
             sample: NeuronStatsRow.sampleBlob(samplePositions.map { sampled[$0]?[j] ?? .nan }))
     }
 
     /// Neuron `j`'s histogram counts.
     public func histogramCounts(neuron j: Int) -> [UInt32] {
-        statistics.histogramCounts(neuron: j)
+        neuronStatistics.histogramCounts(neuron: j)
     }
 
     /// Adds the state of the same layer accumulated over other documents (another shard).
@@ -138,10 +138,10 @@ public struct LayerAccumulator: Sendable, Equatable {
         precondition(other.layer == layer && other.neurons == neurons && other.bins == bins)
         topK.merge(other.topK)
         for j in 0..<neurons {
-            statistics.setRunningMoments(j, Moments.combine(statistics.runningMoments(j, count: count),
-                                                            other.statistics.runningMoments(j, count: other.count)))
+            neuronStatistics.setRunningMoments(j, Moments.combine(neuronStatistics.runningMoments(j, count: count),
+                                                            other.neuronStatistics.runningMoments(j, count: other.count)))
         }
-        statistics.mergeCounts(other.statistics)
+        neuronStatistics.mergeCounts(other.neuronStatistics)
         count += other.count
         let keep = Set(sample.kept.map(\.position))
         sampled = sampled.merging(other.sampled) { a, _ in a }.filter { keep.contains($0.key) }
