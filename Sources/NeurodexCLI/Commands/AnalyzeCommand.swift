@@ -146,7 +146,7 @@ struct AnalyzeCommand: ParsableCommand {
         let store = try noCache ? storeOption.openForReading() : openForCaching(directory)
         let query = try StoreQuery(store: store)
         let study = try Study(query: query, cache: store.catalogIsWritable ? AnalysisCache(store: store) : nil)
-        let layerList = layers == "all" ? query.indexedLayers : try parseLayers(layers, layerCount: query.model?.layerCount)
+        let layerList = NumberList(parsing: layers) == .all ? query.indexedLayers : try parseLayers(layers, layerCount: query.model?.layerCount)
         _ = try query.layers(layerList)  // every layer is in the store
 
         // The output is opened once the results are there, so that a failed run leaves no empty file.

@@ -80,7 +80,7 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         let shard = try self.shard.map { try Shard(parsing: $0) }
         // Load only the layers that are indexed.
-        let requested = layers == "all" ? nil : try parseLayers(layers, layerCount: nil)
+        let requested = NumberList(parsing: layers) == .all ? nil : try parseLayers(layers, layerCount: nil)
         let bundle = try ModelBundle.load(path: model, maxLayer: requested?.last, threads: threads)
         let layerList = try requested ?? parseLayers(layers, layerCount: bundle.model.description.layerCount)
         var options = IndexingOptions(modelPath: model, corpusPaths: corpus, layers: layerList)
