@@ -61,8 +61,8 @@ cleanup() {
     exit "$status"
 }
 trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
+trap 'echo "FAIL: Slurm cluster test: terminated ($(($(date +%s) - started)) s)"; exit 143' TERM
+trap 'echo "FAIL: Slurm cluster test: interrupted"; exit 130' INT
 
 binary=${1:-$repo/.build/debug/neurodex}
 if [ ! -x "$binary" ]; then (cd "$repo" && swift build --product neurodex); fi
