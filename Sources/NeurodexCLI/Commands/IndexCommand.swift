@@ -98,9 +98,18 @@ struct IndexCommand: ParsableCommand {
 
         let storeURL = URL(fileURLWithPath: store)
         let opened = try NeurodexStore(directory: storeURL, mode: .create)
+        let recorded = try opened.summary()
+        // A run that already finished with this model and these options has nothing left to
+        // do: `--resume` succeeds without work, so that a requeued job that had finished passes.
+        if self.resume, let last = recorded.runs.last, last.status == .complete,
+           recorded.model?.fingerprint == bundle.model.description.fingerprint,
+           try JSONDecoder().decode(IndexingOptions.self, from: Data(last.configJson.utf8)).identity == options.identity {
+            print("the run in \(store) is already complete; nothing to resume")
+            return
+        }
         // A run killed before it recorded anything has nothing to resume: `--resume` starts it,
         // so that a crashed job can always be rerun with the same command.
-        let resume = try self.resume && !opened.summary().runs.isEmpty
+        let resume = self.resume && !recorded.runs.isEmpty
         let indexer = try Indexer(model: bundle.model, tokenizer: bundle.tokenizer, store: opened, options: options)
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         indexer.onProgress = { bytes, total, tokens in bar.update(done: bytes, total: total, tokens: tokens) }

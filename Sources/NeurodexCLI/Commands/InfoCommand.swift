@@ -15,7 +15,7 @@ struct InfoCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
-    @Flag(help: "Print only a SHA-256 of the store's content (records, statistics, documents), to compare stores.")
+    @Flag(help: "Print only a SHA-256 of the store's content, to compare stores: records, tokens, token index, embeddings, inputs, vocabulary, meta, and the catalog's model, documents, layers and statistics; not checkpoints, runs, corpora, analyses, ids, times or the model path. With --format json, also one digest per part.")
     var digest = false
 
     func validate() throws {
@@ -25,7 +25,15 @@ struct InfoCommand: ParsableCommand {
     func run() throws {
         let store = try storeOption.openForReading()
         if digest {
-            print(try store.contentDigest())
+            let digests = try store.contentDigests()
+            switch format {
+            case .json:
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(digests), as: UTF8.self))
+            case .table:
+                print(digests.total)
+            }
             return
         }
         let summary = try store.summary()

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+
+/// `neurodex index --shard i/n` into n stores, then `neurodex merge`, through the built binary:
+/// the merged store holds what one run over the whole corpus holds — every part of the digest
+/// equal but the moments, which the merge combines by Pébay's formulas (equal only to rounding;
+/// IndexerEndToEndTests checks them with tolerances). And `--resume` of a run that is already
+/// complete (a requeued job that had finished) succeeds without work.
+@Suite(.enabled(if: NeurodexBinary.url != nil, NeurodexBinary.missingNote))
+struct ShardMergeCLITests {
+    let tmp = TemporaryDirectory()
+    let model: URL
+    let corpus: URL
+
+    init() throws {
+        model = try CLIFixtures.gpt2Folder(at: tmp.path("model"))
+        corpus = try CLIFixtures.corpusFolder(at: tmp.path("corpus"), documents: 10)
+    }
+
+    /// One window per forward batch: a window's activations then do not depend on which windows
+    /// share its batch, which differs between a shard and the whole.
+    func indexArguments(_ store: URL, shard: String? = nil, resume: Bool = false) -> [String] {
+        ["index", "--model", model.path, "--corpus", corpus.path, "--store", store.path, "--layers", "0-1",
+         "--top-k", "8", "--context", "16", "--batch", "1", "--sample-size", "8", "--threads", "1", "--quiet"]
+            + (shard.map { ["--shard", $0] } ?? []) + (resume ? ["--resume"] : [])
+    }
+
+    func index(_ store: URL, shard: String? = nil, resume: Bool = false) throws -> Outcome {
+        let outcome = try neurodex(indexArguments(store, shard: shard, resume: resume))
+        try #require(outcome.status == 0 && !outcome.signaled, "index \(shard ?? ""): \(outcome.standardError)")
+        return outcome
+    }
+
+    func merge(_ shards: [URL], into store: URL) throws {
+        let outcome = try neurodex(["merge", "--store", store.path] + shards.map(\.path))
+        try #require(outcome.status == 0, "merge: \(outcome.standardError)")
+    }
+
+    func digest(_ store: URL) throws -> String {
+        let outcome = try neurodex(["info", "--store", store.path, "--digest"])
+        try #require(outcome.status == 0, "info --digest: \(outcome.standardError)")
+        return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The digest of each part, from `info --digest --format json`.
+    func partDigests(_ store: URL) throws -> [String: String] {
+        let outcome = try neurodex(["info", "--store", store.path, "--digest", "--format", "json"])
+        try #require(outcome.status == 0, "info --digest --format json: \(outcome.standardError)")
+        let json = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any]
+        let parts = try #require(json?["parts"] as? [String: String])
+        #expect(json?["total"] as? String == (try digest(store)))
+        return parts
+    }
+
+    @Test(arguments: [1, 3, 4])
+    func mergedShardsHoldWhatOneRunHolds(shards: Int) throws {
+        let single = tmp.path("single")
+        _ = try index(single)
+        let stores = (0..<shards).map { tmp.path("shard-\($0)") }
+        for (i, store) in stores.enumerated() { _ = try index(store, shard: "\(i)/\(shards)") }
+        let merged = tmp.path("merged")
+        try merge(stores, into: merged)
+
+        let expected = try partDigests(single), found = try partDigests(merged)
+        #expect(expected.count == 12)
+        for part in expected.keys.sorted() where part != "moments" {
+            #expect(found[part] == expected[part], "part \(part) of the merged store differs from one run's")
+        }
+        if shards > 1 {
+            let alone = try partDigests(stores[0])
+            #expect(alone["records"] != expected["records"], "a shard alone must not pass for the whole")
+        }
+    }
+
+    @Test func resumingACompleteRunIsANoOp() throws {
+        let store = tmp.path("complete")
+        _ = try index(store, shard: "1/2")
+        let before = try digest(store)
+        let again = try index(store, shard: "1/2", resume: true)
+        #expect(again.standardOutput == "the run in \(store.path) is already complete; nothing to resume\n")
+        #expect(try digest(store) == before)
+        #expect(try runs(of: store)?.count == 1, "a no-op resume must not record a run")
+    }
+
+    @Test func resumingACompleteRunWithOtherOptionsIsStillRefused() throws {
+        let store = tmp.path("complete")
+        _ = try index(store, shard: "1/2")
+        let other = try neurodex(indexArguments(store, shard: "0/2", resume: true))
+        #expect(other.status != 0, "a resume with another shard must fail, got \(other)")
+        #expect(other.standardError.contains("already complete"), "\(other.standardError)")
+    }
+}
