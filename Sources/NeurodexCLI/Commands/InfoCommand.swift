@@ -26,12 +26,9 @@ struct InfoCommand: ParsableCommand {
         let store = try storeOption.openForReading()
         if digest {
             let digests = try store.contentDigests()
-            switch format {
-            case .json:
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(digests), as: UTF8.self))
-            case .table:
+            if format == .json {
+                print(String(decoding: try ResponseEncoder.encode(DigestResponse(digest: digests)), as: UTF8.self))
+            } else {
                 print(digests.total)
             }
             return
