@@ -34,10 +34,10 @@ let package = Package(
         .target(name: "Indexer", dependencies: [
             "Models", "Tokenizers", "Store", "Kernels", "Canonical",
         ]),
-        .target(name: "Analysis", dependencies: ["Kernels", "COpenBLAS"]),
+        .target(name: "Analysis", dependencies: ["Kernels"]),
         .target(name: "Query", dependencies: ["Store"]),
         .target(name: "Export", dependencies: ["Store", "Query", "Tokenizers", "Canonical"]),
-        .target(name: "Study", dependencies: ["Analysis", "Store", "Query", "Export", "Canonical"]),
+        .target(name: "Study", dependencies: ["Analysis", "Kernels", "Store", "Query", "Export", "Canonical"]),
         // What the CLI prints and the HTTP API serves: the JSON documents, their one encoder,
         // and the tables and report text of analysis results.
         .target(name: "Responses", dependencies: ["Store", "Query", "Analysis", "Study", "Export"]),
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Kernels"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Store", grdb]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers"]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "Responses", "Analysis", "Export", "Query", "Store", "Kernels", "COpenBLAS"]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Responses", "Analysis", "Export", "Query", "Store", "Kernels"]),
         .testTarget(name: "ResponsesTests", dependencies: ["Responses", "Store", "Query", "Analysis", "Study"]),
         .testTarget(name: "CLITests", dependencies: ["NeurodexCLI", "Indexer", "ModelFiles", "Tokenizers", "Export"]),
         .testTarget(name: "FuzzTests", dependencies: ["ModelFiles", "Models", "Tokenizers", "Indexer", "Export"]),

@@ -354,6 +354,75 @@ def mantel_fixture(rng):
     write("mantel", {"cases": cases})
 
 
+# --- repeated tokens and tied activations: identical vectors are one point ------------------
+
+def exact_similarity(x):
+    """Cosine similarities in which bitwise-equal rows are one point: computed once per distinct
+    row and expanded, so duplicates have similarity exactly 1 and equal similarities elsewhere."""
+    distinct, point = np.unique(x, axis=0, return_inverse=True)
+    point = point.ravel()
+    unit = distinct / np.linalg.norm(distinct, axis=1, keepdims=True)
+    between = np.clip(unit @ unit.T, -1.0, 1.0)
+    np.fill_diagonal(between, 1.0)
+    return between[np.ix_(point, point)], point
+
+
+def segment_sizes(n, count):
+    return [n // count + (1 if i < n % count else 0) for i in range(count)]
+
+
+def ties_fixture(rng):
+    """Core tokens drawn with repetition from a small vocabulary (like a neuron indexed without
+    --distinct-tokens) and activations with ties. Every rank statistic must see the exact ties."""
+    cases = []
+    for n, vocabulary, d, levels in [(40, 6, 8, 5), (60, 12, 16, None), (100, 20, 24, 8), (30, 3, 4, 3)]:
+        words = rng.normal(size=(vocabulary, d))
+        tokens = rng.integers(0, vocabulary, size=n)
+        x = words[tokens]
+        activations = rng.normal(size=n) + 0.3 * tokens
+        if levels is not None:
+            activations = np.round(activations * levels) / levels
+        similarity, _ = exact_similarity(x)
+        dist = np.clip(1.0 - similarity, 0.0, 2.0)
+        np.fill_diagonal(dist, 0.0)
+        condensed_distance = distance.squareform(dist, checks=False)
+        gaps = distance.pdist(activations[:, None], "cityblock")
+        mantel_rho = stats.spearmanr(gaps, condensed_distance).statistic
+
+        # Equal-count deciles of the activation-sorted tokens (ties in index order); homogeneity =
+        # mean pairwise similarity, summed exactly (fsum), so equal token sets tie exactly.
+        order = np.argsort(activations, kind="stable")
+        labels = np.empty(n, dtype=int)
+        position = 0
+        for segment, size in enumerate(segment_sizes(n, 10)):
+            labels[order[position:position + size]] = segment
+            position += size
+        homogeneity = []
+        for segment in range(10):
+            members = np.flatnonzero(labels == segment)
+            pairs = [similarity[a, b] for a, b in itertools.combinations(members, 2)]
+            homogeneity.append(math.fsum(pairs) / len(pairs))
+        trend = stats.spearmanr(np.arange(10), homogeneity)
+
+        # Categories = the vocabulary's tokens grouped three ways (identical tokens together).
+        clusters = tokens % 3
+        groups = [activations[clusters == c] for c in range(3)]
+        h, kw_p = stats.kruskal(*groups)
+        pair_tests = []
+        for a, b in itertools.combinations(range(3), 2):
+            res = stats.mannwhitneyu(groups[a], groups[b], alternative="two-sided", method="auto")
+            pair_tests.append({"first": a, "second": b, "u1": float(res.statistic), "p": float(res.pvalue)})
+        silhouette = metrics.silhouette_score(dist, clusters, metric="precomputed")
+        cases.append({"rows": n, "columns": d, "x": floats(x), "tokens": [int(t) for t in tokens],
+                      "activations": floats(activations),
+                      "mantel_rho": float(mantel_rho), "segments": [int(v) for v in labels],
+                      "homogeneity": floats(homogeneity), "trend_rho": float(trend.statistic),
+                      "trend_p": float(trend.pvalue), "clusters": [int(c) for c in clusters],
+                      "kruskal_h": float(h), "kruskal_p": float(kw_p), "pairs": pair_tests,
+                      "silhouette": float(silhouette)})
+    write("ties", {"cases": cases})
+
+
 def main():
     rng = np.random.default_rng(20250101)
     prng_fixture()
@@ -368,6 +437,7 @@ def main():
     silhouette_fixture(rng)
     linkage_fixture(rng)
     mantel_fixture(rng)
+    ties_fixture(rng)
 
 
 if __name__ == "__main__":

@@ -71,10 +71,7 @@ public final class Study: Sendable {
         let stream = Self.stream(layer: layer, neuron: neuron)
         let analysis: NeuronAnalysis
         do {
-            // Through `LayerRunner`, like a layer run: it runs OpenBLAS on one thread, and the
-            // cosine similarities' last bits depend on OpenBLAS's thread count.
-            analysis = try LayerRunner.analyze(count: 1, parameters: parameters.analysis, concurrency: 1,
-                                               stream: { _ in stream }, input: { _ in input })[0].get()
+            analysis = try NeuronAnalysis(input: input, parameters: parameters.analysis, stream: stream)
         } catch let error as AnalysisError {
             throw StudyError.cannotAnalyze(layer: layer, neuron: neuron, coreTokens: core.records.count,
                                            distinctTokens: core.distinctTokenCount, reason: error)

@@ -8,7 +8,7 @@ import Foundation
 public struct StudyParameters: Codable, Sendable, Hashable {
     /// Version of the cached result format; bump it when `NeuronAnalysis` or `LayerSummary`
     /// change shape or meaning, so that older rows are no longer matched.
-    public static let resultVersion = 1
+    public static let resultVersion = 2
 
     public var analysis: AnalysisParameters
     public var embeddings: EmbeddingSource

@@ -171,4 +171,26 @@ extension Float {
         #expect(chunked == forward)
         #expect(kept == Set(forward.kept.map(\.position)))
     }
+
+    /// The kept positions are exactly the `size` smallest by SplitMix64 of
+    /// seed + (document << 32 | position) · golden ratio, computed here by brute force.
+    @Test func sampleHoldsTheSmallestHashesByBruteForce() {
+        func splitMixHash(seed: UInt64, _ p: SamplePosition) -> UInt64 {
+            var z = seed &+ (UInt64(p.document) << 32 | UInt64(p.position)) &* 0x9E37_79B9_7F4A_7C15
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let positions = (0..<700).map { SamplePosition(document: UInt32($0 / 53), position: UInt32($0 % 53 * 3)) }
+        for (size, seed) in [(1, 0), (25, 7), (100, 0xDEAD_BEEF), (700, 3), (900, 11)] as [(Int, UInt64)] {
+            var sample = PositionSample(size: size, seed: seed)
+            for chunk in stride(from: 0, to: positions.count, by: 97) {
+                _ = sample.admit(Array(positions[chunk..<min(positions.count, chunk + 97)]))
+            }
+            let expected = positions.map { (hash: splitMixHash(seed: seed, $0), position: $0) }
+                .sorted { $0.hash < $1.hash }.prefix(size)
+            #expect(sample.kept.map(\.position) == expected.map(\.position), "size \(size), seed \(seed)")
+            #expect(sample.kept.map(\.hash) == expected.map(\.hash))
+        }
+    }
 }

@@ -63,7 +63,7 @@ import Testing
         try LayerSummaryTables.writeEffectSizes(layer, method: .bottomUp, to: &writer)
         try writer.finish()
         #expect(effects.text.split(whereSeparator: \.isNewline).count == 3)
-        #expect(LayerSummaryTables.verdictLine(layer).contains("segregated 1, interleaved 1, undifferentiated 1"))
+        #expect(LayerSummaryTables.verdictLine(layer).contains("segregated 1, interleaved 1, differ overall only 0, undifferentiated 1"))
     }
 
     @Test func theNeuronReportShowsClustersSegmentsAndAVerdict() throws {
@@ -82,7 +82,7 @@ import Testing
         let c0 = try #require(lines.firstIndex { $0.hasPrefix("  C0  n=25  activation 6.") })
         #expect(lines[c0 + 1].contains("\" city") && !lines[c0 + 1].contains("animal"))
         #expect(lines.filter { $0.hasPrefix("  S") }.count == 10)
-        #expect(text.contains("Verdict: categories differ in activation and occupy disjoint ranges (segregated);"))
+        #expect(text.contains("Verdict: categories differ in activation, and every pair that differs after Holm's correction occupies disjoint ranges (segregated);"))
 
         let bottomUpOnly = NeuronReportText.render(neuron, parameters: parameters, method: .bottomUp, vocabulary: study.query.vocabulary)
         #expect(!bottomUpOnly.contains("Top-down") && bottomUpOnly.contains("Bottom-up") && !bottomUpOnly.contains("segregated"))

@@ -1,5 +1,4 @@
 import Analysis
-import COpenBLAS
 import Foundation
 import Query
 import Store
@@ -75,11 +74,8 @@ import Testing
 
     @Test func aNeuronAloneEqualsTheSameNeuronInALayerRun() throws {
         let parameters = StudyParameters()
-        // The last bits of OpenBLAS's cosine similarities depend on its thread count; a neuron
-        // alone must still give the layer run's result.
         let layer = try study(caching: false).analyze(layer: 0, neurons: .all, parameters: parameters, concurrency: 2)
         for inLayer in layer.neurons {
-            openblas_set_num_threads(2)
             let alone = try study(caching: false).analyze(layer: 0, neuron: inLayer.neuron, parameters: parameters)
             #expect(alone.analysis == inLayer.analysis, "neuron \(inLayer.neuron)")
             #expect(alone.analysis.stream == Study.stream(layer: 0, neuron: inLayer.neuron))

@@ -16,6 +16,8 @@ public struct ClusterCountScore: Codable, Sendable, Equatable {
     public var clusters: Int
     /// Mean cosine silhouette; nil when it is undefined (one cluster, or one item per cluster).
     public var silhouette: Double?
+    /// Clusters with at least the minimum cluster size; a candidate needs two to be chosen.
+    public var largeClusters: Int
 }
 
 /// A clustering of core tokens and how its number of clusters was chosen.
@@ -31,9 +33,12 @@ public struct ClusteringOutcome: Codable, Sendable, Equatable {
 
     /// Clusters the items whose cosine similarities are `similarity` ([n, n]): with `fixedK`, into
     /// that many clusters; otherwise into the k of `kRange` (capped at n − 1) with the highest
-    /// mean cosine silhouette, the smallest such k on ties.
+    /// mean cosine silhouette, the smallest such k on ties. With `minClusterSize`, only candidates
+    /// with at least two clusters of that many items or more can be chosen; throws
+    /// `allValuesIdentical` when every candidate is a single cluster and `tooFewObservations` when
+    /// no candidate has two large enough clusters.
     public init(similarity: Matrix, method: ClusteringMethod, kRange: ClosedRange<Int>, fixedK: Int?,
-                kMeansRestarts: Int, generator: inout SeededGenerator) throws {
+                kMeansRestarts: Int, minClusterSize: Int? = nil, generator: inout SeededGenerator) throws {
         let n = similarity.rows
         guard n >= 3 else { throw AnalysisError.tooFewObservations(what: "clustering", needed: 3, found: n) }
         let candidateKs: [Int]
@@ -68,8 +73,11 @@ public struct ClusteringOutcome: Codable, Sendable, Equatable {
             let clusters = Set(labels).count
             let silhouette = clusters >= 2 && clusters <= n - 1
                 ? try silhouetteScore(distances: distances, labels: labels) : nil
-            let score = ClusterCountScore(k: k, clusters: clusters, silhouette: silhouette)
+            let sizes = Dictionary(labels.map { ($0, 1) }, uniquingKeysWith: +).values
+            let score = ClusterCountScore(k: k, clusters: clusters, silhouette: silhouette,
+                                          largeClusters: sizes.count { $0 >= minClusterSize ?? 1 })
             candidates.append(score)
+            if minClusterSize != nil, score.largeClusters < 2 { continue }
             let improves: Bool
             switch (silhouette, best?.score.silhouette) {
             case (.some(let s), .some(let b)): improves = s > b
@@ -78,10 +86,17 @@ public struct ClusteringOutcome: Codable, Sendable, Equatable {
             }
             if improves { best = (labels, score) }
         }
+        guard let best else {
+            guard candidates.contains(where: { $0.clusters >= 2 }) else {
+                throw AnalysisError.allValuesIdentical(what: "embeddings (a single cluster)")
+            }
+            throw AnalysisError.tooFewObservations(what: "clusters of at least \(minClusterSize ?? 1) core tokens",
+                                                   needed: 2, found: candidates.map(\.largeClusters).max() ?? 0)
+        }
         self.method = method
-        self.labels = best!.labels
-        self.clusterCount = best!.score.clusters
-        self.silhouette = best!.score.silhouette
+        self.labels = best.labels
+        self.clusterCount = best.score.clusters
+        self.silhouette = best.score.silhouette
         self.candidates = candidates
     }
 }

@@ -1,5 +1,3 @@
-import COpenBLAS
-
 /// Rows scaled to unit Euclidean length. Throws `zeroVector` for a zero row.
 public func unitRows(_ matrix: Matrix) throws -> Matrix {
     var result = matrix
@@ -19,29 +17,86 @@ public func unitRows(_ matrix: Matrix) throws -> Matrix {
     return result
 }
 
-/// [n, n] cosine similarities between the rows of `embeddings` ([n, d]), in double precision:
-/// the rows are normalized, then S = U Uᵀ with BLAS `dsyrk` (upper triangle, mirrored).
+/// [n, n] cosine similarities between the rows of `embeddings` ([n, d]), in double precision.
+///
+/// The value of a pair depends only on its two vectors, so equal inputs give equal outputs bit
+/// for bit, whatever the matrix size, the row order or any thread count:
+/// - bitwise-equal rows (the same token's static embedding, or a repeated contextual vector) are
+///   one point: their similarity is exactly 1, and each has the same similarity to every other row;
+/// - every other pair is u·v of the unit rows, summed in one fixed order (`unitDot`), with no
+///   threaded BLAS; the matrix is symmetric with a diagonal of exactly 1, clamped to [−1, 1].
 public func cosineSimilarityMatrix(_ embeddings: Matrix) throws -> Matrix {
-    let unit = try unitRows(embeddings)
-    let n = unit.rows, d = unit.columns
-    var similarity = Matrix(zeros: n, n)
-    guard n > 0 else { return similarity }
+    let (distinct, point) = distinctRows(embeddings)
+    let unit: Matrix  // [points, d]
+    do {
+        unit = try unitRows(embeddings.selectingRows(distinct))
+    } catch AnalysisError.zeroVector(let group) {
+        throw AnalysisError.zeroVector(row: distinct[group])
+    }
+    let points = unit.rows, d = unit.columns
+    // [points, points] similarities between the distinct points.
+    var between = [Double](repeating: 1, count: points * points)
     unit.values.withUnsafeBufferPointer { u in
-        similarity.values.withUnsafeMutableBufferPointer { s in
-            // C (n×n, upper) = 1 · A Aᵀ with A = U (n×d, row-major, leading dimension d).
-            cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(d),
-                        1, u.baseAddress, Int32(max(d, 1)), 0, s.baseAddress, Int32(n))
+        for a in 0..<points {
+            for b in (a + 1)..<points {
+                let value = max(-1, min(1, unitDot(u.baseAddress! + a * d, u.baseAddress! + b * d, d)))
+                between[a * points + b] = value
+                between[b * points + a] = value
+            }
         }
     }
+    let n = embeddings.rows
+    var similarity = Matrix(zeros: n, n)
     for i in 0..<n {
-        similarity[i, i] = 1
-        for j in (i + 1)..<n {
-            let value = max(-1, min(1, similarity[i, j]))
-            similarity[i, j] = value
-            similarity[j, i] = value
-        }
+        for j in 0..<n { similarity[i, j] = between[point[i] * points + point[j]] }
     }
     return similarity
+}
+
+/// The first row of each group of bitwise-equal rows (`distinct`, in row order) and, for every
+/// row, the index of its group in `distinct` (`point`, [n]). A zero row is its own group (it
+/// fails normalization later) and +0 and −0 count as different bits.
+func distinctRows(_ matrix: Matrix) -> (distinct: [Int], point: [Int]) {
+    let d = matrix.columns
+    var groupOf: [[UInt64]: Int] = [:]
+    var distinct: [Int] = []
+    var point = [Int](repeating: 0, count: matrix.rows)
+    for row in 0..<matrix.rows {
+        let bits = matrix.values[(row * d)..<((row + 1) * d)].map(\.bitPattern)
+        if let group = groupOf[bits] {
+            point[row] = group
+        } else {
+            groupOf[bits] = distinct.count
+            point[row] = distinct.count
+            distinct.append(row)
+        }
+    }
+    return (distinct, point)
+}
+
+/// u·v over `count` doubles in one fixed order: eight lanes (two SIMD4 accumulators) over the
+/// leading multiple of 8, the lanes added pairwise, then the remainder in order. The same two
+/// vectors always give the same bits, in either argument order.
+@inline(__always)
+func unitDot(_ u: UnsafePointer<Double>, _ v: UnsafePointer<Double>, _ count: Int) -> Double {
+    var low = SIMD4<Double>(repeating: 0), high = SIMD4<Double>(repeating: 0)
+    let rawU = UnsafeRawPointer(u), rawV = UnsafeRawPointer(v)
+    var k = 0
+    while k + 8 <= count {
+        let offset = k * MemoryLayout<Double>.stride
+        low += rawU.loadUnaligned(fromByteOffset: offset, as: SIMD4<Double>.self)
+            * rawV.loadUnaligned(fromByteOffset: offset, as: SIMD4<Double>.self)
+        high += rawU.loadUnaligned(fromByteOffset: offset + 32, as: SIMD4<Double>.self)
+            * rawV.loadUnaligned(fromByteOffset: offset + 32, as: SIMD4<Double>.self)
+        k += 8
+    }
+    let lanes = low + high
+    var total = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3])
+    while k < count {
+        total += u[k] * v[k]
+        k += 1
+    }
+    return total
 }
 
 /// Reference for `cosineSimilarityMatrix`: u·v / (‖u‖‖v‖) pair by pair, the obvious loops.

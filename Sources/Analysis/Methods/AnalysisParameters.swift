@@ -20,6 +20,13 @@ public struct AnalysisParameters: Codable, Sendable, Hashable {
     public var maxK: Int = 10
     /// A fixed number of clusters instead of the silhouette choice.
     public var fixedK: Int? = nil
+    /// Smallest cluster that the top-down tests (Kruskal–Wallis, pairwise Mann–Whitney) and the
+    /// interleaving verdict take as a category. Smaller clusters are still reported with their
+    /// tokens but left out of those tests, and k is chosen only among clusterings with at least
+    /// two clusters this large. The default 2 leaves out single tokens: a singleton's two-sided
+    /// Mann–Whitney p is at least 2/(n + 1), so no pair with it can pass Holm's correction over
+    /// more than a few pairs, and one token is not a category. 1 keeps every cluster.
+    public var minClusterSize: Int = 2
     /// Restarts of spherical k-means (best objective kept).
     public var kMeansRestarts: Int = 10
     /// Segmentation of the activation-sorted core tokens.
@@ -61,6 +68,7 @@ public struct AnalysisParameters: Codable, Sendable, Hashable {
         }
         guard minK >= 2 else { throw fail("minK", minK, "must be at least 2") }
         guard maxK >= minK else { throw fail("maxK", maxK, "must be at least minK = \(minK)") }
+        guard minClusterSize >= 1 else { throw fail("minClusterSize", minClusterSize, "must be at least 1") }
         if let fixedK, fixedK < 2 { throw fail("k", fixedK, "must be at least 2") }
         guard kMeansRestarts >= 1 else { throw fail("kMeansRestarts", kMeansRestarts, "must be at least 1") }
         guard segmentCount >= 2 else { throw fail("segments", segmentCount, "must be at least 2") }

@@ -65,16 +65,19 @@ public struct BottomUpResult: Codable, Sendable, Equatable {
     }
 }
 
-/// Mean cosine similarity over the pairs of `members` (at least two).
+/// Mean cosine similarity over the pairs of `members` (at least two). The sum is taken in fixed
+/// point (each similarity rounded toward zero to a multiple of 2⁻⁶², summed exactly as integers),
+/// so it does not depend on the order of the members: segments holding the same tokens get
+/// exactly the same homogeneity, and rank statistics over segments see the tie.
 func meanPairwiseSimilarity(_ similarity: Matrix, _ members: ArraySlice<Int>) -> Double {
-    var sum = 0.0
+    var sum: Int128 = 0
     let n = similarity.columns
     similarity.values.withUnsafeBufferPointer { s in
         for a in members.indices {
             let row = members[a] * n
-            for b in members.indices where b > a { sum += s[row + members[b]] }
+            for b in members.indices where b > a { sum &+= Int128(Int64(s[row + members[b]] * 0x1p62)) }
         }
     }
     let size = members.count
-    return sum / Double(size * (size - 1) / 2)
+    return Double(sum) * 0x1p-62 / Double(size * (size - 1) / 2)
 }

@@ -1,13 +1,33 @@
 import Kernels
 
-/// How a neuron's activation levels separate its categories.
+/// How a neuron's activation levels separate its categories (the tested clusters). Each verdict
+/// is defined so that every claim of its `sentence` holds.
 public enum ActivationMappingVerdict: String, Codable, CodingKeyRepresentable, Sendable, Hashable, CaseIterable {
-    /// Clusters differ in activation and every significantly different pair has disjoint ranges.
+    /// Clusters differ in activation (Kruskal–Wallis p < α), at least one pair differs (Holm
+    /// p < α), and every pair that differs has disjoint activation ranges.
     case segregated
-    /// Clusters differ in activation, yet some significantly different pair has overlapping ranges.
+    /// Clusters differ in activation, and some pair that differs (Holm p < α) has overlapping ranges.
     case interleaved
+    /// Clusters differ in activation overall (Kruskal–Wallis p < α), but no pair of clusters
+    /// differs after Holm's correction: the data do not say which categories differ, nor whether
+    /// their ranges overlap.
+    case differOverallOnly = "differ-overall-only"
     /// No significant difference between the clusters' activations (Kruskal–Wallis p ≥ α).
     case undifferentiated
+
+    /// The verdict as a clause of the neuron report, claiming no more than the definition.
+    public var sentence: String {
+        switch self {
+        case .segregated:
+            "categories differ in activation, and every pair that differs after Holm's correction occupies disjoint ranges (segregated)"
+        case .interleaved:
+            "categories differ in activation, and a pair that differs after Holm's correction has overlapping ranges (interleaved)"
+        case .differOverallOnly:
+            "categories differ in activation overall, but no pair of categories differs after Holm's correction (differ overall only)"
+        case .undifferentiated:
+            "categories do not differ in activation (undifferentiated)"
+        }
+    }
 }
 
 /// Overlap of two clusters' activation distributions.
@@ -30,7 +50,7 @@ public struct InterleavingResult: Codable, Sendable, Equatable {
     /// Number of cluster changes between neighbours of the activation-sorted core tokens, against
     /// shuffled cluster labels; `less`: few switches mean categories occupy contiguous ranges.
     public var switches: PermutationTestResult
-    /// Clusters differ in mean activation (Kruskal–Wallis p < α) yet a pair that differs
+    /// Clusters differ in mean activation (Kruskal–Wallis p < α) and a pair that differs
     /// significantly (Holm p < α) has overlapping activation ranges.
     public var interleaved: Bool
     public var verdict: ActivationMappingVerdict
@@ -38,19 +58,17 @@ public struct InterleavingResult: Codable, Sendable, Equatable {
     public init(activations: [Double], topDown: TopDownResult, parameters: AnalysisParameters,
                 generator: inout SeededGenerator) {
         let clusters = topDown.clusters
-        var pairs: [ClusterPairOverlap] = []
-        for a in clusters.indices {
-            for b in (a + 1)..<clusters.count {
-                let x = clusters[a].activation, y = clusters[b].activation
-                pairs.append(ClusterPairOverlap(
-                    first: a, second: b,
-                    rangesOverlap: max(x.minimum, y.minimum) <= min(x.maximum, y.maximum),
-                    rangeOverlap: intervalOverlap(x.minimum...x.maximum, y.minimum...y.maximum),
-                    interquartileOverlap: intervalOverlap(x.lowerQuartile...x.upperQuartile, y.lowerQuartile...y.upperQuartile),
-                    auc: areaUnderCurve(clusters[a].activations, clusters[b].activations)))
-            }
+        // The pairs of tested clusters, as in `topDown.pairs`.
+        pairs = topDown.pairs.map { comparison in
+            let a = comparison.first, b = comparison.second
+            let x = clusters[a].activation, y = clusters[b].activation
+            return ClusterPairOverlap(
+                first: a, second: b,
+                rangesOverlap: max(x.minimum, y.minimum) <= min(x.maximum, y.maximum),
+                rangeOverlap: intervalOverlap(x.minimum...x.maximum, y.minimum...y.maximum),
+                interquartileOverlap: intervalOverlap(x.lowerQuartile...x.upperQuartile, y.lowerQuartile...y.upperQuartile),
+                auc: areaUnderCurve(clusters[a].activations, clusters[b].activations))
         }
-        self.pairs = pairs
 
         let sortedLabels = ascendingActivationOrder(activations).map { topDown.clustering.labels[$0] }
         var shuffled = sortedLabels
@@ -62,11 +80,11 @@ public struct InterleavingResult: Codable, Sendable, Equatable {
         }
 
         let differentiated = topDown.differentiation.p < parameters.alpha
-        let overlappingDifference = zip(topDown.pairs, pairs).contains { comparison, overlap in
-            comparison.holmP < parameters.alpha && overlap.rangesOverlap
-        }
-        interleaved = differentiated && overlappingDifference
-        verdict = !differentiated ? .undifferentiated : (interleaved ? .interleaved : .segregated)
+        let differing = zip(topDown.pairs, pairs).filter { comparison, _ in comparison.holmP < parameters.alpha }
+        interleaved = differentiated && differing.contains { $0.1.rangesOverlap }
+        verdict = !differentiated ? .undifferentiated
+            : differing.isEmpty ? .differOverallOnly
+            : interleaved ? .interleaved : .segregated
     }
 }
 

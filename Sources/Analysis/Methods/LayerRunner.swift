@@ -1,11 +1,9 @@
-import COpenBLAS
 import Dispatch
 import Foundation
 
 /// Runs `NeuronAnalysis` over many neurons on several threads.
 public enum LayerRunner {
-    /// Analyzes neurons 0..<count with `concurrency` worker threads (OpenBLAS is set to one
-    /// thread meanwhile). `input(i)` loads neuron i (it may throw, e.g. a store error), `stream(i)`
+    /// Analyzes neurons 0..<count with `concurrency` worker threads. `input(i)` loads neuron i (it may throw, e.g. a store error), `stream(i)`
     /// gives its random stream; `progress` is called with the number of finished neurons.
     /// Results are in neuron order and do not depend on the number of threads.
     public static func analyze(count: Int, parameters: AnalysisParameters, concurrency: Int,
@@ -14,7 +12,6 @@ public enum LayerRunner {
                                progress: (@Sendable (Int) -> Void)? = nil) -> [Result<NeuronAnalysis, any Error>] {
         let workers = max(1, min(concurrency, count))
         let state = SharedResults(count: count)
-        openblas_set_num_threads(1)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let i = state.claim() {
                 let result = Result { try NeuronAnalysis(input: input(i), parameters: parameters, stream: stream(i)) }

@@ -30,9 +30,12 @@ public struct TopDownResult: Codable, Sendable, Equatable {
     /// The clustering, labels renumbered by decreasing mean activation of the clusters.
     public var clustering: ClusteringOutcome
     public var clusters: [ClusterSummary]
-    /// Kruskal–Wallis over the clusters' activations (H, p, ε²).
+    /// Ids of the clusters with at least `minClusterSize` members, ascending: the categories that
+    /// the tests compare (at least two).
+    public var testedClusters: [Int]
+    /// Kruskal–Wallis over the tested clusters' activations (H, p, ε²).
     public var differentiation: KruskalWallisResult
-    /// Every pair of clusters, (0, 1), (0, 2), …, (1, 2), ….
+    /// Every pair of tested clusters, in order of their ids: (0, 1), (0, 2), …, (1, 2), ….
     public var pairs: [ClusterPairComparison]
 
     /// Clusters the core tokens and compares the clusters' activations.
@@ -40,23 +43,26 @@ public struct TopDownResult: Codable, Sendable, Equatable {
                 parameters: AnalysisParameters, generator: inout SeededGenerator) throws {
         var clustering = try ClusteringOutcome(similarity: similarity, method: parameters.clustering,
                                                kRange: parameters.kRange, fixedK: parameters.fixedK,
-                                               kMeansRestarts: parameters.kMeansRestarts, generator: &generator)
+                                               kMeansRestarts: parameters.kMeansRestarts,
+                                               minClusterSize: parameters.minClusterSize, generator: &generator)
         clustering.labels = renumberedByDecreasingMean(clustering.labels, activations)
         let k = clustering.clusterCount
-        guard k >= 2 else { throw AnalysisError.allValuesIdentical(what: "embeddings (a single cluster)") }
 
         var membersOf = [[Int]](repeating: [], count: k)
         for i in ascendingActivationOrder(activations).reversed() { membersOf[clustering.labels[i]].append(i) }
-        clusters = membersOf.enumerated().map { id, members in
+        let clusters = membersOf.enumerated().map { id, members in
             let values = members.map { activations[$0] }
             return ClusterSummary(id: id, activation: GroupSummary(values), members: members,
                                   tokenIDs: members.map { tokenIDs[$0] }, activations: values)
         }
-        differentiation = try KruskalWallisResult(groups: clusters.map(\.activations))
+        // The clustering has at least two clusters this large (`ClusteringOutcome`).
+        let tested = clusters.filter { $0.members.count >= parameters.minClusterSize }.map(\.id)
+        self.clusters = clusters
+        differentiation = try KruskalWallisResult(groups: tested.map { clusters[$0].activations })
 
         var pairs: [ClusterPairComparison] = []
-        for a in 0..<k {
-            for b in (a + 1)..<k {
+        for (index, a) in tested.enumerated() {
+            for b in tested[(index + 1)...] {
                 let x = clusters[a].activations, y = clusters[b].activations
                 pairs.append(ClusterPairComparison(first: a, second: b, mannWhitney: try MannWhitneyResult(x, y),
                                                    holmP: 1, cliffsDelta: cliffsDelta(x, y)))
@@ -64,6 +70,7 @@ public struct TopDownResult: Codable, Sendable, Equatable {
         }
         for (i, adjusted) in holmAdjusted(pairs.map(\.mannWhitney.p)).enumerated() { pairs[i].holmP = adjusted }
         self.pairs = pairs
+        self.testedClusters = tested
         self.clustering = clustering
     }
 }

@@ -26,7 +26,7 @@ public enum AnalysisTable {
     ]
 
     static let interleaving: [TableColumn] = [
-        TableColumn("verdict", .text, "segregated, interleaved or undifferentiated"),
+        TableColumn("verdict", .text, "segregated, interleaved, differ-overall-only or undifferentiated"),
         TableColumn("overlapping_pairs", .integer, "pairs of clusters whose activation ranges overlap"),
         TableColumn("pairs", .integer, "pairs of clusters"),
         TableColumn("switches", .integer, "cluster changes along the activation-sorted core tokens"),

@@ -72,7 +72,7 @@ public enum LayerSummaryTables {
         var line = "layer \(layer.layer): \(layer.neurons.count) neurons analyzed"
         if !layer.failures.isEmpty { line += ", \(layer.failures.count) could not be" }
         line += "; segregated \(v[.segregated] ?? 0), interleaved \(v[.interleaved] ?? 0), "
-            + "undifferentiated \(v[.undifferentiated] ?? 0); only the top segment raised: \(layer.summary.onlyTopRaised)"
+            + "differ overall only \(v[.differOverallOnly] ?? 0), undifferentiated \(v[.undifferentiated] ?? 0); only the top segment raised: \(layer.summary.onlyTopRaised)"
         return line
     }
 }

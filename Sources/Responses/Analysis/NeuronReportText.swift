@@ -107,11 +107,7 @@ public enum NeuronReportText {
         let alpha = a.parameters.alpha
         var parts: [String] = []
         if method.shows(.topDown) || method.shows(.interleaving) {
-            switch a.interleaving.verdict {
-            case .segregated: parts.append("categories differ in activation and occupy disjoint ranges (segregated)")
-            case .interleaved: parts.append("categories differ in activation but their ranges overlap (interleaved)")
-            case .undifferentiated: parts.append("categories do not differ in activation (undifferentiated)")
-            }
+            parts.append(a.interleaving.verdict.sentence)
         }
         if method.shows(.bottomUp) {
             let b = a.bottomUp
