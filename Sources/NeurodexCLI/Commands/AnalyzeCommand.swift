@@ -71,6 +71,9 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Significance level of the per-neuron verdicts.")
     var alpha = 0.05
 
+    @Option(name: .customLong("min-cluster-size"), help: "Smallest cluster the top-down tests and the interleaving verdict take as a category; smaller clusters are listed but not tested (1 tests every cluster).")
+    var minClusterSize = 2
+
     @Option(help: "False-discovery rate of the Benjamini–Hochberg correction over a layer.")
     var fdr = 0.05
 
@@ -82,6 +85,12 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Option(help: "Write SVG plots into this directory: per neuron when at most 20 neurons are analyzed, and per layer.", completion: .directory)
     var plots: String?
+
+    @Option(help: "Also write the report on the three findings of Pichat et al. for the analyzed layers: Markdown to this file, its SVG figures into a folder of the same name without the extension.", completion: .file(extensions: ["md"]))
+    var report: String?
+
+    @Flag(name: .customLong("report-both-embeddings"), help: "With --report: analyze with static and with contextual embeddings and report both (contextual needs a store indexed with --store-inputs).")
+    var reportBothEmbeddings = false
 
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write cached results.")
     var noCache = false
@@ -116,6 +125,7 @@ struct AnalyzeCommand: ParsableCommand {
         }
         guard fdr > 0, fdr < 1 else { throw ValidationError("--fdr must be in (0, 1)") }
         _ = try NeuronSelection(parsing: neurons)
+        if reportBothEmbeddings && report == nil { throw ValidationError("--report-both-embeddings goes with --report") }
     }
 
     /// The parameters the options describe.
@@ -136,6 +146,7 @@ struct AnalyzeCommand: ParsableCommand {
         analysis.seed = seed
         analysis.topFraction = topFraction
         analysis.alpha = alpha
+        analysis.minClusterSize = minClusterSize
         return StudyParameters(analysis: analysis, embeddings: embeddings, distinctTokens: distinctTokens)
     }
 
@@ -156,16 +167,35 @@ struct AnalyzeCommand: ParsableCommand {
                                   store: directory.path, output: output)
         }
 
-        if layerList.count == 1, case .list(let list) = selection, list.count == 1 {
+        if report == nil, layerList.count == 1, case .list(let list) = selection, list.count == 1 {
             let result = try study.analyze(layer: layerList[0], neuron: list[0], parameters: parameters)
             try writer().writeNeuron(result, format: outputFormat(), fdr: fdr)
             try writePlots([LayerStudy(single: result, fdr: fdr)], query: query)
             return
         }
 
+        let studies = try analyzeLayers(layerList, selection: selection, parameters: parameters, study: study)
+        try writer().writeLayers(studies, format: outputFormat())
+        try writePlots(studies, query: query)
+        if let report {
+            var runs = [PaperReport.Run(label: embeddings.rawValue, layers: studies)]
+            if reportBothEmbeddings {
+                var other = parameters
+                other.embeddings = embeddings == .static ? .contextual : .static
+                runs.append(PaperReport.Run(label: other.embeddings.rawValue,
+                                            layers: try analyzeLayers(layerList, selection: selection, parameters: other, study: study)))
+            }
+            try writeReport(runs, to: report, query: query)
+        }
+    }
+
+    /// Analyzes the selected neurons of each layer, with a progress bar and a verdict line per layer.
+    func analyzeLayers(_ layerList: [Int], selection: NeuronSelection, parameters: StudyParameters,
+                       study: Study) throws -> [LayerStudy] {
         var studies: [LayerStudy] = []
         for layer in layerList {
-            let bar = NeuronProgressBar(label: "layer \(layer)", enabled: !quiet && isatty(STDERR_FILENO) != 0)
+            let label = "layer \(layer)" + (reportBothEmbeddings ? " (\(parameters.embeddings.rawValue))" : "")
+            let bar = NeuronProgressBar(label: label, enabled: !quiet && isatty(STDERR_FILENO) != 0)
             let result = try study.analyze(layer: layer, neurons: selection, parameters: parameters, fdr: fdr,
                                            concurrency: threads) { done, total in bar.update(done: done, total: total) }
             bar.finish()
@@ -180,8 +210,31 @@ struct AnalyzeCommand: ParsableCommand {
             }
             studies.append(result)
         }
-        try writer().writeLayers(studies, format: outputFormat())
-        try writePlots(studies, query: query)
+        return studies
+    }
+
+    /// The report on the paper's findings (`--report`): Markdown at `path`, figures in the folder
+    /// of the same name without its extension, linked relative to the Markdown file.
+    func writeReport(_ runs: [PaperReport.Run], to path: String, query: StoreQuery) throws {
+        let file = URL(fileURLWithPath: path)
+        let figures = file.deletingPathExtension()
+        let model = query.model.map { "\($0.family) model `\(URL(fileURLWithPath: $0.source).lastPathComponent)`" } ?? "a model"
+        let description = "The store `\(storeOption.store)` holds \(model); layers "
+            + runs[0].layers.map { String($0.layer) }.joined(separator: ", ")
+            + " analyzed with `neurodex analyze` (seed \(seed), \(permutations) permutations, minimum cluster size \(minClusterSize)"
+            + (distinctTokens ? ", distinct core tokens" : ", repeated core tokens kept") + ")."
+        let paper = PaperReport(title: "The findings of Pichat et al. 2025 on this store", description: description,
+                                runs: runs, plotDirectory: figures.lastPathComponent, seed: seed)
+        do {
+            try FileManager.default.createDirectory(at: figures, withIntermediateDirectories: true)
+            for (name, svg) in paper.plots {
+                try svg.write(to: figures.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            }
+            try paper.markdown.write(to: file, atomically: true, encoding: .utf8)
+        } catch {
+            throw ExportError.cannotWrite(path: file.path, reason: "\(error.localizedDescription)")
+        }
+        if !quiet { TerminalOutput.note("wrote the report to \(file.path) and \(paper.plots.count) figures to \(figures.path)") }
     }
 
     /// The store with its catalog open for caching, or read-only with a note when it cannot be written.
