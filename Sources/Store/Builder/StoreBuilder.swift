@@ -69,6 +69,12 @@ public final class StoreBuilder {
     /// one) in the activation store.
     public init(store: NeurodexStore, model: ModelRow, corpus: CorpusRow, runConfigJSON: String) throws {
         self.store = store
+        // The meta first: a process killed between the two writes leaves no run, and the next
+        // start (or `--resume`, which starts a run that recorded nothing) writes both again.
+        try store.activations.write { w in
+            try w.setMeta(StoreMeta.modelFingerprint, string: model.fingerprint)
+            if model.embeddingSize > 0 { try w.setMeta(StoreMeta.embeddingSize, uint32: UInt32(model.embeddingSize)) }
+        }
         let ids = try store.catalog.write { db -> (ModelRow, Int64, Int64) in
             var model = model, corpus = corpus
             model.id = nil
@@ -83,10 +89,6 @@ public final class StoreBuilder {
             return (model, corpusID, runID)
         }
         (self.model, corpusID, runID) = ids
-        try store.activations.write { w in
-            try w.setMeta(StoreMeta.modelFingerprint, string: model.fingerprint)
-            if model.embeddingSize > 0 { try w.setMeta(StoreMeta.embeddingSize, uint32: UInt32(model.embeddingSize)) }
-        }
     }
 
     /// Creates a store in `directory` (which must not exist or be empty) and starts a run in it
