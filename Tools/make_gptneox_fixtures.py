@@ -78,12 +78,20 @@ def reinitialise(model, generator):
 
 
 def save_pythia_layout(model, config, sizes, dtype, folder):
-    """config.json and model.safetensors as the published Pythia checkpoints have them."""
+    """config.json and model.safetensors as the published Pythia checkpoints have them, with the
+    buffers those files also carry (causal mask, masked_bias, rotary inv_freq) that readers skip."""
     folder.mkdir(parents=True)
     tensors = {}
     for name, parameter in model.state_dict().items():
         key = "embed_out.weight" if name == "lm_head.weight" else name
         tensors[key] = parameter.to(dtype).contiguous()
+    positions = config.max_position_embeddings
+    rotary = model.gpt_neox.layers[0].attention.rotary_ndims
+    for index in range(config.num_hidden_layers):
+        prefix = f"gpt_neox.layers.{index}.attention."
+        tensors[prefix + "bias"] = torch.tril(torch.ones(positions, positions, dtype=torch.bool)).view(1, 1, positions, positions)
+        tensors[prefix + "masked_bias"] = torch.tensor(-1e9)
+        tensors[prefix + "rotary_emb.inv_freq"] = 1.0 / (10000 ** (torch.arange(0, rotary, 2).float() / rotary))
     save_file(tensors, folder / "model.safetensors", metadata={"format": "pt"})
     document = {
         "architectures": ["GPTNeoXForCausalLM"], "model_type": "gpt_neox",
@@ -139,6 +147,12 @@ def build(name, sizes, dtype, layout, window_lengths, seed):
             start += length
     for hook in hooks:
         hook.remove()
+
+    # transformers reads the saved folder back to the same model.
+    reloaded = GPTNeoXForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager").eval()
+    with torch.no_grad():
+        first = tokens[:window_lengths[0]].unsqueeze(0)
+        assert torch.equal(reloaded(first).logits[0], logits[0]), f"{name}: reloaded folder differs"
 
     tensors = {"logits": torch.cat(logits).contiguous()}
     for index in range(config.num_hidden_layers):
