@@ -47,16 +47,20 @@ public struct RotaryTable: Sendable {
 
 /// Rotary position embedding, in place, of the `heads` heads in each row of `x`.
 ///
-/// Row t starts at `x + t · rowStride` and holds `heads` heads of `table.headDimension` values
-/// (queries or keys; the row may be part of a wider fused q|k|v row). Rows are packed windows of
-/// `windowLengths`; a token's position is its index in its window. Each pair (a, b) chosen by
-/// `pairing` is rotated by its angle θ: (a·cos θ − b·sin θ, b·cos θ + a·sin θ).
-/// Every window must be at most `table.positions` long.
+/// Row t starts at `x + t · rowStride` and holds `heads` heads, one every `headStride` values
+/// (queries or keys; the row may be part of a wider fused q|k|v row). Only the first
+/// `table.headDimension` values of each head are rotated: `headStride` nil means heads of
+/// exactly that size; a larger one is partial rotary (GPT-NeoX's `rotary_pct`), where the rest
+/// of each head passes through. Rows are packed windows of `windowLengths`; a token's position
+/// is its index in its window. Each pair (a, b) chosen by `pairing` is rotated by its angle θ:
+/// (a·cos θ − b·sin θ, b·cos θ + a·sin θ). Every window must be at most `table.positions` long.
 public func applyRotaryEmbedding(
-    _ x: UnsafeMutablePointer<Float>, rowStride: Int, heads: Int,
+    _ x: UnsafeMutablePointer<Float>, rowStride: Int, heads: Int, headStride: Int? = nil,
     windowLengths: [Int], table: RotaryTable, pairing: RotaryPairing
 ) {
     let d = table.headDimension
+    let headStride = headStride ?? d
+    precondition(headStride >= d, "rotary dimensions exceed the head")
     let frequencies = d / 2
     // The second value of pair i sits `step` after the first, which is at `first(i)`.
     let step = pairing == .adjacent ? 1 : frequencies
@@ -71,7 +75,7 @@ public func applyRotaryEmbedding(
                     let cos = cosines + position * frequencies
                     let sin = sines + position * frequencies
                     for head in 0..<heads {
-                        let values = x + token * rowStride + head * d
+                        let values = x + token * rowStride + head * headStride
                         for i in 0..<frequencies {
                             let a = values[i * stride], b = values[i * stride + step]
                             values[i * stride] = a * cos[i] - b * sin[i]

@@ -4,6 +4,8 @@ public enum ModelFamily: String, Sendable, Codable, CaseIterable {
     case gpt2
     /// Llama-architecture models (e.g. SmolLM2) from a GGUF file.
     case llama
+    /// GPT-NeoX (Pythia) from an HF folder (config.json + safetensors).
+    case gptNeoX = "gpt_neox"
 }
 
 /// What a model is, independent of its family. Recorded in the store catalog.

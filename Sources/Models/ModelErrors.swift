@@ -24,9 +24,9 @@ public enum ModelLoadError: Error, CustomStringConvertible, Sendable {
             "\(folder): missing config.json (expected an HF model folder)"
         case let .unknownModelType(file, modelType):
             if let modelType {
-                "\(file): unknown model_type '\(modelType)' (supported: gpt2)"
+                "\(file): unknown model_type '\(modelType)' (supported: gpt2, gpt_neox)"
             } else {
-                "\(file): no model_type (supported: gpt2)"
+                "\(file): no model_type (supported: gpt2, gpt_neox)"
             }
         case let .unsupportedFormat(file, detail):
             "\(file): unsupported model file: \(detail)"

@@ -2,13 +2,13 @@ import Foundation
 
 extension Tokenizer {
     /// An HF `tokenizer.json` of a byte-level BPE: model type "BPE"; pre-tokenizer `ByteLevel`
-    /// (no prefix space) or `Sequence[Digits(individual_digits: true), ByteLevel]`; no normalizer;
-    /// added tokens, special or not, matched in text. Merges may be "left right" strings or
+    /// (no prefix space) or `Sequence[Digits(individual_digits: true), ByteLevel]`; no normalizer,
+    /// or `NFC` (Pythia's); added tokens, special or not, matched in text. Merges may be "left right" strings or
     /// [left, right] pairs. BOS and EOS come from a `tokenizer_config.json` beside the file when
     /// there is one.
     ///
     /// - Throws: `TokenizerError` naming the file when it is missing, unreadable, malformed, or
-    ///   uses a feature outside that list (for example a normalizer, `add_prefix_space`,
+    ///   uses a feature outside that list (for example a normalizer other than NFC, `add_prefix_space`,
     ///   `byte_fallback`, `ignore_merges`, or added tokens with `lstrip`/`rstrip`/`single_word`).
     public init(huggingFaceTokenizerFile file: URL) throws {
         let document = try TokenizerFileReading.decodeJSON(HFTokenizerDocument.self, from: file,
@@ -18,7 +18,12 @@ extension Tokenizer {
         func unsupported(_ feature: String) -> TokenizerError { .unsupported(source: source, feature: feature) }
 
         if let type = model.type, type != "BPE" { throw unsupported("model type \(type) (only BPE)") }
-        if let normalizer = document.normalizer { throw unsupported("normalizer \(normalizer)") }
+        let normalizesToNFC: Bool
+        switch document.normalizer {
+        case nil: normalizesToNFC = false
+        case let normalizer? where normalizer["type"]?.string == "NFC": normalizesToNFC = true
+        case let normalizer?: throw unsupported("normalizer \(normalizer) (only NFC)")
+        }
         if let dropout = model.dropout, dropout != 0 { throw unsupported("BPE dropout \(dropout)") }
         if !(model.continuingSubwordPrefix ?? "").isEmpty || !(model.endOfWordSuffix ?? "").isEmpty {
             throw unsupported("continuing_subword_prefix / end_of_word_suffix")
@@ -69,7 +74,7 @@ extension Tokenizer {
 
         try self.init(tables: TokenizerTables(
             source: source, vocabulary: vocabulary, merges: merges, addedTokens: added,
-            preTokenizer: preTokenizer, unknownToken: unknownToken,
+            normalizesToNFC: normalizesToNFC, preTokenizer: preTokenizer, unknownToken: unknownToken,
             beginOfSequence: beginOfSequence, endOfSequence: endOfSequence))
     }
 

@@ -23,6 +23,9 @@ public struct Tokenizer: Sendable {
     public let beginOfSequence: UInt32?
     /// The end-of-sequence id the tokenizer files declare, if any.
     public let endOfSequence: UInt32?
+    /// Whether text is put in Unicode NFC before the normalized added tokens are matched and
+    /// it is cut into words (see `TokenizerTables.normalizesToNFC`).
+    public let normalizesToNFC: Bool
     /// How text is cut into words.
     public let preTokenizer: PreTokenizer
 
@@ -89,6 +92,7 @@ public struct Tokenizer: Sendable {
         for token in tables.addedTokens { idByBytes[token.bytes] = token.id }
         self.idByBytes = idByBytes
         endOfText = idByBytes[Array("<|endoftext|>".utf8)]
+        normalizesToNFC = tables.normalizesToNFC
         preTokenizer = tables.preTokenizer
 
         let matcherToken = { (token: TokenizerTables.AddedToken) in AddedTokenMatcher.Token(bytes: token.bytes, id: token.id) }
@@ -110,8 +114,26 @@ public struct Tokenizer: Sendable {
     }
 
     /// Matches the added tokens of pass `pass` and those of later passes in the text between;
-    /// after the last pass, pre-tokenizes and merges.
+    /// after the last pass, pre-tokenizes and merges. Text reaching the pass of normalized
+    /// added tokens (pass 1) is normalized first, as HF `tokenizers` does.
     private func appendTokens(of bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, pass: Int, to ids: inout [UInt32]) {
+        if pass == 1, normalizesToNFC, let normalized = Self.nfc(UnsafeBufferPointer(rebasing: bytes[range])) {
+            normalized.withUnsafeBufferPointer { normalized in
+                appendTokens(ofNormalized: normalized, range: 0..<normalized.count, pass: pass, to: &ids)
+            }
+        } else {
+            appendTokens(ofNormalized: bytes, range: range, pass: pass, to: &ids)
+        }
+    }
+
+    /// The NFC form of the UTF-8 text `bytes`, or nil when it is already in NFC (always for ASCII).
+    private static func nfc(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        let normalized = Array(String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
+        return normalized.elementsEqual(bytes) ? nil : normalized
+    }
+
+    private func appendTokens(ofNormalized bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, pass: Int, to ids: inout [UInt32]) {
         guard pass < addedTokenPasses.count else {
             preTokenizer.forEachWord(in: bytes, range: range) { word in
                 appendTokens(ofWord: UnsafeBufferPointer(rebasing: bytes[word]), to: &ids)

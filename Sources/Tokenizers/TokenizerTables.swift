@@ -1,5 +1,5 @@
 /// What each tokenizer format provides, read but not yet checked: the vocabulary, the merges in
-/// rank order, the added tokens and the pre-tokenizer. `Tokenizer.init(tables:)` validates it.
+/// rank order, the added tokens, the normalization and the pre-tokenizer. `Tokenizer.init(tables:)` validates it.
 struct TokenizerTables {
     /// An added token: matched whole in the text before pre-tokenization.
     struct AddedToken {
@@ -16,6 +16,9 @@ struct TokenizerTables {
     /// The merges, best first: the bytes of the left and the right token.
     var merges: [(left: [UInt8], right: [UInt8])]
     var addedTokens: [AddedToken] = []
+    /// Whether text outside the `normalized: false` added tokens is put in Unicode NFC before
+    /// the other added tokens are matched (HF normalizer `NFC`, as in Pythia's tokenizer.json).
+    var normalizesToNFC = false
     var preTokenizer: PreTokenizer
     /// Replaces bytes that have no single-byte token; nil drops them.
     var unknownToken: UInt32? = nil

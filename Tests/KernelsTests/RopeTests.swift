@@ -42,6 +42,27 @@ import Testing
         }
     }
 
+    @Test func partialRotaryRotatesTheFirstDimensionsOfEachHead() {
+        // GPT-NeoX rotary_pct 0.25: the first 4 of each 16-value head rotate (rotate_half over
+        // those 4), the other 12 pass through.
+        let tokens = windows.reduce(0, +)
+        let rotary = 4
+        let x = randomValues(tokens * heads * d, seed: 53)
+        let table = RotaryTable(headDimension: rotary, base: 10_000, positions: 12)
+        var y = x
+        applyRotaryEmbedding(&y, rowStride: heads * d, heads: heads, headStride: d, windowLengths: windows,
+                             table: table, pairing: .halves)
+        let firsts = stride(from: 0, to: tokens * heads * d, by: d).flatMap { Array(x[$0..<($0 + rotary)]) }
+        let expected = Reference.rotaryEmbedding(firsts, positions: positions, heads: heads, headDimension: rotary,
+                                                 base: 10_000, pairing: .halves)
+        for (head, start) in stride(from: 0, to: tokens * heads * d, by: d).enumerated() {
+            #expect(relativeError(Array(y[start..<(start + rotary)]),
+                                  Array(expected[(head * rotary)..<((head + 1) * rotary)])) < 1e-5)
+            #expect(y[(start + rotary)..<(start + d)] == x[(start + rotary)..<(start + d)])
+        }
+        #expect(y != x)
+    }
+
     /// llama.cpp's converter reorders each head's rows of W_q / W_k: HF row c·d/2 + i becomes
     /// GGUF row 2i + c. Rotating adjacent pairs of the reordered projection must equal HF's
     /// rotate_half on the original, value for value.

@@ -13,7 +13,7 @@ import ModelFiles
     @Test(arguments: gpt2FixtureNames)
     func activationsMatchTransformers(name: String) throws {
         let model = try ModelLoader.loadModel(at: gpt2Fixtures.appendingPathComponent(name), maxLayer: nil, threads: 2)
-        let reference = try GPT2Reference(name)
+        let reference = try ReferenceActivations(name)
         let layers = Array(0..<model.description.layerCount)
         let captures = try captureAll(model, reference.batch, through: layers.last!, layers: layers)
         #expect(captures.keys.sorted() == layers)
@@ -31,7 +31,7 @@ import ModelFiles
     @Test(arguments: gpt2FixtureNames)
     func logitsMatchTransformers(name: String) throws {
         let model = try ModelLoader.loadModel(at: gpt2Fixtures.appendingPathComponent(name), maxLayer: nil, threads: 1)
-        let reference = try GPT2Reference(name)
+        let reference = try ReferenceActivations(name)
         let logits = try model.logits(reference.batch)
         #expect(logits.count == reference.batch.tokens.count * model.description.vocabularySize)
         let error = relativeError(logits, try reference.logits())
@@ -40,7 +40,7 @@ import ModelFiles
 
     @Test func partialLoadStopsAtItsHighestLayer() throws {
         let folder = gpt2Fixtures.appendingPathComponent("sharded")
-        let reference = try GPT2Reference("sharded")
+        let reference = try ReferenceActivations("sharded")
         let model = try GPT2(folder: folder, maxLayer: 1, threads: 1)
         #expect(model.loadedLayerCount == 2)
         #expect(model.description.layerCount == 3)
@@ -62,7 +62,7 @@ import ModelFiles
 
     @Test func stoppingEarlyGivesTheSameLowerLayers() throws {
         let model = try GPT2(folder: gpt2Fixtures.appendingPathComponent("f16"), threads: 1)
-        let reference = try GPT2Reference("f16")
+        let reference = try ReferenceActivations("f16")
         let captures = try captureAll(model, reference.batch, through: 0, layers: [0])
         #expect(relativeError(try #require(captures[0]).activations, try reference.activations(0)) < Self.tolerance)
     }
@@ -70,7 +70,7 @@ import ModelFiles
     @Test func reusedBuffersGiveTheSameResults() throws {
         // A large batch, then a smaller one, then the large one again.
         let model = try GPT2(folder: gpt2Fixtures.appendingPathComponent("tiny"), threads: 2)
-        let reference = try GPT2Reference("tiny")
+        let reference = try ReferenceActivations("tiny")
         let small = TokenBatch(windows: [[1, 2, 3], [4]])
         let first = try captureAll(model, reference.batch, through: 1, layers: [0, 1])
         let smallAlone = try captureAll(model, small, through: 1, layers: [1])

@@ -11,17 +11,24 @@ let gpt2Fixtures = URL(fileURLWithPath: #filePath)
 /// The fixture models written by Tools/make_gpt2_fixtures.py.
 let gpt2FixtureNames = ["tiny", "f16", "sharded", "bf16"]
 
-/// A fixture's token windows and the activations transformers computed for them.
-struct GPT2Reference {
+/// Tests/Fixtures/gptneox (Tools/make_gptneox_fixtures.py).
+let gptNeoXFixtures = gpt2Fixtures.deletingLastPathComponent().appendingPathComponent("gptneox")
+
+/// The GPT-NeoX fixture models: parallel residual (F32), sequential (F16), transformers-saved (BF16).
+let gptNeoXFixtureNames = ["parallel", "sequential", "bf16"]
+
+/// A fixture's token windows and the activations transformers computed for them, from
+/// `<fixtures>/references/<name>.{json,safetensors}`.
+struct ReferenceActivations {
     let batch: TokenBatch
     let tensors: SafetensorsFile
 
-    init(_ name: String) throws {
+    init(_ name: String, fixtures: URL = gpt2Fixtures) throws {
         struct Windows: Decodable {
             var tokens: [UInt32]
             var window_lengths: [Int]
         }
-        let folder = gpt2Fixtures.appendingPathComponent("references")
+        let folder = fixtures.appendingPathComponent("references")
         let windows = try JSONDecoder().decode(
             Windows.self, from: Data(contentsOf: folder.appendingPathComponent("\(name).json")))
         batch = TokenBatch(tokens: windows.tokens, windowLengths: windows.window_lengths)

@@ -111,7 +111,8 @@ import Testing
         let folder = try TemporaryFolder()
         let cases = [
             Self.tokenizerJSON(modelType: "\"WordPiece\""),
-            Self.tokenizerJSON(normalizer: #"{"type": "NFC"}"#),
+            Self.tokenizerJSON(normalizer: #"{"type": "NFKC"}"#),
+            Self.tokenizerJSON(normalizer: #"{"type": "Sequence", "normalizers": [{"type": "NFC"}, {"type": "Lowercase"}]}"#),
             Self.tokenizerJSON(preTokenizer: #"{"type": "ByteLevel", "add_prefix_space": true}"#),
             Self.tokenizerJSON(preTokenizer: #"{"type": "Metaspace"}"#),
             Self.tokenizerJSON(preTokenizer: "null"),
