@@ -43,7 +43,8 @@ step "analyse layer 1 (the paper's categorical analyses)"
 "$neurodex" analyze --store "$out/store" --layers 1 --neurons 100 --format table
 "$neurodex" analyze --store "$out/store" --layers 1 --distinct-tokens --format csv --out "$out/analysis-layer1.csv" \
     --plots "$out/plots"
-"$neurodex" analyze --store "$out/store" --layers 1 --distinct-tokens --format md --out "$out/analysis-layer1.md"
+"$neurodex" analyze --store "$out/store" --layers 1 --distinct-tokens --format md --out "$out/analysis-layer1.md" \
+    --report "$out/paper-claims.md"
 
 step "export tables"
 "$neurodex" export --store "$out/store" --what stats --format csv --out "$out/stats.csv"
