@@ -47,7 +47,9 @@ struct BrowserTests {
         let browser = try DevTools()
         try browser.open(server.url + "layers/1")
         let rows = "document.querySelectorAll('#neurons tr').length > 1"
-        #expect(try browser.waitUntil(rows), "the layer table never showed")
+        let shown = try browser.waitUntil(rows)
+        let page = try browser.evaluate("location.href + ': ' + document.body.innerText") ?? ""
+        try #require(shown, "the layer table never showed: \(page)")
 
         func shownNeurons() throws -> [Int] {
             let value = try browser.evaluate("[...document.querySelectorAll('#neurons tr td:first-child')].map(td => Number(td.textContent))")

@@ -203,7 +203,7 @@ async function layerPage(layer) {
         ["neuron", "max", "mean", "fraction_positive", "epsilon_squared", "kruskal_wallis_p"].includes(key) ? "num" : ""].join(" ").trim(),
       "data-sort": sortable ? key : null,
       onclick: sortable ? () => { state.order = state.sort === key && state.order === "desc" ? "asc" : "desc"; state.sort = key; state.offset = 0; load(); } : null,
-    }, label))), page.neurons.map((row) => el("tr", {},
+    }, label))), ...page.neurons.map((row) => el("tr", {},
       el("td", { class: "num" }, link(`/neurons/${layer}/${row.neuron}`, row.neuron)),
       el("td", { class: "num" }, number(row.max)), el("td", { class: "num" }, number(row.mean)),
       el("td", { class: "num" }, percent(row.fraction_positive)),
