@@ -223,15 +223,21 @@ async function layerPage(layer) {
   await load();
 }
 
-function histogramBars(histogram) {
+/** The histogram on a linear value axis: the stored bins (finer near zero) pooled into
+ *  `count` equal-width bars by their centres; bar heights ∝ √count so that tails show. */
+function histogramBars(histogram, count = 80) {
   const bins = histogram.bins || [];
   if (!bins.length) return el("p", { class: "note" }, "No histogram stored.");
-  const top = Math.max(...bins.map((b) => b.count));
-  return el("div", {}, el("div", { class: "bars", id: "histogram" }, bins.map((b) =>
-    el("div", { style: `height:${Math.max(1, 100 * Math.sqrt(b.count / top)).toFixed(1)}%`,
+  const low = bins[0].lower, high = bins[bins.length - 1].upper;
+  const width = (high - low) / count || 1;
+  const bars = Array.from({ length: count }, (_, i) => ({ lower: low + i * width, upper: low + (i + 1) * width, count: 0 }));
+  for (const b of bins) bars[Math.min(count - 1, Math.max(0, Math.floor(((b.lower + b.upper) / 2 - low) / width)))].count += b.count;
+  const top = Math.max(...bars.map((b) => b.count));
+  return el("div", {}, el("div", { class: "bars", id: "histogram" }, bars.map((b) =>
+    el("div", { style: `height:${b.count ? Math.max(1, 100 * Math.sqrt(b.count / top)).toFixed(1) : 0}%`,
       title: `${number(b.lower, 4)} … ${number(b.upper, 4)}: ${number(b.count)}` }))),
-  el("div", { class: "axis" }, el("span", {}, number(bins[0].lower)), el("span", {}, "bar height ∝ √count"),
-    el("span", {}, number(bins[bins.length - 1].upper))));
+  el("div", { class: "axis" }, el("span", {}, number(low)), el("span", {}, `${number(histogram.total)} positions; bar height ∝ √count`),
+    el("span", {}, number(high))));
 }
 
 function recordsTable(records, scale) {
@@ -267,7 +273,13 @@ async function neuronPage(layer, neuron) {
   api(`/api/neurons/${layer}/${neuron}/histogram`).then((h) => histogram.replaceChildren(histogramBars(h)))
     .catch((error) => { histogram.replaceChildren(); showError(error, histogram); });
 
-  app.append(el("h2", {}, `Top examples (${records.length})`), recordsTable(records, scale));
+  const shown = 20;
+  const examples = el("div", {}, recordsTable(records.slice(0, shown), scale));
+  if (records.length > shown) {
+    examples.append(el("button", { onclick: () => examples.replaceChildren(recordsTable(records, scale)) },
+      `Show all ${records.length}`));
+  }
+  app.append(el("h2", {}, `Top examples (${records.length})`), examples);
   for (const [key, title] of [["bands", "Band examples"], ["negatives", "Negative examples"]]) {
     const list = doc[key];
     if (Array.isArray(list) && list.length) app.append(el("h2", {}, title), recordsTable(list, scale));
