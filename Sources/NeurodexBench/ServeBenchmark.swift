@@ -11,7 +11,8 @@ import Darwin
 /// --pid the server's resident memory after warm-up and at the end.
 ///
 /// Options: --port (8080), --clients (32), --requests (20000, after --warmup 2000),
-/// --layers and --neurons (the store's shape: 48 and 6400), --path (a fixed path instead).
+/// --layers and --neurons (the store's shape: 48 and 6400), --path (a fixed path instead),
+/// --pid (the server's process id, for its memory).
 struct ServeBenchmark {
     let port: UInt16
     let clients: Int
@@ -36,7 +37,7 @@ struct ServeBenchmark {
     func run() throws {
         print("serve: \(clients) clients, \(warmup) warm-up + \(requests) requests to 127.0.0.1:\(port)")
         _ = try round(total: warmup)
-        let warmRSS = serverPID.flatMap(Self.residentKilobytes)
+        let warmRSS = serverPID.flatMap { Self.residentKilobytes($0, "RssAnon") }
         let start = ContinuousClock.now
         let (latencies, failures) = try round(total: requests)
         let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
@@ -46,8 +47,10 @@ struct ServeBenchmark {
         print(String(format: "  %.0f requests/s; latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %d failed",
                      Double(latencies.count) / seconds, percentile(0.5) * 1e3, percentile(0.9) * 1e3, percentile(0.99) * 1e3,
                      (sorted.last ?? .nan) * 1e3, failures))
-        if let warmRSS, let pid = serverPID, let endRSS = Self.residentKilobytes(pid) {
-            print("  server resident memory: \(warmRSS / 1024) MB after warm-up, \(endRSS / 1024) MB at the end")
+        if let warmRSS, let pid = serverPID, let endRSS = Self.residentKilobytes(pid, "RssAnon"),
+           let mapped = Self.residentKilobytes(pid, "RssFile") {
+            print("  server anonymous resident memory: \(warmRSS / 1024) MB after warm-up, \(endRSS / 1024) MB at the end "
+                  + "(plus \(mapped / 1024) MB of mapped store pages)")
         }
         if failures > 0 { throw BenchmarkFailure("\(failures) requests failed") }
     }
@@ -56,30 +59,43 @@ struct ServeBenchmark {
     /// number of answers that were not 200.
     func round(total: Int) throws -> (latencies: [Double], failures: Int) {
         let results = ClientResults(clients: clients)
-        DispatchQueue.concurrentPerform(iterations: clients) { client in
-            do {
-                let connection = try HTTPConnection(port: port)
-                var generator = SystemRandomNumberGenerator()
-                for _ in stride(from: client, to: total, by: clients) {
-                    let path = fixedPath ?? "/api/neurons/\(Int.random(in: 0..<layers, using: &generator))/"
-                        + "\(Int.random(in: 0..<neurons, using: &generator))"
-                    let start = ContinuousClock.now
-                    let status = try connection.get(path)
-                    let elapsed = ContinuousClock.now - start
-                    results.add(client: client, seconds: Double(elapsed.components.seconds)
-                                    + Double(elapsed.components.attoseconds) / 1e18, ok: status == 200)
-                }
-            } catch {
-                results.fail(client: client, "\(error)")
+        // One thread per client (concurrentPerform would run only as many as there are cores).
+        let finished = DispatchGroup()
+        for client in 0..<clients {
+            finished.enter()
+            Thread.detachNewThread { [self] in
+                defer { finished.leave() }
+                runClient(client, total: total, results: results)
             }
         }
+        finished.wait()
         return try results.collected()
     }
 
-    /// VmRSS of a process in kB (Linux).
-    static func residentKilobytes(_ pid: Int) -> Int? {
+    /// Client `client`'s share of `total` requests, on its own connection.
+    private func runClient(_ client: Int, total: Int, results: ClientResults) {
+        do {
+            let connection = try HTTPConnection(port: port)
+            var generator = SystemRandomNumberGenerator()
+            for _ in stride(from: client, to: total, by: clients) {
+                let path = fixedPath ?? "/api/neurons/\(Int.random(in: 0..<layers, using: &generator))/"
+                    + "\(Int.random(in: 0..<neurons, using: &generator))"
+                let start = ContinuousClock.now
+                let status = try connection.get(path)
+                let elapsed = ContinuousClock.now - start
+                results.add(client: client, seconds: Double(elapsed.components.seconds)
+                                + Double(elapsed.components.attoseconds) / 1e18, ok: status == 200)
+            }
+        } catch {
+            results.fail(client: client, "\(error)")
+        }
+    }
+
+    /// A resident-memory line of a process's /proc status in kB (Linux): `RssAnon` (heap and
+    /// stacks) or `RssFile` (mapped files: the store's LMDB pages the lookups touched).
+    static func residentKilobytes(_ pid: Int, _ field: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
     }
 }
