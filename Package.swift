@@ -46,7 +46,8 @@ let package = Package(
         .target(name: "Export", dependencies: ["Store", "Query", "Tokenizers", grdb]),
         .target(name: "Study", dependencies: ["Analysis", "Store", "Query", "Export", grdb,
                                              "Canonical"]),
-        // The documents the CLI prints as JSON and the HTTP API serves, and their one encoder.
+        // What the CLI prints and the HTTP API serves: the JSON documents, their one encoder,
+        // and the tables and report text of analysis results.
         .target(name: "Responses", dependencies: ["Store", "Query", "Analysis", "Study", "Export"]),
         // `neurodex serve`: the HTTP JSON API and the viewer (files embedded by Tools/embed_viewer.sh).
         .target(name: "Server", dependencies: [
@@ -72,7 +73,7 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"]),
         .testTarget(name: "QueryTests", dependencies: ["Query", "Export", "Store", grdb]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers", grdb]),
-        .testTarget(name: "StudyTests", dependencies: ["Study", "Analysis", "Export", "Query", "Store", "COpenBLAS", grdb]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Responses", "Analysis", "Export", "Query", "Store", "COpenBLAS", grdb]),
         .testTarget(name: "ResponsesTests", dependencies: ["Responses", "Store", "Query", "Analysis", "Study"]),
         .testTarget(name: "CLITests", dependencies: ["NeurodexCLI", "Indexer", "ModelFiles", "Tokenizers", "Export"]),
         .testTarget(name: "ServerTests", dependencies: [

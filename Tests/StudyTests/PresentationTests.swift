@@ -2,6 +2,7 @@ import Analysis
 import Export
 import Foundation
 import Query
+import Responses
 import Testing
 @testable import Study
 

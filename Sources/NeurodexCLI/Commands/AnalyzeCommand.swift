@@ -4,6 +4,7 @@ import Export
 import Foundation
 import Indexer
 import Query
+import Responses
 import Store
 import Study
 

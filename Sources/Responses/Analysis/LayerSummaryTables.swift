@@ -1,5 +1,6 @@
 import Analysis
 import Export
+import Study
 
 /// A layer summary as two tables: the share of neurons passing each test after
 /// Benjamini–Hochberg, and the distribution of each effect size over the neurons.

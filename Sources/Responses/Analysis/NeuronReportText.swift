@@ -1,7 +1,8 @@
-import Foundation
 import Analysis
 import Export
+import Foundation
 import Query
+import Study
 
 /// The readable report of one neuron's analysis for a terminal: clusters with their tokens and
 /// activation ranges, segments with homogeneity and p, homomorphism figures and a verdict line.

@@ -1,104 +1,6 @@
 import Foundation
 
-/// Writes and reads the response documents: the one place that decides how the CLI's JSON (and
-/// the HTTP API's) is spelled.
-///
-/// Every document declares its `JSONStyle`; the encoder follows it and two fixed rules:
-/// - keys of the documents' own `ResponseCodingKey`s come in the order they are declared; keys of
-///   embedded results (the analyses, the store summary) and of dictionaries come sorted;
-/// - a `ResponseCodingKey` may start a line, or start a line for each element of its array, so that
-///   a long document (`analyze`) has one layer and one neuron per line.
-public enum ResponseEncoder {
-    /// `document` as UTF-8 JSON, without a trailing newline.
-    public static func encode<Document: ResponseDocument>(_ document: Document) throws -> [UInt8] {
-        let style = Document.style
-        let root = Node()
-        try root.encode(document, encoder: TreeEncoder(node: root, codingPath: [], style: style))
-        var writer = JSONWriter(style: style)
-        writer.write(root.value, indent: 0)
-        return writer.bytes
-    }
-
-    /// Reads a document written by `encode`.
-    public static func decode<Document: ResponseDocument>(_ type: Document.Type, from data: Data) throws -> Document {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let style = Document.style
-        if style.flavor == .foundation {
-            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        }
-        if style.snakeCaseKeys {
-            decoder.keyDecodingStrategy = .custom { path in CamelCaseKey(snakeCase: path.last?.stringValue ?? "") }
-        }
-        return try decoder.decode(type, from: data)
-    }
-}
-
-/// A document of the CLI and HTTP contract, written by `ResponseEncoder`.
-public protocol ResponseDocument: Codable, Sendable {
-    /// How the document is spelled.
-    static var style: JSONStyle { get }
-}
-
-/// The spelling of a document's JSON.
-public struct JSONStyle: Sendable, Hashable {
-    /// How numbers and strings are spelled.
-    public enum Flavor: Sendable, Hashable {
-        /// Numbers in the shortest text that reads back exactly ("3.0", "0.1", "1e-05"), f32
-        /// values as f32; `null` for NaN and infinities; control characters other than
-        /// `\n \r \t` as `\u00xx` (the spelling of Export's tables).
-        case exact
-        /// Foundation's `JSONEncoder`: numbers as `exact` without a trailing ".0" ("3");
-        /// non-finite values as the strings "nan", "inf" and "-inf"; also `\b` and `\f`.
-        case foundation
-    }
-
-    public enum Layout: Sendable, Hashable {
-        /// No whitespace (except the line breaks `ResponseCodingKey`s ask for).
-        case compact
-        /// One member per line, two spaces of indentation, `"key" : value` (Foundation's pretty printing).
-        case indented
-        /// One line with a space after each `:` and `,`.
-        case spaced
-    }
-
-    /// Property names of embedded results turned to snake_case ("tokenIDs" → "token_ids",
-    /// "nullMean" → "null_mean").
-    public var snakeCaseKeys: Bool
-    public var flavor: Flavor
-    /// Whether "/" is written "\/".
-    public var escapesSlashes: Bool
-    public var layout: Layout
-
-    public init(snakeCaseKeys: Bool = false, flavor: Flavor = .exact, escapesSlashes: Bool = false,
-                layout: Layout = .compact) {
-        self.snakeCaseKeys = snakeCaseKeys
-        self.flavor = flavor
-        self.escapesSlashes = escapesSlashes
-        self.layout = layout
-    }
-}
-
-/// The coding keys of a document's own objects: written in declaration order, optionally on a
-/// new line.
-public protocol ResponseCodingKey: CodingKey {
-    var lineBreak: ResponseLineBreak { get }
-}
-
-extension ResponseCodingKey {
-    public var lineBreak: ResponseLineBreak { .none }
-}
-
-/// Where a `ResponseCodingKey` breaks the line.
-public enum ResponseLineBreak: Sendable {
-    case none
-    /// Before the key.
-    case beforeKey
-    /// Before each element of the key's array.
-    case beforeElements
-}
-
-// MARK: - The tree
+// The Encoder of ResponseEncoder: builds a JSONValue tree that JSONWriter then writes.
 
 /// A JSON value as the encoder builds it.
 indirect enum JSONValue {
@@ -145,25 +47,32 @@ final class Node {
     }
 }
 
+/// The elements of an array being encoded.
 final class ArrayBox {
     var elements: [Node] = []
-    var lineBreaks = false
+    /// Whether each element starts a line.
+    let lineBreaks: Bool
+
+    init(lineBreaks: Bool) { self.lineBreaks = lineBreaks }
 }
 
+/// The members of an object being encoded.
 final class ObjectBox {
     var members: [(key: String, lineBreak: ResponseLineBreak, node: Node)] = []
-    var declaredOrder: Bool
+    /// Whether the keys are `ResponseCodingKey`s, written in their order (otherwise sorted).
+    let declaredOrder: Bool
 
     init(declaredOrder: Bool) { self.declaredOrder = declaredOrder }
 }
 
+/// Encodes a value into `node`.
 struct TreeEncoder: Encoder {
     let node: Node
     let codingPath: [CodingKey]
     let style: JSONStyle
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     /// Set for the value of a `.beforeElements` key.
-    var lineBreaks = false
+    let lineBreaks: Bool
 
     init(node: Node, codingPath: [CodingKey], style: JSONStyle, lineBreaks: Bool = false) {
         self.node = node
@@ -188,8 +97,7 @@ struct TreeEncoder: Encoder {
         if case .array(let existing) = node.content {
             box = existing
         } else {
-            box = ArrayBox()
-            box.lineBreaks = lineBreaks
+            box = ArrayBox(lineBreaks: lineBreaks)
             node.content = .array(box)
         }
         return UnkeyedContainer(box: box, encoder: self)
@@ -203,6 +111,7 @@ struct TreeEncoder: Encoder {
     }
 }
 
+/// The coding key of an array element.
 struct IndexKey: CodingKey {
     let intValue: Int?
     var stringValue: String { "\(intValue!)" }
@@ -331,135 +240,4 @@ struct SingleValueContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt64) throws { set(.integer(String(value))) }
 
     mutating func encode<T: Encodable>(_ value: T) throws { try encoder.node.encode(value, encoder: encoder) }
-}
-
-// MARK: - Writing
-
-/// Serializes a `JSONValue` tree in a `JSONStyle`.
-struct JSONWriter {
-    let style: JSONStyle
-    var bytes: [UInt8] = []
-
-    init(style: JSONStyle) { self.style = style }
-
-    mutating func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
-
-    mutating func write(_ value: JSONValue, indent: Int) {
-        switch value {
-        case .null: write("null")
-        case .bool(let v): write(v ? "true" : "false")
-        case .integer(let text): write(text)
-        case .float(let v): writeNumber(v.isFinite ? v.description : nil, nonFinite: v)
-        case .double(let v): writeNumber(v.isFinite ? v.description : nil, nonFinite: Float(v))
-        case .string(let text): writeString(text)
-        case .array(let elements, let lineBreaks):
-            writeContainer("[", "]", count: elements.count, indent: indent) { writer, i in
-                if lineBreaks { writer.write("\n") }
-                writer.write(elements[i], indent: indent + 1)
-            }
-        case .object(let members, let declaredOrder):
-            let ordered = declaredOrder ? members : members.sorted { $0.key < $1.key }
-            writeContainer("{", "}", count: ordered.count, indent: indent) { writer, i in
-                let member = ordered[i]
-                if member.lineBreak == .beforeKey { writer.write("\n") }
-                writer.writeString(member.key)
-                writer.write(writer.style.layout == .compact ? ":" : writer.style.layout == .spaced ? ": " : " : ")
-                writer.write(member.value, indent: indent + 1)
-            }
-        }
-    }
-
-    /// Brackets around `count` elements, separated and indented as the layout says.
-    mutating func writeContainer(_ open: String, _ close: String, count: Int, indent: Int,
-                                 element: (inout JSONWriter, Int) -> Void) {
-        write(open)
-        switch style.layout {
-        case .compact, .spaced:
-            for i in 0..<count {
-                if i > 0 { write(style.layout == .spaced ? ", " : ",") }
-                element(&self, i)
-            }
-        case .indented:
-            // Foundation's pretty printing, also for empty containers ("[\n\n  ]").
-            let inner = String(repeating: "  ", count: indent + 1)
-            write("\n")
-            for i in 0..<count {
-                if i > 0 { write(",\n") }
-                write(inner)
-                element(&self, i)
-            }
-            write("\n" + String(repeating: "  ", count: indent))
-        }
-        write(close)
-    }
-
-    /// `text` (a finite number's shortest form) or the style's spelling of a non-finite value.
-    mutating func writeNumber(_ text: String?, nonFinite value: Float) {
-        switch (style.flavor, text) {
-        case (.exact, let text?): write(text)
-        case (.exact, nil): write("null")
-        case (.foundation, let text?): write(text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
-        case (.foundation, nil): writeString(value.isNaN ? "nan" : value < 0 ? "-inf" : "inf")
-        }
-    }
-
-    /// A string literal: quotes, backslash and control characters escaped (`\b \f \n \r \t`,
-    /// others as `\u00xx`), "/" as the style says, everything else as UTF-8.
-    mutating func writeString(_ text: String) {
-        let hex = Array("0123456789abcdef".utf8)
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
-            case UInt8(ascii: "/") where style.escapesSlashes: bytes.append(contentsOf: [0x5C, 0x2F])
-            case 0x08 where style.flavor == .foundation: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C where style.flavor == .foundation: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20:
-                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
-    }
-}
-
-// MARK: - Keys
-
-/// "tokenIDs" → "token_ids", "nullMean" → "null_mean", "URLPath" → "url_path".
-func snakeCase(_ camelCase: String) -> String {
-    var out = ""
-    let characters = Array(camelCase.replacingOccurrences(of: "IDs", with: "Ids"))
-    for (i, character) in characters.enumerated() {
-        if character.isUppercase {
-            let previousIsLower = i > 0 && (characters[i - 1].isLowercase || characters[i - 1].isNumber)
-            let startsWord = i > 0 && characters[i - 1].isUppercase && i + 1 < characters.count && characters[i + 1].isLowercase
-            if previousIsLower || startsWord { out.append("_") }
-            out.append(Character(character.lowercased()))
-        } else {
-            out.append(character)
-        }
-    }
-    return out
-}
-
-/// The property name of a snake_case key: "null_mean" → "nullMean", "token_ids" → "tokenIDs".
-struct CamelCaseKey: CodingKey {
-    let stringValue: String
-    var intValue: Int? { nil }
-
-    init(snakeCase: String) {
-        let words = snakeCase.split(separator: "_", omittingEmptySubsequences: false)
-        let camel = words.enumerated().map { i, word in
-            i == 0 ? String(word) : word == "ids" ? "IDs" : word.prefix(1).uppercased() + word.dropFirst()
-        }
-        stringValue = camel.joined()
-    }
-
-    init?(stringValue: String) { self.init(snakeCase: stringValue) }
-    init?(intValue: Int) { nil }
 }

@@ -1,6 +1,7 @@
 import Analysis
 import Export
 import Query
+import Study
 
 /// The analysis table: one row per analyzed neuron, the columns of the chosen method (all
 /// four by default). `q` columns are Benjamini–Hochberg-adjusted over the neurons of the layer
