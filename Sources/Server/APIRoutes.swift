@@ -22,7 +22,7 @@ struct APIRoutes: Sendable {
         table.add("/api/server", .get) { _, _ in try JSONBody.encode(service.status()) }
         table.add("/api/neurons/:layer/:neuron", .get) { _, context in
             let (layer, neuron) = (try RequestInput.index("layer", context), try RequestInput.index("neuron", context))
-            return try JSONBody.encode(try service.neuron(layer: layer, neuron: neuron))
+            return JSONBody.response(try await blocking { try ResponseEncoder.encode(try service.neuron(layer: layer, neuron: neuron)) })
         }
         table.add("/api/neurons", .post) { request, _ in
             let shape = #"[{"layer": L, "neuron": N}, …]"#
