@@ -12,10 +12,11 @@ import Testing
 struct CLIDocumentTests {
     static let store = Result { try ServerFixture.copyOfStore("documents-store") }
 
+    static let server = Result { try NeurodexServer(configuration: .init(storeDirectory: store.get())) }
+
     func withClient(_ body: @escaping @Sendable (any TestClientProtocol, URL) async throws -> Void) async throws {
         let store = try Self.store.get()
-        let server = try NeurodexServer(configuration: .init(storeDirectory: store))
-        try await Application(router: server.router()).test(.router) { client in try await body(client, store) }
+        try await Application(router: try Self.server.get().router()).test(.router) { client in try await body(client, store) }
     }
 
     /// The CLI's standard output without its final newline.

@@ -14,10 +14,18 @@ struct InferenceTests {
                        tokenizer: try Tokenizer.load(modelFolder: folder), path: folder.path)
     }
 
+    /// A server with the model and one without, each on a store copy of its own (one opening of
+    /// a store per process, as LMDB requires).
+    static let withModel = Result {
+        try NeurodexServer(configuration: .init(storeDirectory: ServerFixture.copyOfStore("inference-store")),
+                           loadModel: { _ in try model(ServerFixture.modelFolder) })
+    }
+    static let withoutModel = Result {
+        try NeurodexServer(configuration: .init(storeDirectory: ServerFixture.copyOfStore("no-model-store")))
+    }
+
     func withClient(model: Bool = true, _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let store = try ServerFixture.store.get()
-        let server = try NeurodexServer(configuration: .init(storeDirectory: store),
-                                        loadModel: model ? { _ in try Self.model(ServerFixture.modelFolder) } : nil)
+        let server = try (model ? Self.withModel : Self.withoutModel).get()
         try await Application(router: server.router()).test(.router) { client in try await body(client) }
     }
 
@@ -105,7 +113,7 @@ struct InferenceTests {
     }
 
     @Test func anotherModelIsRefused() throws {
-        let store = try ServerFixture.store.get()
+        let store = try ServerFixture.copyOfStore("refused-store")
         let other = try ServerFixture.gpt2Folder(at: ServerFixture.folder.appendingPathComponent("other-model"), epsilon: 1e-6)
         #expect(throws: ServerError.self) {
             _ = try NeurodexServer(configuration: .init(storeDirectory: store), loadModel: { _ in try Self.model(other) })

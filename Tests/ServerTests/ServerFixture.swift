@@ -59,6 +59,10 @@ enum ServerFixture {
                 "--top-k", String(topK), "--context", "32", "--threads", "1", "--quiet",
             ])
             guard result.status == 0 else { return .failure(FixtureError("neurodex index failed: \(result.error)")) }
+            // The copies are made now, before any test writes to the store (analyses).
+            for name in copies {
+                try FileManager.default.copyItem(at: store, to: folder.appendingPathComponent(name))
+            }
             return .success(store)
         } catch {
             return .failure(FixtureError("\(error)"))
@@ -67,14 +71,16 @@ enum ServerFixture {
 
     static var modelFolder: URL { folder.appendingPathComponent("model") }
 
-    /// A copy of the store of its own, for a suite whose documents must not change under it
-    /// (file sizes in `info` change when another suite caches analyses).
+    /// The copies of the store, made right after indexing.
+    static let copies = ["documents-store", "load-store", "inference-store", "no-model-store", "refused-store"]
+
+    /// A copy of the store of its own (one of `copies`): for a suite whose documents must not
+    /// change under it (file sizes in `info` change when another suite caches analyses), or
+    /// that needs a server of its own (LMDB allows one opening of a store per process).
     static func copyOfStore(_ name: String) throws -> URL {
-        let copy = folder.appendingPathComponent(name)
-        if !FileManager.default.fileExists(atPath: copy.path) {
-            try FileManager.default.copyItem(at: try store.get(), to: copy)
-        }
-        return copy
+        _ = try store.get()
+        precondition(copies.contains(name), "\(name) is not among ServerFixture.copies")
+        return folder.appendingPathComponent(name)
     }
 
     struct FixtureError: Error, CustomStringConvertible {
