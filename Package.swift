@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
@@ -13,6 +13,12 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The server of `neurodex serve`; its default traits (swift-configuration, full
+        // Foundation) are not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // Already in Hummingbird's graph; named for the server's logger and listening socket.
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.14.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
         // System libraries, found through pkg-config.
@@ -41,8 +47,16 @@ let package = Package(
         // What the CLI prints and the HTTP API serves: the JSON documents, their one encoder,
         // and the tables and report text of analysis results.
         .target(name: "Responses", dependencies: ["Store", "Query", "Analysis", "Study", "Export"]),
+        // `neurodex serve`: the HTTP JSON API and the viewer (files embedded by Tools/embed_viewer.sh).
+        .target(name: "Server", dependencies: [
+            "Store", "Query", "Export", "Analysis", "Study", "Responses", "Models", "Tokenizers", "Indexer",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], exclude: ["Viewer"]),
         .executableTarget(name: "NeurodexCLI", dependencies: [
             "Store", "Indexer", "Models", "ModelFiles", "Tokenizers", "Query", "Export", "Analysis", "Study", "Responses",
+            "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "NeurodexBench", dependencies: ["Models", "ModelFiles", "Kernels", "Store", "Indexer", "Tokenizers", "Query", "Export", "Analysis", "Study"]),
@@ -60,6 +74,11 @@ let package = Package(
         .testTarget(name: "StudyTests", dependencies: ["Study", "Responses", "Analysis", "Export", "Query", "Store", "Kernels"]),
         .testTarget(name: "ResponsesTests", dependencies: ["Responses", "Store", "Query", "Analysis", "Study"]),
         .testTarget(name: "CLITests", dependencies: ["NeurodexCLI", "Indexer", "ModelFiles", "Tokenizers", "Export"]),
+        .testTarget(name: "ServerTests", dependencies: [
+            "Server", "ModelFiles", "Models", "Tokenizers",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "FuzzTests", dependencies: ["ModelFiles", "Models", "Tokenizers", "Indexer", "Export"]),
     ]
 )

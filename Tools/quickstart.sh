@@ -54,3 +54,8 @@ step "export tables"
 echo
 echo "Results are in $out:"
 ls -1 "$out"
+
+echo
+echo "Browse the store in the viewer (Ctrl-C to stop the server):"
+echo "  $neurodex serve --store $out/store --model $model"
+echo "then open http://127.0.0.1:8080/ (a neuron: http://127.0.0.1:8080/neurons/1/100)"

@@ -18,6 +18,9 @@ usage: neurodex-bench <benchmark> [options]
   index     end-to-end indexing tokens/s vs the forward alone and the sgemm bound
             [--cases small:all,xl:0-1] [--tokens 16384] [--threads 2] [--repeats 2]
             [--corpus corpora/tinyshakespeare.txt] [--tokenizer Tests/Fixtures/gpt2-tokenizer]
+  serve     concurrent clients against a running `neurodex serve` (random GET /api/neurons/{l}/{n})
+            [--port 8080] [--clients 32] [--requests 20000] [--warmup 2000] [--layers 48] [--neurons 6400]
+            [--path P] [--pid PID]
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -40,6 +43,8 @@ do {
         try runAnalysisBenchmark(arguments: Array(arguments.dropFirst()))
     case "store":
         try StoreBenchmark(options: options).run()
+    case "serve":
+        try ServeBenchmark(options: options).run()
     default:
         print("unknown benchmark '\(benchmark)'\n\(usage)")
         exit(2)

@@ -3,7 +3,7 @@ import Store
 
 /// The `neurodex` command: index a corpus once, then look up neurons and run analyses.
 @main
-struct Neurodex: ParsableCommand {
+struct Neurodex: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neurodex",
         abstract: "A persistent neuron-activation database for transformer language models.",
@@ -18,5 +18,6 @@ struct Neurodex: ParsableCommand {
             ExportCommand.self,
             ImportCommand.self,
             TokenizeCommand.self,
+            ServeCommand.self,
         ])
 }

@@ -1,0 +1,200 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `neurodex-bench serve`: concurrent clients against a running `neurodex serve` on loopback,
+/// each on its own keep-alive connection, asking for random neurons
+/// (`GET /api/neurons/{layer}/{neuron}`). Prints requests/s and latency percentiles, and with
+/// --pid the server's resident memory after warm-up and at the end.
+///
+/// Options: --port (8080), --clients (32), --requests (20000, after --warmup 2000),
+/// --layers and --neurons (the store's shape: 48 and 6400), --path (a fixed path instead),
+/// --pid (the server's process id, for its memory).
+struct ServeBenchmark {
+    let port: UInt16
+    let clients: Int
+    let requests: Int
+    let warmup: Int
+    let layers: Int
+    let neurons: Int
+    let fixedPath: String?
+    let serverPID: Int?
+
+    init(options: BenchOptions) throws {
+        port = UInt16(try options.integer("port", default: 8080))
+        clients = try options.integer("clients", default: 32)
+        requests = try options.integer("requests", default: 20_000)
+        warmup = try options.integer("warmup", default: 2_000)
+        layers = try options.integer("layers", default: 48)
+        neurons = try options.integer("neurons", default: 6_400)
+        fixedPath = options.list("path", default: []).first
+        serverPID = options.list("pid", default: []).first.flatMap { Int($0) }
+    }
+
+    func run() throws {
+        print("serve: \(clients) clients, \(warmup) warm-up + \(requests) requests to 127.0.0.1:\(port)")
+        _ = try round(total: warmup)
+        let warmRSS = serverPID.flatMap { Self.residentKilobytes($0, "RssAnon") }
+        let start = ContinuousClock.now
+        let (latencies, failures) = try round(total: requests)
+        let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
+            + Double((ContinuousClock.now - start).components.seconds)
+        let sorted = latencies.sorted()
+        func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] }
+        print(String(format: "  %.0f requests/s; latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %d failed",
+                     Double(latencies.count) / seconds, percentile(0.5) * 1e3, percentile(0.9) * 1e3, percentile(0.99) * 1e3,
+                     (sorted.last ?? .nan) * 1e3, failures))
+        if let warmRSS, let pid = serverPID, let endRSS = Self.residentKilobytes(pid, "RssAnon"),
+           let mapped = Self.residentKilobytes(pid, "RssFile") {
+            print("  server anonymous resident memory: \(warmRSS / 1024) MB after warm-up, \(endRSS / 1024) MB at the end "
+                  + "(plus \(mapped / 1024) MB of mapped store pages)")
+        }
+        if failures > 0 { throw BenchmarkFailure("\(failures) requests failed") }
+    }
+
+    /// `total` requests spread over the clients; the latency of each, in seconds, and the
+    /// number of answers that were not 200.
+    func round(total: Int) throws -> (latencies: [Double], failures: Int) {
+        let results = ClientResults(clients: clients)
+        // One thread per client (concurrentPerform would run only as many as there are cores).
+        let finished = DispatchGroup()
+        for client in 0..<clients {
+            finished.enter()
+            Thread.detachNewThread { [self] in
+                defer { finished.leave() }
+                runClient(client, total: total, results: results)
+            }
+        }
+        finished.wait()
+        return try results.collected()
+    }
+
+    /// Client `client`'s share of `total` requests, on its own connection.
+    private func runClient(_ client: Int, total: Int, results: ClientResults) {
+        do {
+            let connection = try HTTPConnection(port: port)
+            var generator = SystemRandomNumberGenerator()
+            for _ in stride(from: client, to: total, by: clients) {
+                let path = fixedPath ?? "/api/neurons/\(Int.random(in: 0..<layers, using: &generator))/"
+                    + "\(Int.random(in: 0..<neurons, using: &generator))"
+                let start = ContinuousClock.now
+                let status = try connection.get(path)
+                let elapsed = ContinuousClock.now - start
+                results.add(client: client, seconds: Double(elapsed.components.seconds)
+                                + Double(elapsed.components.attoseconds) / 1e18, ok: status == 200)
+            }
+        } catch {
+            results.fail(client: client, "\(error)")
+        }
+    }
+
+    /// A resident-memory line of a process's /proc status in kB (Linux): `RssAnon` (heap and
+    /// stacks) or `RssFile` (mapped files: the store's LMDB pages the lookups touched).
+    static func residentKilobytes(_ pid: Int, _ field: String) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+    }
+}
+
+struct BenchmarkFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What each client measured; client `i` writes only slot `i`, and the slots are read after
+/// every client has finished.
+final class ClientResults: @unchecked Sendable {
+    private var latencies: [[Double]]
+    private var failures: [Int]
+    private var errors: [String?]
+
+    init(clients: Int) {
+        latencies = Array(repeating: [], count: clients)
+        failures = Array(repeating: 0, count: clients)
+        errors = Array(repeating: nil, count: clients)
+    }
+
+    func add(client: Int, seconds: Double, ok: Bool) {
+        latencies[client].append(seconds)
+        if !ok { failures[client] += 1 }
+    }
+
+    func fail(client: Int, _ message: String) { errors[client] = message }
+
+    func collected() throws -> (latencies: [Double], failures: Int) {
+        if let error = errors.compactMap({ $0 }).first { throw BenchmarkFailure(error) }
+        return (latencies.flatMap { $0 }, failures.reduce(0, +))
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection to 127.0.0.1, enough for GETs answered with
+/// Content-Length (as `neurodex serve` answers).
+final class HTTPConnection {
+    private let socket: Int32
+    private var buffer: [UInt8] = []
+
+    init(port: UInt16) throws {
+        #if canImport(Glibc)
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        socket = Darwin.socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard socket >= 0 else { throw BenchmarkFailure("cannot open a socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw BenchmarkFailure("cannot connect to 127.0.0.1:\(port)") }
+        var one: Int32 = 1
+        setsockopt(socket, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    deinit { close(socket) }
+
+    /// Sends a GET and reads the whole answer; returns its status code.
+    func get(_ path: String) throws -> Int {
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        var sent = 0
+        while sent < request.count {
+            let n = request[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { throw BenchmarkFailure("the connection closed while sending") }
+            sent += n
+        }
+        let separator = Array("\r\n\r\n".utf8)
+        var headerEnd: Int?
+        while headerEnd == nil {
+            headerEnd = Self.find(separator, in: buffer)
+            if headerEnd == nil { try fill() }
+        }
+        let head = String(decoding: buffer[..<headerEnd!], as: UTF8.self)
+        let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+        let total = headerEnd! + separator.count + length
+        while buffer.count < total { try fill() }
+        buffer.removeFirst(total)
+        return status
+    }
+
+    private func fill() throws {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = recv(socket, &chunk, chunk.count, 0)
+        guard n > 0 else { throw BenchmarkFailure("the connection closed while reading") }
+        buffer.append(contentsOf: chunk[..<n])
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<start + needle.count].elementsEqual(needle) { return start }
+        }
+        return nil
+    }
+}
