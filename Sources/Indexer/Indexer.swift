@@ -86,7 +86,7 @@ public final class Indexer {
     private func indexCorpus(resume: Bool) throws -> IndexSummary {
         let started = Date()
         let corpus = try Corpus(paths: options.corpusPaths)
-        let builder = try resume ? prepareResume() : prepareNewRun()
+        let builder = try resume ? prepareResume() : prepareNewRun(corpus: corpus)
         let resumedFrom = progress.nextDocument
         var batch = BatchBuilder(windows: options.batchWindows)
         var bytesDone = 0
@@ -176,7 +176,7 @@ public final class Indexer {
 
     // MARK: - Run setup
 
-    private func prepareNewRun() throws -> StoreBuilder {
+    private func prepareNewRun(corpus: Corpus) throws -> StoreBuilder {
         let d = model.description
         guard try store.catalog.runCount() == 0 else {
             throw IndexError.storeMismatch("\(store.directory.path) already holds an index run; continue it with --resume or index into a new --store")
@@ -185,9 +185,9 @@ public final class Indexer {
                              layerCount: d.layerCount, embeddingSize: d.embeddingSize, neuronCount: d.neuronCount,
                              vocabularySize: d.vocabularySize, maxContext: d.maxContext,
                              activationDefinition: d.activationDefinition, configJson: try CanonicalJSON.string(d))
-        let corpus = CorpusRow(name: Self.corpusName(options.corpusPaths),
-                               sourcesJson: try CanonicalJSON.string(options.corpusPaths))
-        let builder = try StoreBuilder(store: store, model: model, corpus: corpus,
+        let corpusRow = CorpusRow(name: Self.corpusName(options.corpusPaths),
+                                  sourcesJson: try corpus.sourcesJSON(paths: options.corpusPaths))
+        let builder = try StoreBuilder(store: store, model: model, corpus: corpusRow,
                                        runConfigJSON: try CanonicalJSON.string(options))
         started(builder)
         freshAccumulators()

@@ -21,7 +21,7 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "An HF GPT-2 model folder or a GGUF file.", completion: .file())
     var model: String
 
-    @Option(parsing: .upToNextOption, help: "Text files, folders of them, .jsonl files (field \"text\"), or - for standard input.")
+    @Option(parsing: .upToNextOption, help: "Text files, folders of them, .jsonl files (field \"text\"), any of them .gz or .zst compressed, or - for standard input.")
     var corpus: [String]
 
     @Option(help: "The store directory (created when missing).", completion: .directory)
