@@ -11,17 +11,24 @@ let gpt2Fixtures = URL(fileURLWithPath: #filePath)
 /// The fixture models written by Tools/make_gpt2_fixtures.py.
 let gpt2FixtureNames = ["tiny", "f16", "sharded", "bf16"]
 
-/// A fixture's token windows and the activations transformers computed for them.
+let llamaHFFixtures = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/llama-hf")
+
+/// The fixture models written by Tools/make_llama_hf_fixtures.py, by HF model_type.
+let llamaHFFixtureNames = ["llama", "qwen2", "mistral"]
+
+/// A fixture's token windows and the activations transformers computed for them, from
+/// `references` (GPT-2's by default).
 struct GPT2Reference {
     let batch: TokenBatch
     let tensors: SafetensorsFile
 
-    init(_ name: String) throws {
+    init(_ name: String, references folder: URL = gpt2Fixtures.appendingPathComponent("references")) throws {
         struct Windows: Decodable {
             var tokens: [UInt32]
             var window_lengths: [Int]
         }
-        let folder = gpt2Fixtures.appendingPathComponent("references")
         let windows = try JSONDecoder().decode(
             Windows.self, from: Data(contentsOf: folder.appendingPathComponent("\(name).json")))
         batch = TokenBatch(tokens: windows.tokens, windowLengths: windows.window_lengths)
