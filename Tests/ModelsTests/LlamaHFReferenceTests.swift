@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ModelFiles
+import Tokenizers
 @testable import Models
 
 /// Llama, Qwen2 and Mistral HF folders with random weights (Tools/make_llama_hf_fixtures.py)
@@ -39,6 +40,22 @@ import ModelFiles
         #expect(error < Self.tolerance, "\(name) logits: \(error)")
     }
 
+    /// Llama 3's and Qwen2's pre-tokenizers (and Llama 3's ignore_merges) in tokenizer.json
+    /// files trained by the script, against transformers' fast tokenizer on held-out text.
+    @Test(arguments: ["llama", "qwen2"])
+    func tokenizersMatchTransformers(name: String) throws {
+        struct Case: Decodable { var text: String; var ids: [UInt32] }
+        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: llamaHFFixtures
+            .appendingPathComponent("references/\(name)_tokenizer_cases.json")))
+        let bundle = try ModelBundle.load(path: llamaHFFixtures.appendingPathComponent(name).path, maxLayer: nil, threads: 1)
+        #expect(bundle.tokenizer.preTokenizer == (name == "llama" ? .llama3 : .qwen2))
+        #expect(bundle.tokenizer.beginOfSequence == 0)
+        #expect(cases.count > 20)
+        for testCase in cases {
+            #expect(bundle.tokenizer.encode(testCase.text) == testCase.ids, "\(name): \(testCase.text)")
+        }
+    }
+
     @Test func theConfigsAreReadAsWritten() throws {
         let qwen2 = try Llama(folder: llamaHFFixtures.appendingPathComponent("qwen2"))
         #expect(qwen2.config.ropeBase == 1_000_000)
@@ -49,7 +66,7 @@ import ModelFiles
         let llama = try Llama(folder: llamaHFFixtures.appendingPathComponent("llama"), maxLayer: 0)
         #expect(llama.loadedLayerCount == 1)
         #expect(llama.config == LlamaConfig(layerCount: 2, embeddingSize: 64, neuronCount: 128, headCount: 4,
-                                            keyValueHeadCount: 2, headDimension: 16, vocabularySize: 160,
+                                            keyValueHeadCount: 2, headDimension: 16, vocabularySize: 320,
                                             contextLength: 64, ropeBase: 10_000, rmsNormEpsilon: 1e-5, tiedOutput: false))
     }
 
