@@ -37,7 +37,8 @@ public final class Indexer {
     public let tokenizer: Tokenizer
     public let store: NeurodexStore
     public let options: IndexingOptions
-    /// Called with (bytes done, bytes total, tokens done) after every batch.
+    /// Called with (corpus bytes read on disk, corpus bytes on disk, tokens done) after every
+    /// document; for a compressed file both count compressed bytes.
     public var onProgress: ((Int, Int, Int) -> Void)?
     /// Polled between batches; when it returns true the run checkpoints and stops.
     public var shouldStop: () -> Bool = { false }
@@ -89,7 +90,6 @@ public final class Indexer {
         let builder = try resume ? prepareResume() : prepareNewRun(corpus: corpus)
         let resumedFrom = progress.nextDocument
         var batch = BatchBuilder(windows: options.batchWindows)
-        var bytesDone = 0
         var lastCheckpoint = Date()
         var stopped = false
         var sawDocument = progress.documentsDone > 0
@@ -112,8 +112,7 @@ public final class Indexer {
                                                 metadataJson: document.metadataJSON),
                                     tokens: tokens)
             uncounted += 1
-            bytesDone += document.byteLength
-            onProgress?(bytesDone, corpus.byteCount, progress.tokensDone)
+            onProgress?(document.corpusBytesRead, corpus.byteCount, progress.tokensDone)
             guard batch.isEmpty else { return true }  // not at a document boundary
             progress.nextDocument = document.index + 1
             progress.documentsDone += uncounted

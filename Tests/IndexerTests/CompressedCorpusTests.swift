@@ -50,6 +50,18 @@ import Testing
         }
     }
 
+    @Test func progressCountsBytesOnDisk() throws {
+        for names in [["lines.jsonl.gz", "play.txt.zst"], ["lines.jsonl", "play.txt"], ["small.jsonl.zst", "lines.jsonl.zst"]] {
+            let paths = names.map(Self.path)
+            let corpus = try Corpus(paths: paths)
+            var read: [Int] = []
+            try corpus.forEachDocument { read.append($0.corpusBytesRead); return true }
+            #expect(read == read.sorted(), "\(names)")
+            #expect(read.last == corpus.byteCount, "\(names)")
+            #expect(read.first! > 0)
+        }
+    }
+
     @Test func theCatalogSourcesNameEachCompressedFileWithItsHash() throws {
         let gz = Self.path("small.jsonl.gz")
         let hash = SHA256.hex(of: try Data(contentsOf: URL(fileURLWithPath: gz)))

@@ -104,15 +104,22 @@ public struct Corpus: Sendable {
     public func forEachDocument(include: (Int) -> Bool = { _ in true },
                                 _ body: (CorpusDocument) throws -> Bool) throws {
         var index = 0
+        var bytesBefore = 0  // on disk, of the sources before this one
         for source in sources {
-            let chunks = try Self.chunks(of: source)
+            defer { bytesBefore += source.byteCount }
+            let reader = try source.compression.map { try DecompressingReader(path: source.path, compression: $0) }
+            let chunks = try reader.map { reader in { try reader.next() } } ?? Self.wholeFile(source)
+            /// The corpus bytes on disk read once this source's first `end` bytes are decoded.
+            let bytesRead = { (end: Int) in bytesBefore + min(source.byteCount, reader?.compressedBytesRead ?? end) }
             switch source.kind {
             case .text, .standardInput:
                 defer { index += 1 }
                 guard include(index) else { continue }
                 var bytes = try chunks() ?? []
                 while let more = try chunks() { bytes += more }
-                if try !body(Self.document(index: index, path: source.path, offset: 0, bytes: bytes[...])) { return }
+                var document = Self.document(index: index, path: source.path, offset: 0, bytes: bytes[...])
+                document.corpusBytesRead = bytesRead(bytes.count)
+                if try !body(document) { return }
             case .jsonl:
                 var lineNumber = 0
                 var stopped = false
@@ -126,6 +133,7 @@ public struct Corpus: Sendable {
                     let (text, metadata) = try Self.parseJSONLine(document.text, path: source.path, line: lineNumber)
                     document.text = text
                     document.metadataJSON = metadata
+                    document.corpusBytesRead = bytesRead(offset + line.count + 1)
                     stopped = try !body(document)
                     return !stopped
                 }
@@ -134,13 +142,8 @@ public struct Corpus: Sendable {
         }
     }
 
-    /// The bytes of `source` as chunks, nil after the last: a plain file or standard input in
-    /// one chunk, a compressed file decompressed 64 KiB at a time.
-    static func chunks(of source: Source) throws -> () throws -> [UInt8]? {
-        if let compression = source.compression {
-            let reader = try DecompressingReader(path: source.path, compression: compression)
-            return { try reader.next() }
-        }
+    /// The bytes of a plain file or standard input as one chunk, then nil.
+    static func wholeFile(_ source: Source) throws -> () throws -> [UInt8]? {
         var whole: [UInt8]? = try read(source)
         return {
             defer { whole = nil }

@@ -29,6 +29,8 @@ final class DecompressingReader {
     private var inputUsed = 0
     private var atEndOfFile = false
     private var readAnyInput = false
+    /// Compressed bytes decoded so far.
+    private(set) var compressedBytesRead = 0
 
     private static let chunkSize = 1 << 16
 
@@ -64,6 +66,7 @@ final class DecompressingReader {
                 }
             }
             inputUsed += consumed
+            compressedBytesRead += consumed
             if produced > 0 { return Array(output[..<produced]) }
             if inputUsed == input.count && atEndOfFile {
                 guard readAnyInput && decoder.atStreamBoundary else {
