@@ -28,6 +28,10 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto",
                        providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
+                       providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
 
         // Digests, canonical JSON and the text of a token: the identity of stored content.
         .target(name: "Canonical", dependencies: ["CLibCrypto"]),
@@ -38,7 +42,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
         .target(name: "Store", dependencies: ["CLMDB", grdb, "Canonical"]),
         .target(name: "Indexer", dependencies: [
-            "Models", "Tokenizers", "Store", "Kernels", "Canonical",
+            "Models", "Tokenizers", "Store", "Kernels", "Canonical", "CZlib", "CZstd",
         ]),
         .target(name: "Analysis", dependencies: ["Kernels"]),
         .target(name: "Query", dependencies: ["Store"]),

@@ -12,7 +12,7 @@ layers="${LAYERS:-0-1}"
 step() { printf '\n== %s\n' "$*"; }
 
 step "system packages"
-packages=(pkg-config liblmdb-dev libsqlite3-dev libopenblas-dev libssl-dev)
+packages=(pkg-config liblmdb-dev libsqlite3-dev libopenblas-dev libssl-dev zlib1g-dev libzstd-dev)
 if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
     sudo_if_needed=""
     [ "$(id -u)" -ne 0 ] && sudo_if_needed="sudo"

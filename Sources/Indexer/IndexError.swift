@@ -3,6 +3,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     case corpusNotFound(path: String)
     case unreadable(path: String, reason: String)
     case badJSONL(path: String, line: Int, reason: String)
+    case corruptArchive(path: String, reason: String)
     case emptyCorpus
     case invalidOption(String)
     case layerOutOfRange(layer: Int, layerCount: Int)
@@ -16,6 +17,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case .corpusNotFound(let path): "\(path): no such corpus file or directory"
         case .unreadable(let path, let reason): "\(path): cannot read: \(reason)"
         case .badJSONL(let path, let line, let reason): "\(path):\(line): \(reason)"
+        case .corruptArchive(let path, let reason): "\(path): corrupt compressed corpus file: \(reason)"
         case .emptyCorpus: "the corpus has no documents, or only empty ones"
         case .invalidOption(let message): message
         case .layerOutOfRange(let layer, let count):

@@ -37,7 +37,8 @@ public final class Indexer {
     public let tokenizer: Tokenizer
     public let store: NeurodexStore
     public let options: IndexingOptions
-    /// Called with (bytes done, bytes total, tokens done) after every batch.
+    /// Called with (corpus bytes read on disk, corpus bytes on disk, tokens done) after every
+    /// document; for a compressed file both count compressed bytes.
     public var onProgress: ((Int, Int, Int) -> Void)?
     /// Polled between batches; when it returns true the run checkpoints and stops.
     public var shouldStop: () -> Bool = { false }
@@ -86,10 +87,9 @@ public final class Indexer {
     private func indexCorpus(resume: Bool) throws -> IndexSummary {
         let started = Date()
         let corpus = try Corpus(paths: options.corpusPaths)
-        let builder = try resume ? prepareResume() : prepareNewRun()
+        let builder = try resume ? prepareResume() : prepareNewRun(corpus: corpus)
         let resumedFrom = progress.nextDocument
         var batch = BatchBuilder(windows: options.batchWindows)
-        var bytesDone = 0
         var lastCheckpoint = Date()
         var stopped = false
         var sawDocument = progress.documentsDone > 0
@@ -112,8 +112,7 @@ public final class Indexer {
                                                 metadataJson: document.metadataJSON),
                                     tokens: tokens)
             uncounted += 1
-            bytesDone += document.byteLength
-            onProgress?(bytesDone, corpus.byteCount, progress.tokensDone)
+            onProgress?(document.corpusBytesRead, corpus.byteCount, progress.tokensDone)
             guard batch.isEmpty else { return true }  // not at a document boundary
             progress.nextDocument = document.index + 1
             progress.documentsDone += uncounted
@@ -176,7 +175,7 @@ public final class Indexer {
 
     // MARK: - Run setup
 
-    private func prepareNewRun() throws -> StoreBuilder {
+    private func prepareNewRun(corpus: Corpus) throws -> StoreBuilder {
         let d = model.description
         guard try store.catalog.runCount() == 0 else {
             throw IndexError.storeMismatch("\(store.directory.path) already holds an index run; continue it with --resume or index into a new --store")
@@ -185,9 +184,9 @@ public final class Indexer {
                              layerCount: d.layerCount, embeddingSize: d.embeddingSize, neuronCount: d.neuronCount,
                              vocabularySize: d.vocabularySize, maxContext: d.maxContext,
                              activationDefinition: d.activationDefinition, configJson: try CanonicalJSON.string(d))
-        let corpus = CorpusRow(name: Self.corpusName(options.corpusPaths),
-                               sourcesJson: try CanonicalJSON.string(options.corpusPaths))
-        let builder = try StoreBuilder(store: store, model: model, corpus: corpus,
+        let corpusRow = CorpusRow(name: Self.corpusName(options.corpusPaths),
+                                  sourcesJson: try corpus.sourcesJSON(paths: options.corpusPaths))
+        let builder = try StoreBuilder(store: store, model: model, corpus: corpusRow,
                                        runConfigJSON: try CanonicalJSON.string(options))
         started(builder)
         freshAccumulators()

@@ -2,10 +2,14 @@
 public enum ModelFamily: String, Sendable, Codable, CaseIterable {
     /// GPT-2 from an HF folder (config.json + safetensors).
     case gpt2
-    /// Llama-architecture models (e.g. SmolLM2) from a GGUF file.
+    /// Llama-architecture models: SmolLM2 and others from a GGUF file, Llama from an HF folder.
     case llama
     /// GPT-NeoX (Pythia) from an HF folder (config.json + safetensors).
     case gptNeoX = "gpt_neox"
+    /// Qwen2 from an HF folder: a Llama with q/k/v biases.
+    case qwen2
+    /// Mistral from an HF folder: a Llama whose sliding window bounds the context.
+    case mistral
 }
 
 /// What a model is, independent of its family. Recorded in the store catalog.

@@ -24,9 +24,9 @@ public enum ModelLoadError: Error, CustomStringConvertible, Sendable {
             "\(folder): missing config.json (expected an HF model folder)"
         case let .unknownModelType(file, modelType):
             if let modelType {
-                "\(file): unknown model_type '\(modelType)' (supported: gpt2, gpt_neox)"
+                "\(file): unknown model_type '\(modelType)' (supported: \(Self.supportedModelTypes))"
             } else {
-                "\(file): no model_type (supported: gpt2, gpt_neox)"
+                "\(file): no model_type (supported: \(Self.supportedModelTypes))"
             }
         case let .unsupportedFormat(file, detail):
             "\(file): unsupported model file: \(detail)"
@@ -38,6 +38,9 @@ public enum ModelLoadError: Error, CustomStringConvertible, Sendable {
             "highest layer \(maxLayer) is not a layer of this model (layers 0...\(layerCount - 1))"
         }
     }
+
+    /// The HF `model_type`s an HF folder may have: those of `ModelFamily`.
+    static var supportedModelTypes: String { ModelFamily.allCases.map(\.rawValue).joined(separator: ", ") }
 }
 
 /// Why a forward pass was refused. Nothing is computed when one of these is thrown.

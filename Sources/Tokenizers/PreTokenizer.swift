@@ -8,6 +8,17 @@ public enum PreTokenizer: Sendable, Equatable {
     /// ByteLevel]`, as in SmolLM2's and StarCoder's tokenizer.json; llama.cpp "smollm",
     /// "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva".
     case gpt2IsolatedDigits
+    /// Llama 3's regex (see `Llama3PatternScanner`): HF `Sequence[Split(that regex, Isolated),
+    /// ByteLevel(use_regex: false)]` (from tokenizer.json only; GGUF "llama-bpe" is not read).
+    case llama3
+    /// Qwen2's regex: Llama 3's with single digits; HF as for `llama3`.
+    case qwen2
+
+    /// The Split regexes of the `llama3` and `qwen2` pre-tokenizers, as tokenizer.json spells them.
+    static let splitPatterns: [String: PreTokenizer] = [
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#: .llama3,
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#: .qwen2,
+    ]
 
     /// The pre-tokenizer llama.cpp's `llama-vocab.cpp` uses for a GGUF `tokenizer.ggml.pre`
     /// value ("gpt2" is taken as "gpt-2"), or nil when Neurodex does not implement that one.
@@ -53,6 +64,10 @@ public enum PreTokenizer: Sendable, Equatable {
                 position += length
             }
             GPT2PatternScanner(bytes: bytes, end: range.upperBound).forEachPiece(from: stretchStart, body)
+        case .llama3:
+            Llama3PatternScanner(bytes: bytes, end: range.upperBound, maxDigits: 3).forEachPiece(from: range.lowerBound, body)
+        case .qwen2:
+            Llama3PatternScanner(bytes: bytes, end: range.upperBound, maxDigits: 1).forEachPiece(from: range.lowerBound, body)
         }
     }
 }

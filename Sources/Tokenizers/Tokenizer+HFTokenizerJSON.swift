@@ -2,14 +2,15 @@ import Foundation
 
 extension Tokenizer {
     /// An HF `tokenizer.json` of a byte-level BPE: model type "BPE"; pre-tokenizer `ByteLevel`
-    /// (no prefix space) or `Sequence[Digits(individual_digits: true), ByteLevel]`; no normalizer,
-    /// or `NFC` (Pythia's); added tokens, special or not, matched in text. Merges may be "left right" strings or
+    /// (no prefix space), `Sequence[Digits(individual_digits: true), ByteLevel]`, or Llama 3's
+    /// or Qwen2's `Sequence[Split(regex), ByteLevel(use_regex: false)]`; no normalizer, or `NFC`
+    /// (Pythia's); added tokens, special or not, matched in text. Merges may be "left right" strings or
     /// [left, right] pairs. BOS and EOS come from a `tokenizer_config.json` beside the file when
     /// there is one.
     ///
     /// - Throws: `TokenizerError` naming the file when it is missing, unreadable, malformed, or
     ///   uses a feature outside that list (for example a normalizer other than NFC, `add_prefix_space`,
-    ///   `byte_fallback`, `ignore_merges`, or added tokens with `lstrip`/`rstrip`/`single_word`).
+    ///   `byte_fallback`, or added tokens with `lstrip`/`rstrip`/`single_word`).
     public init(huggingFaceTokenizerFile file: URL) throws {
         let document = try TokenizerFileReading.decodeJSON(HFTokenizerDocument.self, from: file,
                                                            expecting: "an HF tokenizer.json")
@@ -29,7 +30,6 @@ extension Tokenizer {
             throw unsupported("continuing_subword_prefix / end_of_word_suffix")
         }
         if model.byteFallback == true { throw unsupported("byte_fallback") }
-        if model.ignoreMerges == true { throw unsupported("ignore_merges") }
         if model.fuseUnk == true { throw unsupported("fuse_unk") }
         let preTokenizer = try Self.preTokenizer(document.preTokenizer, source: source)
 
@@ -75,7 +75,7 @@ extension Tokenizer {
         try self.init(tables: TokenizerTables(
             source: source, vocabulary: vocabulary, merges: merges, addedTokens: added,
             normalizesToNFC: normalizesToNFC, preTokenizer: preTokenizer, unknownToken: unknownToken,
-            beginOfSequence: beginOfSequence, endOfSequence: endOfSequence))
+            beginOfSequence: beginOfSequence, endOfSequence: endOfSequence, ignoreMerges: model.ignoreMerges ?? false))
     }
 
     /// The `PreTokenizer` a tokenizer.json's `pre_tokenizer` describes.
@@ -86,6 +86,12 @@ extension Tokenizer {
                 && step["add_prefix_space"]?.bool == false
                 && (step["use_regex"]?.bool ?? true)
         }
+        /// The regex of a `Split` that keeps each match as a word of its own.
+        func splitRegex(_ step: JSONValue) -> String? {
+            guard step["type"]?.string == "Split", step["behavior"]?.string == "Isolated",
+                  step["invert"]?.bool == false else { return nil }
+            return step["pattern"]?["Regex"]?.string
+        }
         func isIsolatedDigits(_ step: JSONValue) -> Bool {
             step["type"]?.string == "Digits" && step["individual_digits"]?.bool == true
         }
@@ -94,12 +100,17 @@ extension Tokenizer {
             if json["type"]?.string == "Sequence", let steps = json["pretokenizers"]?.array {
                 if steps.count == 1, isByteLevel(steps[0]) { return .gpt2 }
                 if steps.count == 2, isIsolatedDigits(steps[0]), isByteLevel(steps[1]) { return .gpt2IsolatedDigits }
+                if steps.count == 2, let split = splitRegex(steps[0]), steps[1]["type"]?.string == "ByteLevel",
+                   steps[1]["add_prefix_space"]?.bool == false, steps[1]["use_regex"]?.bool == false,
+                   let preTokenizer = PreTokenizer.splitPatterns[split] {
+                    return preTokenizer
+                }
             }
         }
         throw TokenizerError.unsupported(
             source: source,
             feature: "pre_tokenizer \(json?.description ?? "null") (supported: ByteLevel without prefix space, "
-                + "or Sequence[Digits(individual_digits), ByteLevel])")
+                + "Sequence[Digits(individual_digits), ByteLevel], or Sequence[Split(Llama 3 or Qwen2 regex), ByteLevel])")
     }
 }
 

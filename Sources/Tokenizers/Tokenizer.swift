@@ -35,6 +35,8 @@ public struct Tokenizer: Sendable {
     private let idByBytes: [[UInt8]: UInt32]
     /// Added tokens with `normalized: false`, then the others (see `TokenizerTables.AddedToken`).
     private let addedTokenPasses: [AddedTokenMatcher]
+    /// Words found in the vocabulary are taken whole (HF `ignore_merges`).
+    private let ignoreMerges: Bool
     let bytePairs: BytePairEncoder
     private let cache = WordCache()
 
@@ -94,6 +96,7 @@ public struct Tokenizer: Sendable {
         endOfText = idByBytes[Array("<|endoftext|>".utf8)]
         normalizesToNFC = tables.normalizesToNFC
         preTokenizer = tables.preTokenizer
+        ignoreMerges = tables.ignoreMerges
 
         let matcherToken = { (token: TokenizerTables.AddedToken) in AddedTokenMatcher.Token(bytes: token.bytes, id: token.id) }
         addedTokenPasses = [
@@ -154,6 +157,10 @@ public struct Tokenizer: Sendable {
             return
         }
         let key = Array(word)
+        if ignoreMerges, let id = idByBytes[key] {
+            ids.append(id)
+            return
+        }
         if let cached = cache.tokens(for: key) {
             ids.append(contentsOf: cached)
             return

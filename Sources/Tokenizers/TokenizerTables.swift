@@ -24,4 +24,7 @@ struct TokenizerTables {
     var unknownToken: UInt32? = nil
     var beginOfSequence: UInt32? = nil
     var endOfSequence: UInt32? = nil
+    /// A word that is a vocabulary entry is that token, without merging (HF `ignore_merges`,
+    /// as in Llama 3's tokenizer).
+    var ignoreMerges = false
 }

@@ -11,6 +11,10 @@ let gpt2Fixtures = URL(fileURLWithPath: #filePath)
 /// The fixture models written by Tools/make_gpt2_fixtures.py.
 let gpt2FixtureNames = ["tiny", "f16", "sharded", "bf16"]
 
+/// Tests/Fixtures/llama-hf (Tools/make_llama_hf_fixtures.py), by HF model_type.
+let llamaHFFixtures = gpt2Fixtures.deletingLastPathComponent().appendingPathComponent("llama-hf")
+let llamaHFFixtureNames = ["llama", "qwen2", "mistral"]
+
 /// Tests/Fixtures/gptneox (Tools/make_gptneox_fixtures.py).
 let gptNeoXFixtures = gpt2Fixtures.deletingLastPathComponent().appendingPathComponent("gptneox")
 

@@ -12,6 +12,13 @@ import Testing
         + space + "]+(?![^" + space + "])|[" + space + "]+"
     static let gpt2Regex = try! NSRegularExpression(pattern: gpt2Pattern)
     static let numberRegex = try! NSRegularExpression(pattern: #"\p{N}"#)
+    /// Llama 3's pattern (Qwen2's with `\p{N}` for `\p{N}{1,3}`), verbatim but for `\s` and `\S`.
+    static func llama3Regex(digits: String) -> NSRegularExpression {
+        try! NSRegularExpression(pattern: #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}"# + digits
+            + " ?[^" + space + #"\p{L}\p{N}]+[\r\n]*|["# + space + #"]*[\r\n]+|["# + space + "]+(?![^" + space + "])|[" + space + "]+")
+    }
+    static let llama3Regex = llama3Regex(digits: "{1,3}|")
+    static let qwen2Regex = llama3Regex(digits: "|")
 
     /// The pieces the regex matches, in order.
     static func referenceGPT2(_ text: String) -> [String] {
@@ -86,6 +93,19 @@ import Testing
             let pieces = PreTokenizer.gpt2IsolatedDigits.split(text)
             #expect(pieces == Self.referenceIsolatedDigits(text), "text \(Array(text.unicodeScalars))")
         }
+    }
+
+    @Test(arguments: [(PreTokenizer.llama3, UInt64(3)), (PreTokenizer.qwen2, UInt64(4))])
+    func llama3AndQwen2ScannersMatchTheirRegexes(preTokenizer: PreTokenizer, seed: UInt64) throws {
+        let regex = preTokenizer == .llama3 ? Self.llama3Regex : Self.qwen2Regex
+        let reference = { (text: String) in Self.matches(of: regex, in: text).map { String(decoding: $0, as: UTF16.self) } }
+        for text in Self.generatedTexts(count: 4000, seed: seed) + ["'S 'Re 'ſ 'LL'x", "a  \n\n b\r\n\t c", "12345 x1234 !!\n\n\n"] {
+            let pieces = preTokenizer.split(text)
+            #expect(pieces == reference(text), "text \(Array(text.unicodeScalars))")
+            #expect(pieces.joined() == text)
+        }
+        let shakespeare = try Fixtures.shakespeare()
+        #expect(preTokenizer.split(shakespeare) == reference(shakespeare))
     }
 
     @Test func shakespeareMatchesTheRegex() throws {

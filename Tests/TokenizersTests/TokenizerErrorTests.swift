@@ -118,7 +118,7 @@ import Testing
             Self.tokenizerJSON(preTokenizer: "null"),
             Self.tokenizerJSON(addedTokens: #"[{"id": 300, "content": "<mask>", "lstrip": true}]"#),
             Self.tokenizerJSON(extraModel: #", "byte_fallback": true"#),
-            Self.tokenizerJSON(extraModel: #", "ignore_merges": true"#),
+            Self.tokenizerJSON(preTokenizer: #"{"type": "Sequence", "pretokenizers": [{"type": "Split", "pattern": {"Regex": "\\s+"}, "behavior": "Isolated", "invert": false}, {"type": "ByteLevel", "add_prefix_space": false, "use_regex": false}]}"#),
         ]
         for text in cases {
             let file = try folder.write("tokenizer.json", text)

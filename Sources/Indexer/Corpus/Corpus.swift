@@ -6,14 +6,21 @@ import Foundation
 /// A plain-text file is one document; a `.jsonl` file holds one document per line (field
 /// `text`; the other fields are kept as metadata); a directory contributes its files
 /// recursively in sorted path order (hidden files skipped); `-` is standard input as one
-/// document.
+/// document. A file ending in `.gz` (gzip) or `.zst` (Zstandard) is decompressed as it is
+/// read, never whole in memory, and is text or JSONL by the name before that extension
+/// (`a.jsonl.gz`, `a.txt.zst`, `a.gz`); its documents' offsets and lengths count decompressed
+/// bytes.
 public struct Corpus: Sendable {
     public enum SourceKind: Sendable { case text, jsonl, standardInput }
 
     public struct Source: Sendable {
         public var path: String
         public var kind: SourceKind
+        /// Bytes on disk (compressed, for a compressed file).
         public var byteCount: Int
+        public var compression: Compression? = nil
+        /// Hex SHA-256 of the file's compressed bytes, for a compressed file.
+        public var compressedSHA256: String? = nil
     }
 
     public let sources: [Source]
@@ -42,53 +49,151 @@ public struct Corpus: Sendable {
                 for case let url as URL in enumerator {
                     let values = try? url.resourceValues(forKeys: [.isRegularFileKey, .fileSizeKey])
                     guard values?.isRegularFile == true else { continue }
-                    files.append(Self.fileSource(url.path, size: values?.fileSize ?? 0))
+                    files.append(try Self.fileSource(url.path, size: values?.fileSize ?? 0))
                 }
                 sources += files.sorted { $0.path < $1.path }
             } else {
                 let size = (try? fm.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-                sources.append(Self.fileSource(path, size: size))
+                sources.append(try Self.fileSource(path, size: size))
             }
         }
         self.sources = sources
     }
 
-    static func fileSource(_ path: String, size: Int) -> Source {
-        Source(path: path, kind: path.lowercased().hasSuffix(".jsonl") ? .jsonl : .text, byteCount: size)
+    static func fileSource(_ path: String, size: Int) throws -> Source {
+        let compression = Compression(path: path)
+        let name = compression == nil ? path : URL(fileURLWithPath: path).deletingPathExtension().path
+        var source = Source(path: path, kind: name.lowercased().hasSuffix(".jsonl") ? .jsonl : .text, byteCount: size,
+                            compression: compression)
+        if compression != nil { source.compressedSHA256 = try Self.fileSHA256(path) }
+        return source
+    }
+
+    /// What the catalog's corpus `sources_json` records: the paths given to `neurodex index`
+    /// (as strings), then one `{"compressed": path, "sha256": hex}` per compressed file, with
+    /// the SHA-256 of its compressed bytes. Without compressed files, just the paths given.
+    public func sourcesJSON(paths: [String]) throws -> String {
+        let compressed = sources.compactMap { source in
+            source.compressedSHA256.map { SourceEntry.compressed(path: source.path, sha256: $0) }
+        }
+        return try CanonicalJSON.string(paths.map(SourceEntry.path) + compressed)
+    }
+
+    private enum SourceEntry: Encodable {
+        case path(String)
+        case compressed(path: String, sha256: String)
+
+        private enum Keys: String, CodingKey { case compressed, sha256 }
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .path(let path):
+                var container = encoder.singleValueContainer()
+                try container.encode(path)
+            case .compressed(let path, let sha256):
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encode(path, forKey: .compressed)
+                try container.encode(sha256, forKey: .sha256)
+            }
+        }
     }
 
     /// Visits the documents in order. Documents for which `include(index)` is false are skipped
-    /// without being decoded or hashed. `body` returns false to stop early.
+    /// without being decoded or hashed (a compressed file is still decompressed past them).
+    /// `body` returns false to stop early.
     public func forEachDocument(include: (Int) -> Bool = { _ in true },
                                 _ body: (CorpusDocument) throws -> Bool) throws {
         var index = 0
+        var bytesBefore = 0  // on disk, of the sources before this one
         for source in sources {
-            let bytes = try Self.read(source)
+            defer { bytesBefore += source.byteCount }
+            let reader = try source.compression.map { try DecompressingReader(path: source.path, compression: $0) }
+            let chunks = try reader.map { reader in { try reader.next() } } ?? Self.wholeFile(source)
+            /// The corpus bytes on disk read once this source's first `end` bytes are decoded.
+            let bytesRead = { (end: Int) in bytesBefore + min(source.byteCount, reader?.compressedBytesRead ?? end) }
             switch source.kind {
             case .text, .standardInput:
                 defer { index += 1 }
                 guard include(index) else { continue }
-                if try !body(Self.document(index: index, path: source.path, offset: 0, bytes: bytes[...])) { return }
+                var bytes = try chunks() ?? []
+                while let more = try chunks() { bytes += more }
+                var document = Self.document(index: index, path: source.path, offset: 0, bytes: bytes[...])
+                document.corpusBytesRead = bytesRead(bytes.count)
+                if try !body(document) { return }
             case .jsonl:
                 var lineNumber = 0
-                var start = 0
-                while start < bytes.count {
-                    let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+                var stopped = false
+                try Self.forEachLine(of: chunks) { line, offset in
                     lineNumber += 1
-                    let line = bytes[start..<end]
-                    defer { start = end + 1 }
-                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return true }
                     defer { index += 1 }
-                    guard include(index) else { continue }
+                    guard include(index) else { return true }
                     // Invalid UTF-8 is repaired (and counted) before the JSON is read, as in text files.
-                    var document = Self.document(index: index, path: source.path, offset: start, bytes: line)
+                    var document = Self.document(index: index, path: source.path, offset: offset, bytes: line)
                     let (text, metadata) = try Self.parseJSONLine(document.text, path: source.path, line: lineNumber)
                     document.text = text
                     document.metadataJSON = metadata
-                    if try !body(document) { return }
+                    document.corpusBytesRead = bytesRead(offset + line.count + 1)
+                    stopped = try !body(document)
+                    return !stopped
                 }
+                if stopped { return }
             }
         }
+    }
+
+    /// The bytes of a plain file or standard input as one chunk, then nil.
+    static func wholeFile(_ source: Source) throws -> () throws -> [UInt8]? {
+        var whole: [UInt8]? = try read(source)
+        return {
+            defer { whole = nil }
+            return whole
+        }
+    }
+
+    /// Calls `body` with each line of `chunks` (without its newline) and the line's byte
+    /// offset, until the chunks end or `body` returns false.
+    static func forEachLine(of chunks: () throws -> [UInt8]?,
+                            _ body: (ArraySlice<UInt8>, Int) throws -> Bool) throws {
+        var partial: [UInt8] = []  // the start of a line that goes on in the next chunk
+        var partialOffset = 0
+        var chunkOffset = 0
+        while let chunk = try chunks() {
+            var start = 0
+            while let end = chunk[start...].firstIndex(of: 0x0A) {
+                let proceed: Bool
+                if partial.isEmpty {
+                    proceed = try body(chunk[start..<end], chunkOffset + start)
+                } else {
+                    partial += chunk[start..<end]
+                    proceed = try body(partial[...], partialOffset)
+                    partial = []
+                }
+                if !proceed { return }
+                start = end + 1
+            }
+            if start < chunk.count {
+                if partial.isEmpty { partialOffset = chunkOffset + start }
+                partial += chunk[start...]
+            }
+            chunkOffset += chunk.count
+        }
+        if !partial.isEmpty { _ = try body(partial[...], partialOffset) }
+    }
+
+    /// Hex SHA-256 of a file's bytes, read a mebibyte at a time.
+    static func fileSHA256(_ path: String) throws -> String {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw IndexError.unreadable(path: path, reason: "cannot open file")
+        }
+        defer { try? file.close() }
+        let hash = SHA256()
+        do {
+            while let piece = try file.read(upToCount: 1 << 20), !piece.isEmpty { hash.update(data: piece) }
+        } catch {
+            throw IndexError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        return hash.hexDigest()
     }
 
     static func read(_ source: Source) throws -> [UInt8] {

@@ -12,6 +12,9 @@ public struct CorpusDocument: Sendable {
     public var sha256: String
     /// Extra JSONL fields as a JSON object, or nil.
     public var metadataJSON: String?
+    /// Bytes of the corpus files on disk read through this document (compressed bytes for a
+    /// compressed file), to show progress against `Corpus.byteCount`.
+    public var corpusBytesRead = 0
 }
 
 /// Decodes UTF-8, replacing each invalid sequence by U+FFFD and counting the replacements.

@@ -2,11 +2,13 @@ import Foundation
 import Kernels
 import ModelFiles
 
-/// A Llama-family model (HF `LlamaForCausalLM`, e.g. SmolLM2) from a GGUF file, run in float32
-/// on the CPU to read MLP activations.
+/// A Llama-family model run in float32 on the CPU to read MLP activations: HF
+/// `LlamaForCausalLM` (e.g. SmolLM2) from a GGUF file, or Llama, Qwen2 or Mistral from an HF
+/// folder (config.json + safetensors, sharded or not). The maths is the same for all; Qwen2
+/// adds biases to the q/k/v projections.
 ///
-/// Weights of any dequantizable GGUF type are converted to f32 at load; only the layers up to
-/// the highest one needed are read. Per block: RMSNorm, attention with rotary embeddings and
+/// Weights of any dequantizable GGUF type or safetensors float type are converted to f32 at
+/// load; only the layers up to the highest one needed are read. Per block: RMSNorm, attention with rotary embeddings and
 /// grouped-query heads, RMSNorm, SwiGLU MLP; the LM head is `output.weight` or, when the file
 /// has none, the token embedding (tied).
 public final class Llama: LanguageModel {
@@ -27,39 +29,65 @@ public final class Llama: LanguageModel {
     /// Throws `GGUFError` (bad file, missing or mistyped metadata or tensor) or `ModelLoadError`
     /// (unsupported architecture or options, wrong tensor shape, invalid `maxLayer`), each
     /// naming the file.
-    public init(ggufFile url: URL, maxLayer: Int? = nil, threads: Int = 1) throws {
+    public convenience init(ggufFile url: URL, maxLayer: Int? = nil, threads: Int = 1) throws {
         let file = try GGUFFile(path: url.path)
         let config = try LlamaConfig.load(from: file)
-        let layerCount: Int
-        if let maxLayer {
-            guard (0..<config.layerCount).contains(maxLayer) else {
-                throw ModelLoadError.invalidMaxLayer(maxLayer: maxLayer, layerCount: config.layerCount)
-            }
-            layerCount = maxLayer + 1
-        } else {
-            layerCount = config.layerCount
+        let layerCount = try Self.layerCount(config: config, maxLayer: maxLayer)
+        let threads = max(1, threads)
+        var fingerprint = Self.fingerprint(config: config)
+        for tensor in file.tensors {
+            fingerprint.add("\(tensor.name) \(tensor.type) \(tensor.dimensions)")
         }
-        self.config = config
-        self.threads = max(1, threads)
-        weights = try LlamaWeights(file: file, config: config, layerCount: layerCount, threads: self.threads)
-        workspace = LlamaWorkspace(config: config)
-        description = ModelDescription(
-            family: .llama, layerCount: config.layerCount, embeddingSize: config.embeddingSize,
-            neuronCount: config.neuronCount, vocabularySize: config.vocabularySize,
-            maxContext: config.contextLength, activationDefinition: Self.activationDefinition,
-            fingerprint: Self.fingerprint(config: config, file: file))
+        try self.init(family: .llama, config: config, fingerprint: fingerprint.hex, threads: threads,
+                      weights: LlamaWeights(source: .gguf(file, threads: threads), config: config, layerCount: layerCount))
     }
 
-    /// The configuration as sorted JSON, then every tensor's name, type and dimensions.
-    private static func fingerprint(config: LlamaConfig, file: GGUFFile) -> String {
+    /// Loads the HF folder at `folder` (config.json with model_type "llama", "qwen2" or
+    /// "mistral", and `model.safetensors` or sharded `model-*-of-*.safetensors`), holding layers
+    /// 0...`maxLayer` (all when nil). Throws `ModelConfigError`, `SafetensorsError` or
+    /// `ModelLoadError` (missing tensor, wrong shape, invalid `maxLayer`), each naming the file.
+    public convenience init(folder: URL, maxLayer: Int? = nil, threads: Int = 1) throws {
+        let (config, family) = try LlamaConfig.load(huggingFaceConfig: folder.appendingPathComponent("config.json"))
+        let layerCount = try Self.layerCount(config: config, maxLayer: maxLayer)
+        let checkpoint = try SafetensorsCheckpoint(folder: folder)
+        var fingerprint = Self.fingerprint(config: config)
+        fingerprint.add(family.rawValue)
+        for name in checkpoint.tensorNames {
+            if let tensor = checkpoint.tensor(name) { fingerprint.add("\(name) \(tensor.dtype.rawValue) \(tensor.shape)") }
+        }
+        try self.init(family: family, config: config, fingerprint: fingerprint.hex, threads: max(1, threads),
+                      weights: LlamaWeights(source: .huggingFace(checkpoint), config: config, layerCount: layerCount))
+    }
+
+    private init(family: ModelFamily, config: LlamaConfig, fingerprint: String, threads: Int, weights: LlamaWeights) throws {
+        self.config = config
+        self.threads = threads
+        self.weights = weights
+        workspace = LlamaWorkspace(config: config)
+        description = ModelDescription(
+            family: family, layerCount: config.layerCount, embeddingSize: config.embeddingSize,
+            neuronCount: config.neuronCount, vocabularySize: config.vocabularySize,
+            maxContext: config.contextLength, activationDefinition: Self.activationDefinition,
+            fingerprint: fingerprint)
+    }
+
+    /// The number of layers to hold for `maxLayer` (nil: all).
+    private static func layerCount(config: LlamaConfig, maxLayer: Int?) throws -> Int {
+        guard let maxLayer else { return config.layerCount }
+        guard (0..<config.layerCount).contains(maxLayer) else {
+            throw ModelLoadError.invalidMaxLayer(maxLayer: maxLayer, layerCount: config.layerCount)
+        }
+        return maxLayer + 1
+    }
+
+    /// Starts a fingerprint with the configuration as sorted JSON; the loaders add every
+    /// tensor's name, type and dimensions.
+    private static func fingerprint(config: LlamaConfig) -> Fingerprint {
         var fingerprint = Fingerprint()
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         fingerprint.add(String(decoding: (try? encoder.encode(config)) ?? Data(), as: UTF8.self))
-        for tensor in file.tensors {
-            fingerprint.add("\(tensor.name) \(tensor.type) \(tensor.dimensions)")
-        }
-        return fingerprint.hex
+        return fingerprint
     }
 
     // MARK: - LanguageModel
@@ -133,15 +161,18 @@ public final class Llama: LanguageModel {
         for layer in 0...lastLayer {
             let block = weights.blocks[layer]
 
-            // Attention: x += W_o · attention(rope(W_q·n), rope(W_k·n), W_v·n), n = rmsnorm(x)
+            // Attention: x += W_o · attention(rope(W_q·n + b_q), rope(W_k·n + b_k), W_v·n + b_v),
+            // n = rmsnorm(x); the biases are Qwen2's (zero otherwise).
             rmsNorm(x, into: normed, rows: tokens, width: c, weight: block.attentionNorm.pointer, epsilon: epsilon,
                     threads: threads)
             sgemm(normed, block.queryKeyValue.pointer, into: qkv, m: tokens, n: qkvWidth, k: c, transposeB: true)
-            // GGUF q/k rows are permuted by llama.cpp's converter: rotate adjacent pairs.
+            if let bias = block.queryKeyValueBias {
+                addBias(qkv, rows: tokens, width: qkvWidth, bias: bias.pointer)
+            }
             applyRotaryEmbedding(qkv, rowStride: qkvWidth, heads: config.headCount,
-                                 windowLengths: batch.windowLengths, table: workspace.rotary, pairing: .adjacent)
+                                 windowLengths: batch.windowLengths, table: workspace.rotary, pairing: weights.rotaryPairing)
             applyRotaryEmbedding(qkv + q, rowStride: qkvWidth, heads: config.keyValueHeadCount,
-                                 windowLengths: batch.windowLengths, table: workspace.rotary, pairing: .adjacent)
+                                 windowLengths: batch.windowLengths, table: workspace.rotary, pairing: weights.rotaryPairing)
             causalAttention(
                 query: StridedRows(base: qkv, rowStride: qkvWidth),
                 key: StridedRows(base: qkv + q, rowStride: qkvWidth),

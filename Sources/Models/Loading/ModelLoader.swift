@@ -4,7 +4,7 @@ import ModelFiles
 /// Opens a model from disk, recognising its format.
 public enum ModelLoader {
     /// Loads the model at `url`: an HF folder (config.json + safetensors) with model_type
-    /// "gpt2" or "gpt_neox", or a GGUF file of a Llama-architecture model. `maxLayer` is the highest layer that will be run (nil: all); layers above it are
+    /// "gpt2", "gpt_neox", "llama", "qwen2" or "mistral", or a GGUF file of a Llama-architecture model. `maxLayer` is the highest layer that will be run (nil: all); layers above it are
     /// not read. `threads` is used for OpenBLAS and the attention.
     ///
     /// Throws `ModelLoadError` (missing config, unknown model_type, unsupported file, missing
@@ -25,14 +25,15 @@ public enum ModelLoader {
         guard FileManager.default.fileExists(atPath: configURL.path) else {
             throw ModelLoadError.missingConfig(folder: url.path)
         }
-        // HF folders of this build are GPT-2's and GPT-NeoX's; Llama comes as GGUF.
         let modelType = try HFConfig.modelType(at: configURL)
         switch modelType.flatMap(ModelFamily.init(rawValue:)) {
         case .gpt2:
             return try GPT2(folder: url, maxLayer: maxLayer, threads: threads)
         case .gptNeoX:
             return try GPTNeoX(folder: url, maxLayer: maxLayer, threads: threads)
-        case .llama, nil:
+        case .llama, .qwen2, .mistral:
+            return try Llama(folder: url, maxLayer: maxLayer, threads: threads)
+        case nil:
             throw ModelLoadError.unknownModelType(file: configURL.path, modelType: modelType)
         }
     }

@@ -18,10 +18,10 @@ struct IndexCommand: ParsableCommand {
             at the next checkpoint; --resume continues an interrupted run with the same options.
             """)
 
-    @Option(help: "An HF GPT-2 model folder or a GGUF file.", completion: .file())
+    @Option(help: "An HF model folder (GPT-2, Llama, Qwen2 or Mistral) or a GGUF file (Llama).", completion: .file())
     var model: String
 
-    @Option(parsing: .upToNextOption, help: "Text files, folders of them, .jsonl files (field \"text\"), or - for standard input.")
+    @Option(parsing: .upToNextOption, help: "Text files, folders of them, .jsonl files (field \"text\"), any of them .gz or .zst compressed, or - for standard input.")
     var corpus: [String]
 
     @Option(help: "The store directory (created when missing).", completion: .directory)
