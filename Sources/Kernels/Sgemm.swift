@@ -94,14 +94,16 @@ public func blockedSgemm(
     }
 }
 
-/// The block sizes of `blockedSgemm`: large enough that the per-call packing of OpenBLAS stays
-/// small next to the arithmetic, small enough that a batch of one window wastes little on
-/// padding and that there are blocks for every thread.
+/// The block sizes of `blockedSgemm`: large enough that OpenBLAS's packing of both operands in
+/// every call stays small next to the arithmetic (64 × 512 ran about as fast as one whole-matrix
+/// call at GPT-2 small shapes on a noisy shared machine; 32 × 256 looked slower), small enough
+/// that there are blocks for every thread. Padding the last row block costs up to 63 rows of
+/// work per product.
 public enum SgemmBlocks {
-    /// Rows (tokens) per block; a multiple of every OpenBLAS sgemm kernel's row tile.
-    public static let rows = 32
-    /// Columns per block; a multiple of every OpenBLAS sgemm kernel's column tile.
-    public static let columns = 256
+    /// Rows (tokens) per block; a multiple of OpenBLAS's sgemm row tiles.
+    public static let rows = 64
+    /// Columns per block; a multiple of OpenBLAS's sgemm column tiles.
+    public static let columns = 512
 }
 
 extension Reference {
