@@ -31,8 +31,15 @@ public struct ShardMerger {
     }
 
     /// Checks that the shards are the complete runs of one sharded index, then writes `output`
-    /// one neuron at a time.
+    /// one neuron at a time. Shards are merged in the order of their `--shard` index, whatever
+    /// order they are given in, so that the result does not depend on it.
     public func merge(into output: NeurodexStore) throws {
+        let indices = try shards.map { try shardPlan($0).1.index }
+        let ordered = zip(indices, shards).sorted { $0.0 < $1.0 }.map(\.1)
+        try ShardMerger(shards: ordered).mergeInGivenOrder(into: output)
+    }
+
+    private func mergeInGivenOrder(into output: NeurodexStore) throws {
         let plan = try makePlan()
         guard try output.catalog.runCount() == 0 else {
             throw IndexError.storeMismatch("\(output.directory.path) is not empty; merge into a new store")

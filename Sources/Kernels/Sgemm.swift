@@ -41,6 +41,71 @@ public func sgemm(
         beta, c, Int32(strideC))
 }
 
+/// `C[m, n] = A[m, k] · op(B)[k, n] + beta · C[m, n]` (row-major, packed rows; `op` as in
+/// `sgemm`), computed so that every element comes out bit-identical whatever `threads` is and
+/// whatever the other rows of A are: rows of A are the tokens of a batch, and a token's
+/// activations must not depend on the thread count or on which windows share its batch.
+///
+/// OpenBLAS alone gives neither: its threads split the product along m and n by the thread
+/// count, and elements that fall on a partial tile go through other kernels (or gemv, for one
+/// row), which sum in another order. So the product is cut into a fixed grid of blocks,
+/// `SgemmBlocks.rows` × `SgemmBlocks.columns`, that depends only on m and n; each block is one
+/// single-threaded OpenBLAS call of the same shape (the last, partial row block is padded with
+/// zero rows to a full one), and `threads` threads take blocks in turn. Every element is then
+/// computed by the same kernel call at the same position in its tile, however many threads
+/// there are and however many rows the batch has. Sets OpenBLAS to one thread (process-wide).
+public func blockedSgemm(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+    m: Int, n: Int, k: Int, transposeB: Bool = false, beta: Float = 0, threads: Int
+) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "sgemm dimensions must not be negative")
+    if m == 0 || n == 0 { return }
+    BLAS.setThreadCount(1)
+    let (blockRows, blockColumns) = (SgemmBlocks.rows, SgemmBlocks.columns)
+    let fullRows = m / blockRows * blockRows
+    let tailRows = m - fullRows
+    // The rows of A past the last full block, then zero rows: [blockRows, k]
+    let paddedTail = FloatBuffer(count: tailRows > 0 ? blockRows * k : 0)
+    paddedTail.pointer.update(from: a + fullRows * k, count: tailRows * k)
+    let rowBlocks = (m + blockRows - 1) / blockRows
+    let columnBlocks = (n + blockColumns - 1) / blockColumns
+    forEachJobInParallel(rowBlocks * columnBlocks, threads: threads) { job in
+        let firstRow = job / columnBlocks * blockRows
+        let firstColumn = job % columnBlocks * blockColumns
+        let width = min(blockColumns, n - firstColumn)
+        let bBlock = transposeB ? b + firstColumn * k : b + firstColumn  // op(B)[k, width]
+        let ldb = transposeB ? k : n
+        let cBlock = c + firstRow * n + firstColumn                        // [rows, width], stride n
+        if firstRow < fullRows {
+            sgemm(a + firstRow * k, bBlock, into: cBlock, m: blockRows, n: width, k: k,
+                  transposeB: transposeB, beta: beta, ldb: ldb, ldc: n)
+            return
+        }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * width) { scratch in
+            let padded = scratch.baseAddress!  // [blockRows, width]
+            padded.initialize(repeating: 0, count: blockRows * width)
+            if beta != 0 {
+                for row in 0..<tailRows { (padded + row * width).update(from: cBlock + row * n, count: width) }
+            }
+            sgemm(paddedTail.pointer, bBlock, into: padded, m: blockRows, n: width, k: k,
+                  transposeB: transposeB, beta: beta, ldb: ldb, ldc: width)
+            for row in 0..<tailRows { (cBlock + row * n).update(from: padded + row * width, count: width) }
+        }
+    }
+}
+
+/// The block sizes of `blockedSgemm`: large enough that OpenBLAS's packing of both operands in
+/// every call stays small next to the arithmetic (64 × 512 ran about as fast as one whole-matrix
+/// call at GPT-2 small shapes on a noisy shared machine; 32 × 256 looked slower), small enough
+/// that there are blocks for every thread. Padding the last row block costs up to 63 rows of
+/// work per product.
+public enum SgemmBlocks {
+    /// Rows (tokens) per block; a multiple of OpenBLAS's sgemm row tiles.
+    public static let rows = 64
+    /// Columns per block; a multiple of OpenBLAS's sgemm column tiles.
+    public static let columns = 512
+}
+
 extension Reference {
     /// op(A)[m, k] · op(B)[k, n] for packed row-major arrays (see `sgemm` for `op`).
     public static func matrixProduct(

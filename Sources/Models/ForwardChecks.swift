@@ -29,10 +29,10 @@ enum ForwardChecks {
 
 /// logits [tokens, vocabulary] = normed [tokens, width] · Wᵀ, W = output [vocabulary, width].
 func projectToVocabulary(_ normed: UnsafePointer<Float>, output: UnsafePointer<Float>,
-                         tokens: Int, width: Int, vocabulary: Int) -> [Float] {
+                         tokens: Int, width: Int, vocabulary: Int, threads: Int) -> [Float] {
     [Float](unsafeUninitializedCapacity: tokens * vocabulary) { buffer, initialized in
         if let base = buffer.baseAddress {
-            sgemm(normed, output, into: base, m: tokens, n: vocabulary, k: width, transposeB: true)
+            blockedSgemm(normed, output, into: base, m: tokens, n: vocabulary, k: width, transposeB: true, threads: threads)
         }
         initialized = tokens * vocabulary
     }

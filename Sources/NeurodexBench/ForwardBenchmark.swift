@@ -80,7 +80,7 @@ struct ForwardBenchmark {
     }
 }
 
-/// A sequence of sgemm calls at given shapes, on one set of operands per distinct shape.
+/// A sequence of `blockedSgemm` calls (as the forward makes them) at given shapes, on one set of operands per distinct shape.
 struct ProductReplay {
     private let products: [MatrixShape]
     private let operands: [MatrixShape: (a: FloatBuffer, b: FloatBuffer, c: FloatBuffer)]
@@ -100,10 +100,9 @@ struct ProductReplay {
     }
 
     func run() {
-        BLAS.setThreadCount(threads)
         for shape in products {
             guard let (a, b, c) = operands[shape] else { continue }
-            sgemm(a.pointer, b.pointer, into: c.pointer, m: shape.m, n: shape.n, k: shape.k)
+            blockedSgemm(a.pointer, b.pointer, into: c.pointer, m: shape.m, n: shape.n, k: shape.k, threads: threads)
         }
     }
 }

@@ -27,11 +27,7 @@ final class APIService: Sendable {
             }
         }
         self.model = model
-        do {
-            writableCache = try AnalysisCache(storeDirectory: storeDirectory)
-        } catch StoreError.readOnly {
-            writableCache = nil
-        }
+        writableCache = store.store.catalogIsWritable ? try AnalysisCache(store: store.store) : nil
     }
 
     func status() -> ServerStatus {
@@ -80,7 +76,7 @@ final class APIService: Sendable {
     func cachedAnalyses(layer: Int, parameters: StudyParameters) throws -> [Int: NeuronAnalysis] {
         try store.withQuery { query in
             let runID = try query.layer(layer).row.runId
-            return try AnalysisCache(catalog: query.store.catalog)
+            return try AnalysisCache(readingFrom: query.store)
                 .neuronAnalyses(runID: runID, layer: layer, parameters: parameters, concurrency: 2)
         }
     }

@@ -26,7 +26,12 @@ final class StoreService: Sendable {
     static let reopenInterval: Duration = .seconds(1)
 
     init(directory: URL) throws {
-        store = try NeurodexStore(directory: directory, mode: .read)
+        // Activations read-only; the catalog writable where it can be, for the analysis cache.
+        do {
+            store = try NeurodexStore(directory: directory, mode: .readCachingAnalyses)
+        } catch StoreError.readOnly {
+            store = try NeurodexStore(directory: directory, mode: .read)
+        }
         state = Mutex(State(query: try StoreQuery(store: store), openedAt: .now))
     }
 

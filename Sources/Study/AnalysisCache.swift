@@ -23,6 +23,12 @@ public struct AnalysisCache: Sendable {
         catalog = store.catalog
     }
 
+    /// The cache in `store`'s catalog for reading only (any store, read-only ones included);
+    /// saving through it fails when the catalog is not writable.
+    public init(readingFrom store: NeurodexStore) {
+        catalog = store.catalog
+    }
+
     /// The cached analyses of `neurons` (all of the layer's when nil) under `parameters`, by
     /// neuron. Rows that no longer decode are left out, so they are computed again.
     /// Decodes on `concurrency` threads.

@@ -17,11 +17,13 @@ struct ShardMergeCLITests {
         corpus = try CLIFixtures.corpusFolder(at: tmp.path("corpus"), documents: 10)
     }
 
-    /// One window per forward batch: a window's activations then do not depend on which windows
-    /// share its batch, which differs between a shard and the whole.
+    /// Three windows per forward batch: which windows share a batch differs between a shard and
+    /// the whole, and must not change a window's activations. Shards run on 2 threads, the
+    /// single run on 1.
     func indexArguments(_ store: URL, shard: String? = nil, resume: Bool = false) -> [String] {
         ["index", "--model", model.path, "--corpus", corpus.path, "--store", store.path, "--layers", "0-1",
-         "--top-k", "8", "--context", "16", "--batch", "1", "--sample-size", "8", "--threads", "1", "--quiet"]
+         "--top-k", "8", "--context", "16", "--batch", "3", "--sample-size", "8",
+         "--threads", shard == nil ? "1" : "2", "--quiet"]
             + (shard.map { ["--shard", $0] } ?? []) + (resume ? ["--resume"] : [])
     }
 
@@ -67,6 +69,9 @@ struct ShardMergeCLITests {
             #expect(found[part] == expected[part], "part \(part) of the merged store differs from one run's")
         }
         if shards > 1 {
+            let reversed = tmp.path("merged-reversed")
+            try merge(stores.reversed(), into: reversed)
+            #expect(try digest(reversed) == (try digest(merged)), "the order of the shard arguments matters")
             let alone = try partDigests(stores[0])
             #expect(alone["records"] != expected["records"], "a shard alone must not pass for the whole")
         }

@@ -130,6 +130,26 @@ import ModelFiles
         #expect(partial.loadedLayerCount == 1)
     }
 
+    /// A window's activations are bit-identical whatever the thread count and whichever windows
+    /// share its batch (sizes large enough that OpenBLAS would split its products over threads).
+    @Test func activationsDependOnlyOnTheWindow() throws {
+        let config = GPT2Config(nLayer: 2, nEmbd: 128, nHead: 4, nPositions: 64, vocabSize: 300)
+        let windows: [[UInt32]] = (0..<4).map { w in (0..<33).map { UInt32((w * 37 + $0 * 11) % 300) } }
+        let batch = TokenBatch(windows: windows)
+        let one = try captureAll(try GPT2(randomWeightsFor: config, threads: 1, seed: 1), batch, through: 1, layers: [0, 1])
+        let two = try captureAll(try GPT2(randomWeightsFor: config, threads: 2, seed: 1), batch, through: 1, layers: [0, 1])
+        for layer in [0, 1] {
+            #expect(one[layer]?.activations == two[layer]?.activations, "layer \(layer), 1 vs 2 threads")
+        }
+        let model = try GPT2(randomWeightsFor: config, threads: 2, seed: 1)
+        let width = config.neuronCount * 33
+        for (w, window) in windows.enumerated() {
+            let alone = try captureAll(model, TokenBatch(windows: [window]), through: 1, layers: [1])
+            #expect(alone[1]?.activations == one[1].map { Array($0.activations[(w * width)..<((w + 1) * width)]) },
+                    "window \(w) alone vs in a batch of 4")
+        }
+    }
+
     @Test func invalidRequestsAreRefused() throws {
         let model = try GPT2(folder: gpt2Fixtures.appendingPathComponent("tiny"))
         let cases: [(TokenBatch, Int, [Int], (ModelError) -> Bool)] = [

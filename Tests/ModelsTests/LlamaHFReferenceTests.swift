@@ -10,7 +10,7 @@ import Tokenizers
 @Suite struct LlamaHFReferenceTests {
     static let tolerance: Float = 1e-4
 
-    static func reference(_ name: String) throws -> GPT2Reference {
+    static func reference(_ name: String) throws -> ReferenceActivations {
         try ReferenceActivations(name, fixtures: llamaHFFixtures)
     }
 

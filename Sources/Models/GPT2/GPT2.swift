@@ -12,7 +12,7 @@ public final class GPT2: LanguageModel {
     public let config: GPT2Config
     /// Blocks held in memory: layers 0..<loadedLayerCount.
     public var loadedLayerCount: Int { weights.blocks.count }
-    /// Threads for OpenBLAS and for the attention.
+    /// Threads for the matrix products (`blockedSgemm`), the attention and the row kernels.
     public let threads: Int
 
     private let weights: GPT2Weights
@@ -109,7 +109,8 @@ public final class GPT2: LanguageModel {
                   epsilon: config.layerNormEpsilon)
         // logits [tokens, vocab] = ln_f(x) [tokens, nEmbd] · Wᵀ, W = wte or lm_head [vocab, nEmbd].
         let output = head.untiedOutput ?? weights.tokenEmbedding
-        return projectToVocabulary(workspace.normed.pointer, output: output.pointer, tokens: tokens, width: c, vocabulary: vocab)
+        return projectToVocabulary(workspace.normed.pointer, output: output.pointer, tokens: tokens, width: c,
+                                   vocabulary: vocab, threads: threads)
     }
 
     /// The wte row of `token` [nEmbd]; empty when `token` is outside the vocabulary.
@@ -128,7 +129,7 @@ public final class GPT2: LanguageModel {
     ///
     /// Matrix products: HF's Conv1D stores its weight W as [in, out] row-major, which is exactly
     /// the B of `C[tokens, out] = A[tokens, in] · B[in, out]`, so every projection is one
-    /// `sgemm` with no transposition (CblasNoTrans, ldb = out) and weights are used as stored.
+    /// `blockedSgemm` with no transposition (CblasNoTrans, ldb = out) and weights are used as stored.
     /// Biases are added in a separate pass (fused into gelu for c_fc); the attention and MLP
     /// output projections accumulate into the residual stream with beta = 1.
     private func run(_ batch: TokenBatch, through lastLayer: Int, finishLastLayer: Bool,
@@ -137,7 +138,6 @@ public final class GPT2: LanguageModel {
         let tokens = batch.tokens.count
         let (c, f) = (config.nEmbd, config.neuronCount)
         let epsilon = config.layerNormEpsilon
-        BLAS.setThreadCount(threads)
         workspace.reserve(tokens: tokens)
         let x = workspace.residual.pointer       // [tokens, c]
         let normed = workspace.normed.pointer    // [tokens, c]
@@ -166,7 +166,7 @@ public final class GPT2: LanguageModel {
             layerNorm(x, into: normed, rows: tokens, width: c,
                       weight: block.ln1Weight.pointer, bias: block.ln1Bias.pointer, epsilon: epsilon,
                       threads: threads)
-            sgemm(normed, block.attentionWeight.pointer, into: qkv, m: tokens, n: 3 * c, k: c)
+            blockedSgemm(normed, block.attentionWeight.pointer, into: qkv, m: tokens, n: 3 * c, k: c, threads: threads)
             addBias(qkv, rows: tokens, width: 3 * c, bias: block.attentionBias.pointer)
             causalAttention(
                 query: StridedRows(base: qkv, rowStride: 3 * c),
@@ -175,13 +175,13 @@ public final class GPT2: LanguageModel {
                 into: heads, outputRowStride: c,
                 windowLengths: batch.windowLengths, shape: shape, threads: threads)
             addBias(x, rows: tokens, width: c, bias: block.projectionBias.pointer)
-            sgemm(heads, block.projectionWeight.pointer, into: x, m: tokens, n: c, k: c, beta: 1)
+            blockedSgemm(heads, block.projectionWeight.pointer, into: x, m: tokens, n: c, k: c, beta: 1, threads: threads)
 
             // MLP activations: hidden = gelu_new(ln_2(x) · W_fc + b_fc)
             layerNorm(x, into: normed, rows: tokens, width: c,
                       weight: block.ln2Weight.pointer, bias: block.ln2Bias.pointer, epsilon: epsilon,
                       threads: threads)
-            sgemm(normed, block.mlpUpWeight.pointer, into: hidden, m: tokens, n: f, k: c)
+            blockedSgemm(normed, block.mlpUpWeight.pointer, into: hidden, m: tokens, n: f, k: c, threads: threads)
             geluNew(hidden, rows: tokens, width: f, bias: block.mlpUpBias.pointer, threads: threads)
 
             if captureLayers.contains(layer) {
@@ -194,7 +194,7 @@ public final class GPT2: LanguageModel {
 
             // x += hidden · W_proj + b_proj
             addBias(x, rows: tokens, width: c, bias: block.mlpDownBias.pointer)
-            sgemm(hidden, block.mlpDownWeight.pointer, into: x, m: tokens, n: c, k: f, beta: 1)
+            blockedSgemm(hidden, block.mlpDownWeight.pointer, into: x, m: tokens, n: c, k: f, beta: 1, threads: threads)
         }
     }
 }

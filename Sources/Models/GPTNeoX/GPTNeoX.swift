@@ -16,7 +16,7 @@ public final class GPTNeoX: LanguageModel {
     public let config: GPTNeoXConfig
     /// Blocks held in memory: layers 0..<loadedLayerCount.
     public var loadedLayerCount: Int { weights.blocks.count }
-    /// Threads for OpenBLAS and for the attention.
+    /// Threads for the forward pass (matrix products in a fixed block grid, attention).
     public let threads: Int
 
     private let weights: GPTNeoXWeights
@@ -122,7 +122,6 @@ public final class GPTNeoX: LanguageModel {
         let tokens = batch.tokens.count
         let (c, f) = (config.hiddenSize, config.intermediateSize)
         let epsilon = config.layerNormEps
-        BLAS.setThreadCount(threads)
         workspace.reserve(tokens: tokens, longestWindow: batch.windowLengths.max() ?? 0)
         let x = workspace.residual.pointer       // [tokens, c]
         let normed = workspace.normed.pointer    // [tokens, c]
@@ -144,7 +143,7 @@ public final class GPTNeoX: LanguageModel {
             layerNorm(x, into: normed, rows: tokens, width: c,
                       weight: block.inputNormWeight.pointer, bias: block.inputNormBias.pointer, epsilon: epsilon,
                       threads: threads)
-            sgemm(normed, block.queryKeyValueWeight.pointer, into: qkv, m: tokens, n: 3 * c, k: c, transposeB: true)
+            blockedSgemm(normed, block.queryKeyValueWeight.pointer, into: qkv, m: tokens, n: 3 * c, k: c, transposeB: true, threads: threads)
             addBias(qkv, rows: tokens, width: 3 * c, bias: block.queryKeyValueBias.pointer)
             for start in [0, c] {  // queries, then keys: the first rotary dimensions of each head
                 applyRotaryEmbedding(qkv + start, rowStride: 3 * c, heads: config.numAttentionHeads,
@@ -165,7 +164,7 @@ public final class GPTNeoX: LanguageModel {
                           threads: threads)
             }
             addBias(x, rows: tokens, width: c, bias: block.attentionOutputBias.pointer)
-            sgemm(heads, block.attentionOutputWeight.pointer, into: x, m: tokens, n: c, k: c, transposeB: true, beta: 1)
+            blockedSgemm(heads, block.attentionOutputWeight.pointer, into: x, m: tokens, n: c, k: c, transposeB: true, beta: 1, threads: threads)
             if !config.useParallelResidual {
                 layerNorm(x, into: normed, rows: tokens, width: c,
                           weight: block.mlpNormWeight.pointer, bias: block.mlpNormBias.pointer, epsilon: epsilon,
@@ -173,7 +172,7 @@ public final class GPTNeoX: LanguageModel {
             }
 
             // MLP activations: hidden = gelu(normed·W_h_to_4hᵀ + b_h_to_4h)
-            sgemm(normed, block.mlpUpWeight.pointer, into: hidden, m: tokens, n: f, k: c, transposeB: true)
+            blockedSgemm(normed, block.mlpUpWeight.pointer, into: hidden, m: tokens, n: f, k: c, transposeB: true, threads: threads)
             gelu(hidden, rows: tokens, width: f, bias: block.mlpUpBias.pointer, threads: threads)
 
             if captureLayers.contains(layer) {
@@ -186,7 +185,7 @@ public final class GPTNeoX: LanguageModel {
 
             // x += hidden·W_4h_to_hᵀ + b_4h_to_h
             addBias(x, rows: tokens, width: c, bias: block.mlpDownBias.pointer)
-            sgemm(hidden, block.mlpDownWeight.pointer, into: x, m: tokens, n: c, k: f, transposeB: true, beta: 1)
+            blockedSgemm(hidden, block.mlpDownWeight.pointer, into: x, m: tokens, n: c, k: f, transposeB: true, beta: 1, threads: threads)
         }
     }
 }

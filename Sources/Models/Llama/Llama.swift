@@ -16,7 +16,7 @@ public final class Llama: LanguageModel {
     public let config: LlamaConfig
     /// Blocks held in memory: layers 0..<loadedLayerCount.
     public var loadedLayerCount: Int { weights.blocks.count }
-    /// Threads for OpenBLAS and for the attention.
+    /// Threads for the matrix products (`blockedSgemm`), the attention and the row kernels.
     public let threads: Int
 
     private let weights: LlamaWeights
@@ -113,7 +113,8 @@ public final class Llama: LanguageModel {
                 weight: head.outputNorm.pointer, epsilon: config.rmsNormEpsilon)
         // logits [tokens, vocab] = norm(x) [tokens, nEmbd] · Wᵀ, W = output or token_embd [vocab, nEmbd].
         let output = head.untiedOutput ?? weights.tokenEmbedding
-        return projectToVocabulary(workspace.normed.pointer, output: output.pointer, tokens: tokens, width: c, vocabulary: vocabulary)
+        return projectToVocabulary(workspace.normed.pointer, output: output.pointer, tokens: tokens, width: c,
+                                   vocabulary: vocabulary, threads: threads)
     }
 
     /// The token_embd row of `token` [nEmbd]; empty when `token` is outside the vocabulary.
@@ -130,7 +131,7 @@ public final class Llama: LanguageModel {
     /// Layers 0...lastLayer. The last layer stops after its MLP activations unless
     /// `finishLastLayer` (then the residual stream holds the layer's output).
     ///
-    /// Every projection is one `sgemm` against weights stored [out, in] (transposeB). Queries,
+    /// Every projection is one `blockedSgemm` against weights stored [out, in] (transposeB). Queries,
     /// keys and values come from one product with the stacked q|k|v weights, gate and up from
     /// one with the stacked gate|up weights; the attention and MLP output projections
     /// accumulate into the residual stream with beta = 1.
@@ -142,7 +143,6 @@ public final class Llama: LanguageModel {
         let (q, kv) = (config.queryWidth, config.keyValueWidth)
         let qkvWidth = q + 2 * kv
         let epsilon = config.rmsNormEpsilon
-        BLAS.setThreadCount(threads)
         workspace.reserve(tokens: tokens, longestWindow: batch.windowLengths.max() ?? 0)
         let x = workspace.residual.pointer          // [tokens, c]
         let normed = workspace.normed.pointer       // [tokens, c]
@@ -165,7 +165,7 @@ public final class Llama: LanguageModel {
             // n = rmsnorm(x); the biases are Qwen2's (zero otherwise).
             rmsNorm(x, into: normed, rows: tokens, width: c, weight: block.attentionNorm.pointer, epsilon: epsilon,
                     threads: threads)
-            sgemm(normed, block.queryKeyValue.pointer, into: qkv, m: tokens, n: qkvWidth, k: c, transposeB: true)
+            blockedSgemm(normed, block.queryKeyValue.pointer, into: qkv, m: tokens, n: qkvWidth, k: c, transposeB: true, threads: threads)
             if let bias = block.queryKeyValueBias {
                 addBias(qkv, rows: tokens, width: qkvWidth, bias: bias.pointer)
             }
@@ -179,12 +179,12 @@ public final class Llama: LanguageModel {
                 value: StridedRows(base: qkv + q + kv, rowStride: qkvWidth),
                 into: heads, outputRowStride: q,
                 windowLengths: batch.windowLengths, shape: shape, threads: threads)
-            sgemm(heads, block.attentionOutput.pointer, into: x, m: tokens, n: c, k: q, transposeB: true, beta: 1)
+            blockedSgemm(heads, block.attentionOutput.pointer, into: x, m: tokens, n: c, k: q, transposeB: true, beta: 1, threads: threads)
 
             // MLP activations: hidden = silu(n·W_gateᵀ) ⊙ (n·W_upᵀ), n = rmsnorm(x)
             rmsNorm(x, into: normed, rows: tokens, width: c, weight: block.mlpNorm.pointer, epsilon: epsilon,
                     threads: threads)
-            sgemm(normed, block.gateUp.pointer, into: gateUp, m: tokens, n: 2 * f, k: c, transposeB: true)
+            blockedSgemm(normed, block.gateUp.pointer, into: gateUp, m: tokens, n: 2 * f, k: c, transposeB: true, threads: threads)
             swiGLU(gateUp, into: hidden, rows: tokens, width: f, threads: threads)
 
             if captureLayers.contains(layer) {
@@ -196,7 +196,7 @@ public final class Llama: LanguageModel {
             if layer == lastLayer && !finishLastLayer { break }
 
             // x += hidden · W_downᵀ
-            sgemm(hidden, block.down.pointer, into: x, m: tokens, n: c, k: f, transposeB: true, beta: 1)
+            blockedSgemm(hidden, block.down.pointer, into: x, m: tokens, n: c, k: f, transposeB: true, beta: 1, threads: threads)
         }
     }
 }

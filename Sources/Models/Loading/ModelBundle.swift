@@ -17,7 +17,7 @@ public struct ModelBundle {
 
     /// Loads the model at `path` (see `ModelLoader.loadModel`) and its tokenizer (see
     /// `loadTokenizer`). `maxLayer` is the highest layer that will be run (nil: all);
-    /// `threads` is used for OpenBLAS and the attention.
+    /// `threads` is used for the forward pass.
     ///
     /// Throws the loaders' errors, and `ModelLoadError.unsupportedFormat` when the tokenizer
     /// can produce ids the model has no embedding for.

@@ -5,7 +5,7 @@ import ModelFiles
 public enum ModelLoader {
     /// Loads the model at `url`: an HF folder (config.json + safetensors) with model_type
     /// "gpt2", "gpt_neox", "llama", "qwen2" or "mistral", or a GGUF file of a Llama-architecture model. `maxLayer` is the highest layer that will be run (nil: all); layers above it are
-    /// not read. `threads` is used for OpenBLAS and the attention.
+    /// not read. `threads` is used for the forward pass.
     ///
     /// Throws `ModelLoadError` (missing config, unknown model_type, unsupported file, missing
     /// tensor, wrong shape), `ModelConfigError` or `SafetensorsError` (truncated file, offsets

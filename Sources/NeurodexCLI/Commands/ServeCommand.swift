@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Models
 import Server
 
 /// `neurodex serve`: the HTTP JSON API and the neuron viewer over one store.
