@@ -94,7 +94,7 @@ public final class GPTNeoX: LanguageModel {
                   epsilon: config.layerNormEps)
         // logits [tokens, vocab] = final_layer_norm(x) [tokens, hidden] · Wᵀ, W = embed_out [vocab, hidden].
         let output = head.untiedOutput ?? weights.tokenEmbedding
-        return projectToVocabulary(workspace.normed.pointer, output: output.pointer, tokens: tokens, width: c, vocabulary: vocabulary)
+        return projectToVocabulary(workspace.normed.pointer, output: output.pointer, tokens: tokens, width: c, vocabulary: vocabulary, threads: threads)
     }
 
     /// The embed_in row of `token` [hidden]; empty when `token` is outside the vocabulary.
