@@ -240,7 +240,9 @@ public final class Indexer {
         let d = model.description
         for layer in options.layers {
             layers[layer] = LayerAccumulator(layer: layer, neurons: d.neuronCount, k: options.topK,
-                                             distinctTokens: options.distinctTokens)
+                                             distinctTokens: options.distinctTokens,
+                                             windowRecords: options.windowedRecords, negativeK: options.negativeK,
+                                             windowWidth: options.context)
         }
     }
 
@@ -276,7 +278,9 @@ public final class Indexer {
                                  distinctTokens: options.distinctTokens, statistics: spec)
             for neuron in 0..<acc.neurons {
                 try builder.addNeuron(layer: layer, neuron: neuron, records: acc.topK.records(neuron: neuron), flags: flags,
-                                      statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions))
+                                      statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions),
+                                      windows: acc.windows?.entries(neuron: neuron) ?? [],
+                                      negative: acc.negative?.entries(neuron: neuron) ?? [])
             }
         }
         for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }

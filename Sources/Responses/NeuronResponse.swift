@@ -1,7 +1,7 @@
 import Query
 
-/// `neurodex neuron --format json`: one neuron's statistics and its top-activating tokens in
-/// context, `{"layer", "neuron", "stats", "top"}`.
+/// `neurodex neuron --format json`: one neuron's statistics, its top-activating tokens in
+/// context and its most negative ones, `{"layer", "neuron", "stats", "top", "negative"}`.
 ///
 /// Numbers are exact (f32 activations as f32); non-finite values are `null`.
 public struct NeuronResponse: ResponseDocument {
@@ -41,6 +41,29 @@ public struct NeuronResponse: ResponseDocument {
         }
     }
 
+    /// The neuron's activation at every token of the context window a record came from.
+    public struct Window: Codable, Sendable, Hashable {
+        public var tokenIDs: [UInt32]
+        /// Each token's text.
+        public var tokens: [String]
+        /// The neuron's activation at each token (f32).
+        public var activations: [Float]
+        /// Index of the record's own token.
+        public var focus: Int
+
+        enum CodingKeys: String, ResponseCodingKey {
+            case tokenIDs = "token_ids"
+            case tokens, activations, focus
+        }
+
+        public init(tokenIDs: [UInt32], tokens: [String], activations: [Float], focus: Int) {
+            self.tokenIDs = tokenIDs
+            self.tokens = tokens
+            self.activations = activations
+            self.focus = focus
+        }
+    }
+
     /// One core-token record, highest activation first.
     public struct Record: Codable, Sendable, Hashable {
         public var activation: Float
@@ -52,20 +75,34 @@ public struct NeuronResponse: ResponseDocument {
         public var position: UInt32
         /// The text of the context window around the token.
         public var context: String
+        /// The activations over the record's context window, for the records the store keeps
+        /// one for (absent from the JSON otherwise).
+        public var window: Window?
 
         enum CodingKeys: String, ResponseCodingKey {
             case activation
             case tokenID = "token_id"
-            case token, document, position, context
+            case token, document, position, context, window
         }
 
-        public init(activation: Float, tokenID: UInt32, token: String, document: UInt32, position: UInt32, context: String) {
+        public init(activation: Float, tokenID: UInt32, token: String, document: UInt32, position: UInt32, context: String,
+                    window: Window? = nil) {
             self.activation = activation
             self.tokenID = tokenID
             self.token = token
             self.document = document
             self.position = position
             self.context = context
+            self.window = window
+        }
+
+        /// The record of a query's view.
+        public init(view: RecordView) {
+            self.init(activation: view.record.activation, tokenID: view.record.token, token: view.token,
+                      document: view.record.document, position: view.record.position, context: view.context.text,
+                      window: view.window.map { w in
+                          Window(tokenIDs: w.tokenIDs, tokens: w.tokens, activations: w.activations, focus: w.focus)
+                      })
         }
     }
 
@@ -74,16 +111,19 @@ public struct NeuronResponse: ResponseDocument {
     /// nil when the store has no statistics for the neuron (written `null`).
     public var stats: Statistics?
     public var top: [Record]
+    /// The most negative records, lowest activation first, with their windows.
+    public var negative: [Record]
 
     enum CodingKeys: String, ResponseCodingKey {
-        case layer, neuron, stats, top
+        case layer, neuron, stats, top, negative
     }
 
-    public init(layer: Int, neuron: Int, stats: Statistics?, top: [Record]) {
+    public init(layer: Int, neuron: Int, stats: Statistics?, top: [Record], negative: [Record] = []) {
         self.layer = layer
         self.neuron = neuron
         self.stats = stats
         self.top = top
+        self.negative = negative
     }
 
     /// The document of a query's report.
@@ -93,10 +133,16 @@ public struct NeuronResponse: ResponseDocument {
                       Statistics(count: s.count, mean: s.mean, variance: s.variance, min: s.min, max: s.max,
                                  fractionPositive: s.fractionPositive)
                   },
-                  top: report.records.map { view in
-                      Record(activation: view.record.activation, tokenID: view.record.token, token: view.token,
-                             document: view.record.document, position: view.record.position, context: view.context.text)
-                  })
+                  top: report.records.map(Record.init(view:)), negative: report.negative.map(Record.init(view:)))
+    }
+
+    /// Reads a document; one without `negative` (from an older build) has none.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(layer: try c.decode(Int.self, forKey: .layer), neuron: try c.decode(Int.self, forKey: .neuron),
+                  stats: try c.decodeIfPresent(Statistics.self, forKey: .stats),
+                  top: try c.decode([Record].self, forKey: .top),
+                  negative: try c.decodeIfPresent([Record].self, forKey: .negative) ?? [])
     }
 
     /// Writes `stats` as `null` when absent.
@@ -106,5 +152,6 @@ public struct NeuronResponse: ResponseDocument {
         try c.encode(neuron, forKey: .neuron)
         try c.encode(stats, forKey: .stats)
         try c.encode(top, forKey: .top)
+        try c.encode(negative, forKey: .negative)
     }
 }

@@ -11,7 +11,7 @@ import Testing
 
     /// The parts the digest covers: each changes one value of a small store.
     enum Content: CaseIterable {
-        case records, tokens, tokenIndex, embeddings, inputs, vocabulary, meta
+        case records, tokens, tokenIndex, embeddings, inputs, vocabulary, meta, windows, negative
         case modelFingerprint, modelDefinition, modelConfig, documents, layers, maximum, histogram, sample, mean
 
         /// The part of `ContentDigest` the value belongs to.
@@ -44,6 +44,12 @@ import Testing
             try w.putInput(layer: 0, document: 0, position: 1, pick([0.25, 4], [0.25, 8], when: .inputs))
             try w.putTokenBytes(7, pick(Array("ab".utf8), Array("ac".utf8), when: .vocabulary))
             try w.setMeta(StoreMeta.embeddingSize, uint32: pick(2, 3, when: .meta))
+            let windowed = CoreRecord(activation: 2.5, document: 0, position: 1, token: 7)
+            try w.putWindows(layer: 0, neuron: 3, [WindowedRecord(record: windowed, windowStart: 0,
+                                                                  activations: pick([1, 2.5], [1, 2.25], when: .windows))])
+            let negative = CoreRecord(activation: -1, document: 0, position: 0, token: 5)
+            try w.putNegative(layer: 0, neuron: 3, [WindowedRecord(record: negative, windowStart: 0,
+                                                                   activations: pick([-1, 2.5], [-1, 2], when: .negative))])
             try w.setState("progress", other == .checkpointState ? [2] : [1])
         }
         try store.catalog.write { db in
