@@ -51,7 +51,8 @@ public struct ShardMerger {
             for neuron in 0..<layer.neuronCount {
                 let merged = try mergeNeuron(layer: layer.layer, neuron: neuron, options: plan.options, sample: sample)
                 try builder.addNeuron(layer: layer.layer, neuron: neuron, records: merged.records, flags: flags,
-                                      statistics: merged.statistics, windows: merged.windows, negative: merged.negative)
+                                      statistics: merged.statistics, windows: merged.windows, negative: merged.negative,
+                                      logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) })
             }
         }
         try builder.finish(progress: progress, embedding: embedding)

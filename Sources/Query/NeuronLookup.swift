@@ -13,6 +13,31 @@ public struct NeuronReport: Sendable {
     /// The most negative records, lowest activation first, each with its window (empty for a
     /// store without them).
     public var negative: [RecordView] = []
+    /// The tokens the neuron's output weights raise and lower most; nil when the store has none.
+    public var logitLens: LogitLensView? = nil
+}
+
+/// A neuron's logit lens with token texts.
+public struct LogitLensView: Sendable, Hashable {
+    /// One token of the lens.
+    public struct Entry: Sendable, Hashable {
+        public var tokenID: UInt32
+        public var token: String
+        public var value: Float
+    }
+
+    /// Highest value first.
+    public var raised: [Entry]
+    /// Lowest value first.
+    public var lowered: [Entry]
+
+    init(_ lens: NeuronLogitLens, vocabulary: StoredVocabulary) {
+        func entries(_ scores: [TokenScore]) -> [Entry] {
+            scores.map { Entry(tokenID: $0.token, token: vocabulary.text(of: $0.token), value: $0.value) }
+        }
+        raised = entries(lens.raised)
+        lowered = entries(lens.lowered)
+    }
 }
 
 /// One core token of a neuron, ready to show.
@@ -63,7 +88,8 @@ extension StoreQuery {
     public func neuron(layer: Int, neuron: Int, contextRadius: Int = 12, limit: Int? = nil,
                        statistics includeStatistics: Bool = true) throws -> NeuronReport {
         try checkNeuron(layer: layer, neuron: neuron)
-        let (flags, views, negative) = try store.activations.read { reader -> (NeuronRecords.Flags, [RecordView], [RecordView]) in
+        let (flags, views, negative, lens) = try store.activations.read {
+            reader -> (NeuronRecords.Flags, [RecordView], [RecordView], LogitLensView?) in
             guard let stored = try reader.records(layer: layer, neuron: neuron) else {
                 throw QueryError.neuronNotIndexed(layer: layer, neuron: neuron)
             }
@@ -86,11 +112,12 @@ extension StoreQuery {
                 view.window = try ActivationWindow(entry, reader: reader, vocabulary: vocabulary)
                 return view
             }
-            return (stored.flags, views, negative)
+            let lens = try reader.logitLens(layer: layer, neuron: neuron).map { LogitLensView($0, vocabulary: vocabulary) }
+            return (stored.flags, views, negative, lens)
         }
         let stats = includeStatistics ? try statistics(layer: layer, neuron: neuron) : nil
         return NeuronReport(layer: layer, neuron: neuron, flags: flags, statistics: stats, records: views,
-                            negative: negative)
+                            negative: negative, logitLens: lens)
     }
 
     private func recordView(rank: Int, _ record: CoreRecord, contextRadius: Int, reader: StoreReader) throws -> RecordView {

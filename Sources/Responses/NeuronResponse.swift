@@ -1,7 +1,8 @@
 import Query
 
 /// `neurodex neuron --format json`: one neuron's statistics, its top-activating tokens in
-/// context and its most negative ones, `{"layer", "neuron", "stats", "top", "negative"}`.
+/// context, its most negative ones and its logit lens,
+/// `{"layer", "neuron", "stats", "top", "negative", "logit_lens"}`.
 ///
 /// Numbers are exact (f32 activations as f32); non-finite values are `null`.
 public struct NeuronResponse: ResponseDocument {
@@ -64,6 +65,41 @@ public struct NeuronResponse: ResponseDocument {
         }
     }
 
+    /// A neuron's logit lens: the output tokens its output weights raise and lower most.
+    public struct LogitLens: Codable, Sendable, Hashable {
+        public struct Entry: Codable, Sendable, Hashable {
+            public var tokenID: UInt32
+            public var token: String
+            /// The neuron's output direction · the token's unembedding row (f32).
+            public var value: Float
+
+            enum CodingKeys: String, ResponseCodingKey {
+                case tokenID = "token_id"
+                case token, value
+            }
+
+            public init(tokenID: UInt32, token: String, value: Float) {
+                self.tokenID = tokenID
+                self.token = token
+                self.value = value
+            }
+        }
+
+        /// Highest value first.
+        public var raised: [Entry]
+        /// Lowest value first.
+        public var lowered: [Entry]
+
+        enum CodingKeys: String, ResponseCodingKey {
+            case raised, lowered
+        }
+
+        public init(raised: [Entry], lowered: [Entry]) {
+            self.raised = raised
+            self.lowered = lowered
+        }
+    }
+
     /// One core-token record, highest activation first.
     public struct Record: Codable, Sendable, Hashable {
         public var activation: Float
@@ -113,17 +149,22 @@ public struct NeuronResponse: ResponseDocument {
     public var top: [Record]
     /// The most negative records, lowest activation first, with their windows.
     public var negative: [Record]
+    /// nil when the store has no logit lens for the neuron (written `null`).
+    public var logitLens: LogitLens?
 
     enum CodingKeys: String, ResponseCodingKey {
         case layer, neuron, stats, top, negative
+        case logitLens = "logit_lens"
     }
 
-    public init(layer: Int, neuron: Int, stats: Statistics?, top: [Record], negative: [Record] = []) {
+    public init(layer: Int, neuron: Int, stats: Statistics?, top: [Record], negative: [Record] = [],
+                logitLens: LogitLens? = nil) {
         self.layer = layer
         self.neuron = neuron
         self.stats = stats
         self.top = top
         self.negative = negative
+        self.logitLens = logitLens
     }
 
     /// The document of a query's report.
@@ -133,7 +174,13 @@ public struct NeuronResponse: ResponseDocument {
                       Statistics(count: s.count, mean: s.mean, variance: s.variance, min: s.min, max: s.max,
                                  fractionPositive: s.fractionPositive)
                   },
-                  top: report.records.map(Record.init(view:)), negative: report.negative.map(Record.init(view:)))
+                  top: report.records.map(Record.init(view:)), negative: report.negative.map(Record.init(view:)),
+                  logitLens: report.logitLens.map { lens in
+                      func entries(_ list: [LogitLensView.Entry]) -> [LogitLens.Entry] {
+                          list.map { LogitLens.Entry(tokenID: $0.tokenID, token: $0.token, value: $0.value) }
+                      }
+                      return LogitLens(raised: entries(lens.raised), lowered: entries(lens.lowered))
+                  })
     }
 
     /// Reads a document; one without `negative` (from an older build) has none.
@@ -142,7 +189,8 @@ public struct NeuronResponse: ResponseDocument {
         self.init(layer: try c.decode(Int.self, forKey: .layer), neuron: try c.decode(Int.self, forKey: .neuron),
                   stats: try c.decodeIfPresent(Statistics.self, forKey: .stats),
                   top: try c.decode([Record].self, forKey: .top),
-                  negative: try c.decodeIfPresent([Record].self, forKey: .negative) ?? [])
+                  negative: try c.decodeIfPresent([Record].self, forKey: .negative) ?? [],
+                  logitLens: try c.decodeIfPresent(LogitLens.self, forKey: .logitLens))
     }
 
     /// Writes `stats` as `null` when absent.
@@ -153,5 +201,6 @@ public struct NeuronResponse: ResponseDocument {
         try c.encode(stats, forKey: .stats)
         try c.encode(top, forKey: .top)
         try c.encode(negative, forKey: .negative)
+        try c.encode(logitLens, forKey: .logitLens)
     }
 }

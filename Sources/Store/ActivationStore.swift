@@ -8,7 +8,7 @@ import Foundation
 /// one writer (`write`) commits.
 public final class ActivationStore: Sendable {
     /// The store format this build reads and writes.
-    /// Version 2 added the `windows` and `negative` databases.
+    /// Version 2 added the `windows`, `negative` and `logit_lens` databases.
     public static let formatVersion: UInt32 = 2
     /// File name inside a store directory.
     public static let fileName = "activations.lmdb"
@@ -17,7 +17,7 @@ public final class ActivationStore: Sendable {
     let databases: Databases
 
     struct Databases: Sendable {
-        let records, tokens, byToken, embeddings, inputs, vocabulary, meta, state, windows, negative: LMDBEnvironment.Database
+        let records, tokens, byToken, embeddings, inputs, vocabulary, meta, state, windows, negative, logitLens: LMDBEnvironment.Database
     }
 
     /// Opens the store file at `path`. With `create`, a missing file is created and stamped
@@ -47,7 +47,8 @@ public final class ActivationStore: Sendable {
         self.databases = Databases(
             records: try open("records"), tokens: try open("tokens"), byToken: try open("by_token"),
             embeddings: try open("embeddings"), inputs: try open("inputs"), vocabulary: try open("vocabulary"),
-            meta: meta, state: try open("state"), windows: try open("windows"), negative: try open("negative"))
+            meta: meta, state: try open("state"), windows: try open("windows"), negative: try open("negative"),
+            logitLens: try open("logit_lens"))
         self.environment = environment
     }
 
@@ -129,6 +130,17 @@ public struct StoreReader {
     /// nil when the store has none for it.
     public func negative(layer: Int, neuron: Int) throws -> [WindowedRecord]? {
         try windowedRecords(db.negative, "negative", layer: layer, neuron: neuron)
+    }
+
+    /// A neuron's logit lens, or nil when the store has none for it.
+    public func logitLens(layer: Int, neuron: Int) throws -> NeuronLogitLens? {
+        try txn.withValue(db.logitLens, key: StoreKey.neuron(layer: layer, neuron: neuron)) { bytes in
+            guard let decoded = NeuronLogitLens(encoded: bytes) else {
+                throw StoreError.corrupted(path: ActivationStore.fileName,
+                                           detail: "logit lens of layer \(layer) neuron \(neuron) has a bad length")
+            }
+            return decoded
+        }
     }
 
     private func windowedRecords(_ database: LMDBEnvironment.Database, _ name: String, layer: Int,
@@ -313,6 +325,11 @@ public struct StoreWriter {
     /// Stores the most negative records of a neuron with their windows.
     public func putNegative(layer: Int, neuron: Int, _ entries: [WindowedRecord]) throws {
         try txn.put(db.negative, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: WindowedRecord.encoded(entries))
+    }
+
+    /// Stores a neuron's logit lens.
+    public func putLogitLens(layer: Int, neuron: Int, _ lens: NeuronLogitLens) throws {
+        try txn.put(db.logitLens, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: lens.encoded())
     }
 
     public func putTokens(document: UInt32, _ tokens: [UInt32]) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import Models
 import Store
 import Testing
 @testable import Indexer
@@ -236,5 +237,33 @@ extension Float {
         var merged = parts[0]
         merged.merge(parts[1]); merged.merge(parts[2])
         for n in 0..<2 { #expect(merged.entries(neuron: n) == whole.entries(neuron: n)) }
+    }
+}
+
+@Suite struct LogitLensTests {
+    /// Blocks smaller than the matrices, both weight layouts: the same lists as a direct product.
+    @Test(arguments: [false, true])
+    func blocksGiveTheDirectProduct(columns: Bool) {
+        var rng = SplitMix64(seed: 9)
+        let neurons = 5, width = 3, vocabulary = 23
+        let directions = (0..<neurons * width).map { _ in Float(Int.random(in: -20...20, using: &rng)) / 8 }
+        let unembedding = (0..<vocabulary * width).map { _ in Float(Int.random(in: -20...20, using: &rng)) / 8 }
+        // Neuron n's direction: row n of [neurons, width], or column n of its transpose [width, neurons].
+        let stored = columns ? (0..<width * neurons).map { directions[($0 % neurons) * width + $0 / neurons] } : directions
+        let lens = stored.withUnsafeBufferPointer { d in
+            unembedding.withUnsafeBufferPointer { u in
+                LogitLens.compute(NeuronOutputWeights(directions: d.baseAddress!, directionsAreColumns: columns,
+                                                      unembedding: u.baseAddress!, neurons: neurons, width: width,
+                                                      vocabulary: vocabulary),
+                                  count: 4, neuronBlock: 2, vocabularyBlock: 4)
+            }
+        }
+        for n in 0..<neurons {
+            let scores = (0..<vocabulary).map { v in (0..<width).reduce(Float(0)) { $0 + directions[n * width + $1] * unembedding[v * width + $1] } }
+            let high = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(4)
+            let low = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }.prefix(4)
+            #expect(lens[n].raised == high.map { TokenScore(token: UInt32($0), value: scores[$0]) })
+            #expect(lens[n].lowered == low.map { TokenScore(token: UInt32($0), value: scores[$0]) })
+        }
     }
 }

@@ -129,6 +129,24 @@ import Tokenizers
                     }
                 }
             }
+            // Logit lens: the neuron's c_proj row times wteᵀ, against a direct f64 product.
+            for layer in [0, 2] {
+                try model.withNeuronOutputWeights(layer: layer) { w in
+                    for n in [0, 17, 127] {
+                        let scores = (0..<w.vocabulary).map { v in
+                            (0..<w.width).reduce(0.0) { $0 + Double(w.directions[n * w.width + $1]) * Double(w.unembedding[v * w.width + $1]) }
+                        }
+                        let high = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(10)
+                        let low = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }.prefix(10)
+                        let lens = try #require(try r.logitLens(layer: layer, neuron: n))
+                        #expect(lens.raised.map(\.token) == high.map(UInt32.init))
+                        #expect(lens.lowered.map(\.token) == low.map(UInt32.init))
+                        for s in lens.raised + lens.lowered {
+                            #expect(abs(Double(s.value) - scores[Int(s.token)]) <= 1e-5 * max(1, abs(scores[Int(s.token)])))
+                        }
+                    }
+                }
+            }
             #expect(try r.records(layer: 1, neuron: 0) == nil)
             for (doc, tokens) in documentTokens.enumerated() { #expect(try r.tokens(document: UInt32(doc)) == tokens) }
             #expect(try r.tokenBytes(5) == tokenizer.tokenBytes(5))

@@ -49,6 +49,7 @@ import Testing
             "vocabulary": StoreKey.token(4),
             "windows": StoreKey.neuron(layer: 1, neuron: 2),
             "negative": StoreKey.neuron(layer: 1, neuron: 2),
+            "logit_lens": StoreKey.neuron(layer: 1, neuron: 2),
         ]
         for (name, key) in written {
             #expect(documented[name] == .some(key.count), "\(name)")

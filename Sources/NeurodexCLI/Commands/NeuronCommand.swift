@@ -13,7 +13,8 @@ struct NeuronCommand: ParsableCommand {
         discussion: """
             --format json prints one object: {"layer", "neuron", "stats": {"count", "mean", "variance", \
             "min", "max", "fraction_positive"} (null without statistics), "top": [{"activation", "token_id", \
-            "token", "document", "position", "context", "window"}], "negative": [same]} with top in descending \
+            "token", "document", "position", "context", "window"}], "negative": [same], "logit_lens": {"raised", "lowered": [{"token_id", \
+            "token", "value"}]} or null} with top in descending \
             activation and negative (the most negative records) in ascending activation; "window" \
             ({"token_ids", "tokens", "activations", "focus"}: the neuron's activation at every token of the \
             context window the record came from, focus = index of the record's token) is on the first \

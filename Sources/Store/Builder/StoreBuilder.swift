@@ -62,6 +62,7 @@ public final class StoreBuilder {
         var statistics: NeuronStatsRow?
         var windows: [WindowedRecord]
         var negative: [WindowedRecord]
+        var logitLens: NeuronLogitLens?
     }
 
     // MARK: - Starting a run
@@ -166,10 +167,11 @@ public final class StoreBuilder {
 
     /// Adds a neuron's records (sorted here into store order) and its statistics row, with the
     /// windows of its first records (`windows`, sorted into store order) and its most negative
-    /// records with their windows (`negative`, sorted lowest first); empty lists are not stored.
+    /// records with their windows (`negative`, sorted lowest first), and its logit lens; empty
+    /// lists are not stored.
     public func addNeuron(layer: Int, neuron: Int, records: [CoreRecord], flags: NeuronRecords.Flags = [],
                           statistics: NeuronStatsRow? = nil, windows: [WindowedRecord] = [],
-                          negative: [WindowedRecord] = []) throws {
+                          negative: [WindowedRecord] = [], logitLens: NeuronLogitLens? = nil) throws {
         guard declaredLayers.contains(layer) else { throw StoreError.layerNotDeclared(layer) }
         let sorted = records.sorted(by: CoreRecord.ranksBefore)
         for r in sorted {
@@ -180,7 +182,8 @@ public final class StoreBuilder {
                                             records: NeuronRecords(flags: flags, records: sorted),
                                             statistics: statistics,
                                             windows: windows.sorted { CoreRecord.ranksBefore($0.record, $1.record) },
-                                            negative: negative.sorted { CoreRecord.ranksLowestFirst($0.record, $1.record) }))
+                                            negative: negative.sorted { CoreRecord.ranksLowestFirst($0.record, $1.record) },
+                                            logitLens: logitLens))
         let windowBytes = (windows + negative).reduce(0) { $0 + 24 + 4 * $1.activations.count }
         try grow(by: records.count * 30 + windowBytes
                  + (statistics.map { $0.histogram.count + $0.sample.count + 80 } ?? 0))
@@ -286,6 +289,7 @@ public final class StoreBuilder {
             try w.putRecords(layer: n.layer, neuron: n.neuron, n.records)
             if !n.windows.isEmpty { try w.putWindows(layer: n.layer, neuron: n.neuron, n.windows) }
             if !n.negative.isEmpty { try w.putNegative(layer: n.layer, neuron: n.neuron, n.negative) }
+            if let lens = n.logitLens { try w.putLogitLens(layer: n.layer, neuron: n.neuron, lens) }
         }
     }
 
