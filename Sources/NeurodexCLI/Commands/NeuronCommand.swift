@@ -84,6 +84,13 @@ struct NeuronCommand: ParsableCommand {
         } else {
             lines.append("  (no statistics for this neuron in the store)")
         }
+        if let lens = report.logitLens {
+            func tokens(_ list: [LogitLensView.Entry]) -> String {
+                list.map { DisplayText.visible($0.token) + " " + d(Double($0.value)) }.joined(separator: "  ")
+            }
+            lines.append("  logit lens raises  " + tokens(lens.raised))
+            lines.append("  logit lens lowers  " + tokens(lens.lowered))
+        }
         lines.append("")
         lines += recordLines(report.records, color: color, windowColors: windowColors)
         if !report.negative.isEmpty {
