@@ -6,12 +6,13 @@ import Store
 /// neuron under `{layer}/{neuron}.json`, and/or one JSON Lines file of all of them.
 ///
 /// What each field holds:
-/// - `most_positive_activation_records`: one excerpt per stored record, highest first: the
-///   `excerptLength` (64) tokens around the record's position (the record at index 32 unless
-///   the document starts or ends nearer; the whole document when shorter). The store keeps a
-///   neuron's activation only at its recorded positions, so **the record's own activation is
-///   exact and every other activation of the excerpt is written as 0** (unknown). The excerpt's
-///   maximum is therefore the record's activation unless that is negative.
+/// - `most_positive_activation_records`: one excerpt per stored record, highest first. A
+///   record with a stored window (the first `--window-records` of each neuron) gives its window:
+///   the tokens of the context window it was indexed in, each with **the neuron's real
+///   activation there** (f32, exact). Any other record gives the `excerptLength` (64) tokens
+///   around its position (the record at index 32 unless the document starts or ends nearer;
+///   the whole document when shorter) with the record's own activation exact and **every other
+///   activation written as 0** (unknown).
 /// - `mean`, `variance`, `skewness`, `kurtosis`: the neuron's statistics row (null without one).
 /// - `random_sample`: one excerpt per position of the layer's seeded uniform sample, the sampled
 ///   activation exact at its position, 0 elsewhere (as above).
@@ -101,7 +102,17 @@ public struct NeuronRecordExporter {
     func makeRecord(layer: Int, neuron: Int, stored: NeuronRecords, statistics: NeuronStatistics?,
                     extras: NeuronRecordExtras?, reader: StoreReader) throws -> OpenAINeuronRecord {
         var record = OpenAINeuronRecord(layer: layer, neuron: neuron)
+        var windows: [SamplePosition: WindowedRecord] = [:]
+        for entry in try reader.windows(layer: layer, neuron: neuron) ?? [] {
+            windows[SamplePosition(document: entry.record.document, position: entry.record.position)] = entry
+        }
         record.mostPositiveActivationRecords = try stored.records.map { r in
+            if let window = windows[SamplePosition(document: r.document, position: r.position)],
+               let tokens = try reader.tokens(document: r.document, range: window.positions),
+               tokens.count == window.activations.count {
+                return OpenAIActivationRecord(tokens: tokens.map { query.vocabulary.text(of: $0) },
+                                              activations: window.activations.map(NumberFormatting.decimal))
+            }
             if let activations = extras?.excerptActivations[String(r.document)],
                let tokens = try reader.tokens(document: r.document), tokens.count == activations.count {
                 return OpenAIActivationRecord(tokens: tokens.map { query.vocabulary.text(of: $0) }, activations: activations)

@@ -16,6 +16,7 @@ struct BatchBuilder {
 
     /// Adds one window of document tokens starting at `firstPosition`, after `bos` if given.
     mutating func append(window: ArraySlice<UInt32>, document: UInt32, firstPosition: Int, bos: UInt32?) {
+        rows.beginWindow()
         if let bos {
             tokens.append(bos)
             rows.append(document: document, position: 0, token: bos, counted: false)

@@ -239,7 +239,9 @@ public final class Indexer {
         let d = model.description
         for layer in options.layers {
             layers[layer] = LayerAccumulator(layer: layer, neurons: d.neuronCount, k: options.topK,
-                                             distinctTokens: options.distinctTokens)
+                                             distinctTokens: options.distinctTokens,
+                                             windowRecords: options.windowedRecords, negativeK: options.negativeK,
+                                             windowWidth: options.context)
         }
     }
 
@@ -273,9 +275,13 @@ public final class Indexer {
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
             try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
                                  distinctTokens: options.distinctTokens, statistics: spec)
+            let lens = model.withNeuronOutputWeights(layer: layer) { LogitLens.compute($0) }
             for neuron in 0..<acc.neurons {
                 try builder.addNeuron(layer: layer, neuron: neuron, records: acc.topK.records(neuron: neuron), flags: flags,
-                                      statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions))
+                                      statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions),
+                                      windows: acc.windows?.entries(neuron: neuron) ?? [],
+                                      negative: acc.negative?.entries(neuron: neuron) ?? [],
+                                      logitLens: lens?[neuron])
             }
         }
         for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }

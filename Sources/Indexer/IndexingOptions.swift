@@ -45,6 +45,11 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     /// Context windows per forward batch.
     public var batchWindows = 8
     public var distinctTokens = false
+    /// How many of each neuron's first records keep their window: the neuron's activation at
+    /// every token of the context window they came from (capped at `topK`; 0: none).
+    public var windowRecords = 20
+    /// How many most negative records are kept per neuron, with their windows (0: none).
+    public var negativeK = 20
     public var storeInputs = false
     public var shard: Shard?
     /// Positions in the seeded activation sample kept per layer.
@@ -60,6 +65,9 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
         self.corpusPaths = corpusPaths
         self.layers = Array(Set(layers)).sorted()
     }
+
+    /// How many records of each neuron keep their windows.
+    public var windowedRecords: Int { min(windowRecords, topK) }
 
     /// The options that decide the result.
     public var identity: IndexingOptions {
@@ -77,6 +85,8 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
             throw IndexError.layerOutOfRange(layer: layer, layerCount: layerCount)
         }
         guard topK >= 1 else { throw IndexError.invalidOption("--top-k must be at least 1, got \(topK)") }
+        guard windowRecords >= 0 else { throw IndexError.invalidOption("--window-records cannot be negative, got \(windowRecords)") }
+        guard negativeK >= 0 else { throw IndexError.invalidOption("--negative-k cannot be negative, got \(negativeK)") }
         guard context >= 1 else { throw IndexError.invalidOption("--context must be at least 1, got \(context)") }
         guard batchWindows >= 1 else { throw IndexError.invalidOption("--batch must be at least 1, got \(batchWindows)") }
         guard threads >= 1 else { throw IndexError.invalidOption("--threads must be at least 1, got \(threads)") }

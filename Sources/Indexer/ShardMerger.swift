@@ -58,7 +58,8 @@ public struct ShardMerger {
             for neuron in 0..<layer.neuronCount {
                 let merged = try mergeNeuron(layer: layer.layer, neuron: neuron, options: plan.options, sample: sample)
                 try builder.addNeuron(layer: layer.layer, neuron: neuron, records: merged.records, flags: flags,
-                                      statistics: merged.statistics)
+                                      statistics: merged.statistics, windows: merged.windows, negative: merged.negative,
+                                      logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) })
             }
         }
         try builder.finish(progress: progress, embedding: embedding)
@@ -105,18 +106,36 @@ public struct ShardMerger {
         for (id, bytes) in vocabulary.enumerated() { try builder.addVocabulary(UInt32(id), bytes: bytes) }
     }
 
-    /// One neuron's records and statistics over all shards.
-    func mergeNeuron(layer: Int, neuron: Int, options: IndexingOptions,
-                     sample: MergedSample) throws -> (records: [CoreRecord], statistics: NeuronStatsRow) {
+    /// One neuron's merged parts.
+    struct MergedNeuron {
+        var records: [CoreRecord]
+        var statistics: NeuronStatsRow
+        var windows: [WindowedRecord]
+        var negative: [WindowedRecord]
+    }
+
+    /// One neuron's records, windows, negative records and statistics over all shards.
+    func mergeNeuron(layer: Int, neuron: Int, options: IndexingOptions, sample: MergedSample) throws -> MergedNeuron {
         var topK = TopK(neurons: 1, k: options.topK, distinctTokens: options.distinctTokens)
+        var windows = options.windowedRecords > 0
+            ? WindowedTopK(neurons: 1, k: options.windowedRecords, distinctTokens: options.distinctTokens,
+                           width: options.context, order: .highest) : nil
+        var negative = options.negativeK > 0
+            ? WindowedTopK(neurons: 1, k: options.negativeK, distinctTokens: options.distinctTokens,
+                           width: options.context, order: .lowest) : nil
         var moments = Moments()
         var minimum = Double.infinity, maximum = -Double.infinity, positives = 0.0
         var histogram: [UInt32]? = nil
         let positions = sample.spec.samplePositions
         var sampleValues = [Float](repeating: .nan, count: positions.count)
         for (index, shard) in shards.enumerated() {
-            let records = try shard.activations.read { try $0.records(layer: layer, neuron: neuron) }
+            let (records, shardWindows, shardNegative) = try shard.activations.read { r in
+                (try r.records(layer: layer, neuron: neuron), try r.windows(layer: layer, neuron: neuron),
+                 try r.negative(layer: layer, neuron: neuron))
+            }
             for record in records?.records ?? [] { topK.offer(neuron: 0, record) }
+            for entry in shardWindows ?? [] { windows?.offer(neuron: 0, entry) }
+            for entry in shardNegative ?? [] { negative?.offer(neuron: 0, entry) }
             guard let row = try shard.catalog.neuronStatistics(layer: layer, neuron: neuron) else {
                 throw IndexError.storeMismatch("shard \(shard.directory.path) has no statistics for layer \(layer) neuron \(neuron)")
             }
@@ -140,7 +159,8 @@ public struct ShardMerger {
             fractionPositive: seen ? positives / moments.count : .nan,
             histogram: NeuronStatsRow.histogramBlob(histogram ?? []),
             sample: NeuronStatsRow.sampleBlob(sampleValues))
-        return (topK.records(neuron: 0), statistics)
+        return MergedNeuron(records: topK.records(neuron: 0), statistics: statistics,
+                            windows: windows?.entries(neuron: 0) ?? [], negative: negative?.entries(neuron: 0) ?? [])
     }
 
     /// A token's embedding from the first shard that has it.

@@ -79,4 +79,32 @@ public protocol LanguageModel: AnyObject {
     func logits(_ batch: TokenBatch) throws -> [Float]
     /// Copies the input token-embedding row of `token` (wte / token_embd), [embeddingSize].
     func tokenEmbedding(_ token: UInt32) -> [Float]
+    /// Runs `body` with `layer`'s MLP output weights and the unembedding (the logit lens's
+    /// inputs); nil when the model does not hold them (the head is loaded only with the last
+    /// layer, or `layer` is not loaded).
+    func withNeuronOutputWeights<R>(layer: Int, _ body: (NeuronOutputWeights) throws -> R) rethrows -> R?
+}
+
+/// What a layer's MLP neurons write to the residual stream, and the unembedding: the inputs of
+/// the logit lens. Pointers into the model's weights, valid during `withNeuronOutputWeights`.
+public struct NeuronOutputWeights {
+    /// Neuron n's output direction: row n of [neurons, width] (GPT-2's `mlp.c_proj.weight`), or
+    /// with `directionsAreColumns` column n of [width, neurons] (Llama's `ffn_down`).
+    public var directions: UnsafePointer<Float>
+    public var directionsAreColumns: Bool
+    /// [vocabulary, width]: the LM head, or the tied token embedding.
+    public var unembedding: UnsafePointer<Float>
+    public var neurons: Int
+    public var width: Int
+    public var vocabulary: Int
+
+    public init(directions: UnsafePointer<Float>, directionsAreColumns: Bool, unembedding: UnsafePointer<Float>,
+                neurons: Int, width: Int, vocabulary: Int) {
+        self.directions = directions
+        self.directionsAreColumns = directionsAreColumns
+        self.unembedding = unembedding
+        self.neurons = neurons
+        self.width = width
+        self.vocabulary = vocabulary
+    }
 }

@@ -10,7 +10,9 @@ import Tokenizers
 ///
 /// Random-weight GPT-2 models of the real shapes with the real GPT-2 tokenizer, on the first
 /// `--tokens` tokens of the Shakespeare corpus cut into documents of about 4 KB. Forward-only
-/// and indexing alternate `--repeats` times; medians are reported.
+/// and indexing alternate `--repeats` times; medians are reported. `--windows on,off` indexes
+/// with the default windows (20 windowed records and 20 negative records per neuron) and
+/// without any, back to back in each repeat, and reports the windows' overhead.
 struct IndexBenchmark {
     let cases: [(model: BenchmarkModel, lastLayer: Int?)]
     let threads: Int
@@ -20,6 +22,8 @@ struct IndexBenchmark {
     let tokenizerFolder: URL
     let context = 64
     let batchWindows = 8
+    /// Whether each indexing run keeps windows, in the order run within a repeat.
+    let windowModes: [Bool]
 
     init(options: BenchOptions) throws {
         cases = try options.list("cases", default: ["small:all", "xl:0-1"]).map { text in
@@ -34,6 +38,12 @@ struct IndexBenchmark {
         tokenTarget = try options.integer("tokens", default: 16_384)
         corpus = URL(fileURLWithPath: options.list("corpus", default: ["corpora/tinyshakespeare.txt"])[0])
         tokenizerFolder = URL(fileURLWithPath: options.list("tokenizer", default: ["Tests/Fixtures/gpt2-tokenizer"])[0])
+        windowModes = try options.list("windows", default: ["on"]).map { text in
+            guard text == "on" || text == "off" else {
+                throw BenchOptions.Invalid(description: "--windows wants on, off or on,off, found '\(text)'")
+            }
+            return text == "on"
+        }
     }
 
     func run() throws {
@@ -62,22 +72,25 @@ struct IndexBenchmark {
                 }
             }
             var phases: [PhaseTimes] = []
-            let indexRun = {
+            let indexRun = { (windows: Bool) in
                 let store = try NeurodexStore(directory: scratch.appendingPathComponent(UUID().uuidString), mode: .create)
                 var options = IndexingOptions(modelPath: "random", corpusPaths: [documentsFolder.path], layers: layers)
                 options.context = context
                 options.batchWindows = batchWindows
                 options.threads = threads
                 options.checkpointSeconds = 3600
+                if !windows { options.windowRecords = 0; options.negativeK = 0 }
                 phases.append(try Indexer(model: gpt2, tokenizer: tokenizer, store: store, options: options).run(resume: false).phases)
             }
-            var forwardSeconds: [Double] = [], indexSeconds: [Double] = [], boundSeconds: [Double] = []
+            var forwardSeconds: [Double] = [], boundSeconds: [Double] = []
+            var indexSeconds: [Bool: [Double]] = [:]
             for _ in 0..<repeats {
                 forwardSeconds += try timings(repeats: 1, forwardAlone)
-                indexSeconds += try timings(repeats: 1, indexRun)
+                for windows in windowModes { indexSeconds[windows, default: []] += try timings(repeats: 1) { try indexRun(windows) } }
                 boundSeconds += timings(repeats: 1, replay.run)
             }
-            let (forward, index, bound) = (median(forwardSeconds), median(indexSeconds), median(boundSeconds))
+            let (forward, bound) = (median(forwardSeconds), median(boundSeconds))
+            let index = median(indexSeconds[windowModes[0]]!)
             let flops = products.reduce(0) { $0 + $1.flops }
             print("""
               \(model.label), layers 0–\(lastLayer): indexing \(format(Double(counted) / index)) tokens/s \
@@ -86,6 +99,11 @@ struct IndexBenchmark {
             sgemm bound \(format(bound, 2)) s (\(format(flops / bound / 1e9)) GFLOP/s): indexing at \(format(100 * bound / index))% \
             and forward at \(format(100 * bound / forward))% of the bound
             """)
+            if let on = indexSeconds[true], let off = indexSeconds[false] {
+                print("    windows: indexing with them \(format(median(on), 2)) s, without \(format(median(off), 2)) s: "
+                      + "\(format(100 * (median(on) / median(off) - 1), 1))% overhead (runs with: \(on.map { format($0, 2) }), "
+                      + "without: \(off.map { format($0, 2) }))")
+            }
             if let p = phases.last {
                 print("    last indexing run: forward \(format(p.forward, 2)) s, capture (top-K + statistics) \(format(p.capture, 2)) s "
                       + "= \(format(100 * p.capture / p.forward))% of the forward, store \(format(p.store, 2)) s, corpus \(format(p.corpus, 2)) s")

@@ -8,8 +8,36 @@ public struct NeuronReport: Sendable {
     public var flags: NeuronRecords.Flags
     /// Statistics over every indexed position; nil when the catalog has none for the neuron.
     public var statistics: NeuronStatistics?
-    /// The core tokens, highest activation first.
+    /// The core tokens, highest activation first; the first ones carry their window.
     public var records: [RecordView]
+    /// The most negative records, lowest activation first, each with its window (empty for a
+    /// store without them).
+    public var negative: [RecordView] = []
+    /// The tokens the neuron's output weights raise and lower most; nil when the store has none.
+    public var logitLens: LogitLensView? = nil
+}
+
+/// A neuron's logit lens with token texts.
+public struct LogitLensView: Sendable, Hashable {
+    /// One token of the lens.
+    public struct Entry: Sendable, Hashable {
+        public var tokenID: UInt32
+        public var token: String
+        public var value: Float
+    }
+
+    /// Highest value first.
+    public var raised: [Entry]
+    /// Lowest value first.
+    public var lowered: [Entry]
+
+    init(_ lens: NeuronLogitLens, vocabulary: StoredVocabulary) {
+        func entries(_ scores: [TokenScore]) -> [Entry] {
+            scores.map { Entry(tokenID: $0.token, token: vocabulary.text(of: $0.token), value: $0.value) }
+        }
+        raised = entries(lens.raised)
+        lowered = entries(lens.lowered)
+    }
 }
 
 /// One core token of a neuron, ready to show.
@@ -21,6 +49,34 @@ public struct RecordView: Sendable, Hashable {
     public var token: String
     /// The token in the text around it.
     public var context: ContextWindow
+    /// The neuron's activation at every token of the context window the record came from,
+    /// when the store keeps it for this record.
+    public var window: ActivationWindow? = nil
+}
+
+/// The neuron's activation at every token of a record's context window.
+public struct ActivationWindow: Sendable, Hashable {
+    /// Document position of the first token.
+    public var start: UInt32
+    public var tokenIDs: [UInt32]
+    /// Each token's text (see `TokenText`).
+    public var tokens: [String]
+    /// [tokenIDs.count] the neuron's activation at each token.
+    public var activations: [Float]
+    /// Index of the record's own token.
+    public var focus: Int
+
+    /// The window of a stored entry, its tokens read from the document's token stream (a
+    /// document missing from the store gives token id 0 and empty text at every position).
+    init(_ entry: WindowedRecord, reader: StoreReader, vocabulary: StoredVocabulary) throws {
+        let ids = try reader.tokens(document: entry.record.document, range: entry.positions) ?? []
+        tokenIDs = ids.count == entry.activations.count ? ids : [UInt32](repeating: 0, count: entry.activations.count)
+        tokens = ids.count == entry.activations.count ? ids.map { vocabulary.text(of: $0) }
+            : [String](repeating: "", count: entry.activations.count)
+        start = entry.windowStart
+        activations = entry.activations
+        focus = entry.focus
+    }
 }
 
 extension StoreQuery {
@@ -32,22 +88,41 @@ extension StoreQuery {
     public func neuron(layer: Int, neuron: Int, contextRadius: Int = 12, limit: Int? = nil,
                        statistics includeStatistics: Bool = true) throws -> NeuronReport {
         try checkNeuron(layer: layer, neuron: neuron)
-        let (flags, views) = try store.activations.read { reader -> (NeuronRecords.Flags, [RecordView]) in
+        let (flags, views, negative, lens) = try store.activations.read {
+            reader -> (NeuronRecords.Flags, [RecordView], [RecordView], LogitLensView?) in
             guard let stored = try reader.records(layer: layer, neuron: neuron) else {
                 throw QueryError.neuronNotIndexed(layer: layer, neuron: neuron)
             }
             let records = limit.map { stored.records.prefix(max(0, $0)) } ?? stored.records[...]
+            var windows: [SamplePosition: WindowedRecord] = [:]
+            for entry in try reader.windows(layer: layer, neuron: neuron) ?? [] {
+                windows[SamplePosition(document: entry.record.document, position: entry.record.position)] = entry
+            }
             var views: [RecordView] = []
             views.reserveCapacity(records.count)
             for (rank, record) in records.enumerated() {
-                let context = try ContextWindow(of: record, radius: contextRadius, reader: reader, vocabulary: vocabulary)
-                views.append(RecordView(rank: rank, record: record, token: vocabulary.text(of: record.token),
-                                        context: context))
+                var view = try recordView(rank: rank, record, contextRadius: contextRadius, reader: reader)
+                if let entry = windows[SamplePosition(document: record.document, position: record.position)] {
+                    view.window = try ActivationWindow(entry, reader: reader, vocabulary: vocabulary)
+                }
+                views.append(view)
             }
-            return (stored.flags, views)
+            let negative = try (reader.negative(layer: layer, neuron: neuron) ?? []).enumerated().map { rank, entry in
+                var view = try recordView(rank: rank, entry.record, contextRadius: contextRadius, reader: reader)
+                view.window = try ActivationWindow(entry, reader: reader, vocabulary: vocabulary)
+                return view
+            }
+            let lens = try reader.logitLens(layer: layer, neuron: neuron).map { LogitLensView($0, vocabulary: vocabulary) }
+            return (stored.flags, views, negative, lens)
         }
         let stats = includeStatistics ? try statistics(layer: layer, neuron: neuron) : nil
-        return NeuronReport(layer: layer, neuron: neuron, flags: flags, statistics: stats, records: views)
+        return NeuronReport(layer: layer, neuron: neuron, flags: flags, statistics: stats, records: views,
+                            negative: negative, logitLens: lens)
+    }
+
+    private func recordView(rank: Int, _ record: CoreRecord, contextRadius: Int, reader: StoreReader) throws -> RecordView {
+        RecordView(rank: rank, record: record, token: vocabulary.text(of: record.token),
+                   context: try ContextWindow(of: record, radius: contextRadius, reader: reader, vocabulary: vocabulary))
     }
 
     /// Visits every neuron of `layer` that has records, in neuron order, with contexts (no

@@ -1,7 +1,8 @@
 import Query
 
-/// `neurodex neuron --format json`: one neuron's statistics and its top-activating tokens in
-/// context, `{"layer", "neuron", "stats", "top"}`.
+/// `neurodex neuron --format json`: one neuron's statistics, its top-activating tokens in
+/// context, its most negative ones and its logit lens,
+/// `{"layer", "neuron", "stats", "top", "negative", "logit_lens"}`.
 ///
 /// Numbers are exact (f32 activations as f32); non-finite values are `null`.
 public struct NeuronResponse: ResponseDocument {
@@ -41,6 +42,64 @@ public struct NeuronResponse: ResponseDocument {
         }
     }
 
+    /// The neuron's activation at every token of the context window a record came from.
+    public struct Window: Codable, Sendable, Hashable {
+        public var tokenIDs: [UInt32]
+        /// Each token's text.
+        public var tokens: [String]
+        /// The neuron's activation at each token (f32).
+        public var activations: [Float]
+        /// Index of the record's own token.
+        public var focus: Int
+
+        enum CodingKeys: String, ResponseCodingKey {
+            case tokenIDs = "token_ids"
+            case tokens, activations, focus
+        }
+
+        public init(tokenIDs: [UInt32], tokens: [String], activations: [Float], focus: Int) {
+            self.tokenIDs = tokenIDs
+            self.tokens = tokens
+            self.activations = activations
+            self.focus = focus
+        }
+    }
+
+    /// A neuron's logit lens: the output tokens its output weights raise and lower most.
+    public struct LogitLens: Codable, Sendable, Hashable {
+        public struct Entry: Codable, Sendable, Hashable {
+            public var tokenID: UInt32
+            public var token: String
+            /// The neuron's output direction · the token's unembedding row (f32).
+            public var value: Float
+
+            enum CodingKeys: String, ResponseCodingKey {
+                case tokenID = "token_id"
+                case token, value
+            }
+
+            public init(tokenID: UInt32, token: String, value: Float) {
+                self.tokenID = tokenID
+                self.token = token
+                self.value = value
+            }
+        }
+
+        /// Highest value first.
+        public var raised: [Entry]
+        /// Lowest value first.
+        public var lowered: [Entry]
+
+        enum CodingKeys: String, ResponseCodingKey {
+            case raised, lowered
+        }
+
+        public init(raised: [Entry], lowered: [Entry]) {
+            self.raised = raised
+            self.lowered = lowered
+        }
+    }
+
     /// One core-token record, highest activation first.
     public struct Record: Codable, Sendable, Hashable {
         public var activation: Float
@@ -52,20 +111,34 @@ public struct NeuronResponse: ResponseDocument {
         public var position: UInt32
         /// The text of the context window around the token.
         public var context: String
+        /// The activations over the record's context window, for the records the store keeps
+        /// one for (absent from the JSON otherwise).
+        public var window: Window?
 
         enum CodingKeys: String, ResponseCodingKey {
             case activation
             case tokenID = "token_id"
-            case token, document, position, context
+            case token, document, position, context, window
         }
 
-        public init(activation: Float, tokenID: UInt32, token: String, document: UInt32, position: UInt32, context: String) {
+        public init(activation: Float, tokenID: UInt32, token: String, document: UInt32, position: UInt32, context: String,
+                    window: Window? = nil) {
             self.activation = activation
             self.tokenID = tokenID
             self.token = token
             self.document = document
             self.position = position
             self.context = context
+            self.window = window
+        }
+
+        /// The record of a query's view.
+        public init(view: RecordView) {
+            self.init(activation: view.record.activation, tokenID: view.record.token, token: view.token,
+                      document: view.record.document, position: view.record.position, context: view.context.text,
+                      window: view.window.map { w in
+                          Window(tokenIDs: w.tokenIDs, tokens: w.tokens, activations: w.activations, focus: w.focus)
+                      })
         }
     }
 
@@ -74,16 +147,24 @@ public struct NeuronResponse: ResponseDocument {
     /// nil when the store has no statistics for the neuron (written `null`).
     public var stats: Statistics?
     public var top: [Record]
+    /// The most negative records, lowest activation first, with their windows.
+    public var negative: [Record]
+    /// nil when the store has no logit lens for the neuron (written `null`).
+    public var logitLens: LogitLens?
 
     enum CodingKeys: String, ResponseCodingKey {
-        case layer, neuron, stats, top
+        case layer, neuron, stats, top, negative
+        case logitLens = "logit_lens"
     }
 
-    public init(layer: Int, neuron: Int, stats: Statistics?, top: [Record]) {
+    public init(layer: Int, neuron: Int, stats: Statistics?, top: [Record], negative: [Record] = [],
+                logitLens: LogitLens? = nil) {
         self.layer = layer
         self.neuron = neuron
         self.stats = stats
         self.top = top
+        self.negative = negative
+        self.logitLens = logitLens
     }
 
     /// The document of a query's report.
@@ -93,10 +174,23 @@ public struct NeuronResponse: ResponseDocument {
                       Statistics(count: s.count, mean: s.mean, variance: s.variance, min: s.min, max: s.max,
                                  fractionPositive: s.fractionPositive)
                   },
-                  top: report.records.map { view in
-                      Record(activation: view.record.activation, tokenID: view.record.token, token: view.token,
-                             document: view.record.document, position: view.record.position, context: view.context.text)
+                  top: report.records.map(Record.init(view:)), negative: report.negative.map(Record.init(view:)),
+                  logitLens: report.logitLens.map { lens in
+                      func entries(_ list: [LogitLensView.Entry]) -> [LogitLens.Entry] {
+                          list.map { LogitLens.Entry(tokenID: $0.tokenID, token: $0.token, value: $0.value) }
+                      }
+                      return LogitLens(raised: entries(lens.raised), lowered: entries(lens.lowered))
                   })
+    }
+
+    /// Reads a document; one without `negative` (from an older build) has none.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(layer: try c.decode(Int.self, forKey: .layer), neuron: try c.decode(Int.self, forKey: .neuron),
+                  stats: try c.decodeIfPresent(Statistics.self, forKey: .stats),
+                  top: try c.decode([Record].self, forKey: .top),
+                  negative: try c.decodeIfPresent([Record].self, forKey: .negative) ?? [],
+                  logitLens: try c.decodeIfPresent(LogitLens.self, forKey: .logitLens))
     }
 
     /// Writes `stats` as `null` when absent.
@@ -106,5 +200,7 @@ public struct NeuronResponse: ResponseDocument {
         try c.encode(neuron, forKey: .neuron)
         try c.encode(stats, forKey: .stats)
         try c.encode(top, forKey: .top)
+        try c.encode(negative, forKey: .negative)
+        try c.encode(logitLens, forKey: .logitLens)
     }
 }

@@ -8,7 +8,8 @@ import Foundation
 /// one writer (`write`) commits.
 public final class ActivationStore: Sendable {
     /// The store format this build reads and writes.
-    public static let formatVersion: UInt32 = 1
+    /// Version 2 added the `windows`, `negative` and `logit_lens` databases.
+    public static let formatVersion: UInt32 = 2
     /// File name inside a store directory.
     public static let fileName = "activations.lmdb"
 
@@ -16,7 +17,7 @@ public final class ActivationStore: Sendable {
     let databases: Databases
 
     struct Databases: Sendable {
-        let records, tokens, byToken, embeddings, inputs, vocabulary, meta, state: LMDBEnvironment.Database
+        let records, tokens, byToken, embeddings, inputs, vocabulary, meta, state, windows, negative, logitLens: LMDBEnvironment.Database
     }
 
     /// Opens the store file at `path`. With `create`, a missing file is created and stamped
@@ -39,24 +40,31 @@ public final class ActivationStore: Sendable {
                 throw Self.storeError(error, path: path)
             }
         }
+        // The version is checked before the other databases are opened, so that a store of
+        // another version is reported as such rather than as missing a database.
+        let meta = try open("meta")
+        try Self.checkFormat(environment, meta: meta, path: path, stampIfNew: writable)
         self.databases = Databases(
             records: try open("records"), tokens: try open("tokens"), byToken: try open("by_token"),
             embeddings: try open("embeddings"), inputs: try open("inputs"), vocabulary: try open("vocabulary"),
-            meta: try open("meta"),
-            state: try open("state"))
+            meta: meta, state: try open("state"), windows: try open("windows"), negative: try open("negative"),
+            logitLens: try open("logit_lens"))
         self.environment = environment
-        try checkFormat(path: path, stampIfNew: writable)
     }
 
-    private func checkFormat(path: URL, stampIfNew: Bool) throws {
-        let found = try read { try $0.formatVersion() }
+    private static func checkFormat(_ environment: LMDBEnvironment, meta: LMDBEnvironment.Database, path: URL,
+                                    stampIfNew: Bool) throws {
+        let key = StoreKey.name(StoreMeta.formatVersion)
+        let found = try environment.read { txn in
+            try txn.withValue(meta, key: key) { $0.count == 4 ? ByteCoding.readLittleEndian(UInt32.self, $0, at: 0) : 0 }
+        }
         switch found {
         case nil where stampIfNew:
-            try write { try $0.setMeta(StoreMeta.formatVersion, uint32: Self.formatVersion) }
+            try environment.write { try $0.put(meta, key: key, bytes: ByteCoding.bytes(of: [formatVersion])) }
         case nil:
             throw StoreError.notAStore(path: path.path, reason: "no format version")
-        case let version? where version != Self.formatVersion:
-            throw StoreError.unsupportedFormat(path: path.path, found: version, supported: Self.formatVersion)
+        case let version? where version != formatVersion:
+            throw StoreError.unsupportedFormat(path: path.path, found: version, supported: formatVersion)
         default:
             break
         }
@@ -107,6 +115,40 @@ public struct StoreReader {
             guard let decoded = NeuronRecords(encoded: bytes) else {
                 throw StoreError.corrupted(path: ActivationStore.fileName,
                                            detail: "records of layer \(layer) neuron \(neuron) have a bad length")
+            }
+            return decoded
+        }
+    }
+
+    /// The first records of a neuron with their windows (store order), or nil when the store
+    /// has none for it.
+    public func windows(layer: Int, neuron: Int) throws -> [WindowedRecord]? {
+        try windowedRecords(db.windows, "windows", layer: layer, neuron: neuron)
+    }
+
+    /// The most negative records of a neuron with their windows (lowest activation first), or
+    /// nil when the store has none for it.
+    public func negative(layer: Int, neuron: Int) throws -> [WindowedRecord]? {
+        try windowedRecords(db.negative, "negative", layer: layer, neuron: neuron)
+    }
+
+    /// A neuron's logit lens, or nil when the store has none for it.
+    public func logitLens(layer: Int, neuron: Int) throws -> NeuronLogitLens? {
+        try txn.withValue(db.logitLens, key: StoreKey.neuron(layer: layer, neuron: neuron)) { bytes in
+            guard let decoded = NeuronLogitLens(encoded: bytes) else {
+                throw StoreError.corrupted(path: ActivationStore.fileName,
+                                           detail: "logit lens of layer \(layer) neuron \(neuron) has a bad length")
+            }
+            return decoded
+        }
+    }
+
+    private func windowedRecords(_ database: LMDBEnvironment.Database, _ name: String, layer: Int,
+                                 neuron: Int) throws -> [WindowedRecord]? {
+        try txn.withValue(database, key: StoreKey.neuron(layer: layer, neuron: neuron)) { bytes in
+            guard let decoded = WindowedRecord.decoded(bytes) else {
+                throw StoreError.corrupted(path: ActivationStore.fileName,
+                                           detail: "\(name) of layer \(layer) neuron \(neuron) have a bad length")
             }
             return decoded
         }
@@ -273,6 +315,21 @@ public struct StoreWriter {
 
     public func putRecords(layer: Int, neuron: Int, _ records: NeuronRecords) throws {
         try txn.put(db.records, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: records.encoded())
+    }
+
+    /// Stores the first records of a neuron with their windows.
+    public func putWindows(layer: Int, neuron: Int, _ entries: [WindowedRecord]) throws {
+        try txn.put(db.windows, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: WindowedRecord.encoded(entries))
+    }
+
+    /// Stores the most negative records of a neuron with their windows.
+    public func putNegative(layer: Int, neuron: Int, _ entries: [WindowedRecord]) throws {
+        try txn.put(db.negative, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: WindowedRecord.encoded(entries))
+    }
+
+    /// Stores a neuron's logit lens.
+    public func putLogitLens(layer: Int, neuron: Int, _ lens: NeuronLogitLens) throws {
+        try txn.put(db.logitLens, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: lens.encoded())
     }
 
     public func putTokens(document: UInt32, _ tokens: [UInt32]) throws {

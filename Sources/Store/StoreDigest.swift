@@ -13,7 +13,7 @@ public struct ContentDigest: Sendable, Equatable, Codable {
     /// content. `moments` are the neuron statistics' mean, variance, skewness and kurtosis;
     /// `statistics` the rest of each neuron's statistics row.
     public static let partNames = ["records", "tokens", "by_token", "embeddings", "inputs", "vocabulary", "meta",
-                                   "models", "documents", "layers", "statistics", "moments"]
+                                   "windows", "negative", "logit_lens", "models", "documents", "layers", "statistics", "moments"]
 }
 
 extension NeurodexStore {
@@ -84,7 +84,8 @@ extension StoreReader {
     /// The LMDB databases the content digest covers, by name: all but `state`.
     var digestedDatabases: [(String, LMDBEnvironment.Database)] {
         [("records", db.records), ("tokens", db.tokens), ("by_token", db.byToken), ("embeddings", db.embeddings),
-         ("inputs", db.inputs), ("vocabulary", db.vocabulary), ("meta", db.meta)]
+         ("inputs", db.inputs), ("vocabulary", db.vocabulary), ("meta", db.meta), ("windows", db.windows),
+         ("negative", db.negative), ("logit_lens", db.logitLens)]
     }
 }
 

@@ -5,6 +5,33 @@ import Store
 import Testing
 
 @Suite struct NeuronRecordExportTests {
+    /// A record with a stored window gives its window with the real activations; the others
+    /// the zero-padded excerpt.
+    @Test func windowedRecordsGiveTheirRealActivations() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("windows-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = ModelRow(family: "test", source: "memory", fingerprint: "test", layerCount: 1, embeddingSize: 0,
+                             neuronCount: 1, vocabularySize: 10, maxContext: 64, activationDefinition: "seeded",
+                             configJson: "{}")
+        let builder = try StoreBuilder(directory: dir, model: model, corpusName: "test", corpusSources: [], runConfigJSON: "{}")
+        for id in 0..<10 { try builder.addVocabulary(UInt32(id), bytes: Array("t\(id)".utf8)) }
+        try builder.addDocument(tokens: (0..<10).map(UInt32.init), sourcePath: "doc")
+        try builder.setLayer(0, neuronCount: 1, topK: 2,
+                             statistics: LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: 0, samplePositions: []))
+        let first = CoreRecord(activation: 2.5, document: 0, position: 4, token: 4)
+        let second = CoreRecord(activation: 1.5, document: 0, position: 8, token: 8)
+        try builder.addNeuron(layer: 0, neuron: 0, records: [first, second],
+                              windows: [WindowedRecord(record: first, windowStart: 2, activations: [0.5, -1, 2.5, 0.25])])
+        try builder.finish()
+        let record = try NeuronRecordExporter(query: try StoreQuery(directory: dir)).record(layer: 0, neuron: 0)
+        let excerpts = record.mostPositiveActivationRecords
+        #expect(excerpts.count == 2)
+        #expect(excerpts[0].tokens == ["t2", "t3", "t4", "t5"])
+        #expect(excerpts[0].activations == [0.5, -1, 2.5, 0.25])
+        #expect(excerpts[1].tokens == (0..<10).map { "t\($0)" })
+        #expect(excerpts[1].activations == (0..<10).map { $0 == 8 ? 1.5 : 0 })
+    }
+
     @Test func topExcerptsAre64TokensAroundTheRecordWithItsActivation() throws {
         let store = try TestStore()
         let query = try store.open()

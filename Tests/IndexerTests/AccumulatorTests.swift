@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import Models
 import Store
 import Testing
 @testable import Indexer
@@ -89,14 +90,17 @@ extension Float {
     func matchesBruteForce(threads: Int) throws {
         var rng = SplitMix64(seed: 5)
         let neurons = 150, k = 6
-        var acc = LayerAccumulator(layer: 3, neurons: neurons, k: k, distinctTokens: false)
+        var acc = LayerAccumulator(layer: 3, neurons: neurons, k: k, distinctTokens: false,
+                                   windowRecords: 3, negativeK: 4, windowWidth: 9)
         var all = [[CoreRecord]](repeating: [], count: neurons)
         var values = [[Double]](repeating: [], count: neurons)
+        var windowOf = [[SamplePosition: WindowedRecord]](repeating: [:], count: neurons)
         var position: UInt32 = 0
         for batchIndex in 0..<6 {
             var rows = BatchRows()
             for r in 0..<40 {
                 let isBOS = r % 10 == 0
+                if isBOS { rows.beginWindow() }
                 rows.append(document: UInt32(batchIndex), position: isBOS ? 0 : position, token: UInt32(r % 13), counted: !isBOS)
                 if !isBOS { position += 1 }
             }
@@ -104,14 +108,24 @@ extension Float {
             for r in rows.counted {
                 for n in 0..<neurons {
                     let v = acts[r * neurons + n]
-                    all[n].append(CoreRecord(activation: v, document: rows.documents[r], position: rows.positions[r], token: rows.tokens[r]))
+                    let record = CoreRecord(activation: v, document: rows.documents[r], position: rows.positions[r],
+                                            token: rows.tokens[r])
+                    all[n].append(record)
                     values[n].append(Double(v))
+                    let window = (r / 10 * 10 + 1)..<(r / 10 * 10 + 10)  // the counted rows after the BOS
+                    windowOf[n][SamplePosition(document: record.document, position: record.position)] = WindowedRecord(
+                        record: record, windowStart: rows.positions[window.lowerBound],
+                        activations: window.map { acts[$0 * neurons + n] })
                 }
             }
             try acts.withUnsafeBufferPointer { try acc.absorb($0, rows: rows, threads: threads) }
         }
         for n in 0..<neurons {
             #expect(acc.topK.records(neuron: n) == bruteForceTopK(all[n], k: k, distinct: false))
+            func windowed(_ r: CoreRecord) -> WindowedRecord? { windowOf[n][SamplePosition(document: r.document, position: r.position)] }
+            #expect(acc.windows?.entries(neuron: n) == bruteForceTopK(all[n], k: 3, distinct: false).map { windowed($0)! })
+            #expect(acc.negative?.entries(neuron: n)
+                    == all[n].sorted(by: CoreRecord.ranksLowestFirst).prefix(4).map { windowed($0)! })
             let stats = acc.statistics(neuron: n, samplePositions: [])
             let m = Moments(values: values[n])
             #expect(stats.count == values[n].count)
@@ -191,6 +205,87 @@ extension Float {
                 .sorted { $0.hash < $1.hash }.prefix(size)
             #expect(sample.kept.map(\.position) == expected.map(\.position), "size \(size), seed \(seed)")
             #expect(sample.kept.map(\.hash) == expected.map(\.hash))
+        }
+    }
+}
+
+@Suite struct WindowedTopKTests {
+    /// A window that names its record: [activation, document, position].
+    static func window(of r: CoreRecord) -> WindowedRecord {
+        WindowedRecord(record: r, windowStart: r.position, activations: [r.activation, Float(r.document), Float(r.position)])
+    }
+
+    @Test(arguments: [false, true])
+    func keepsTheFirstRecordsOfTheTopKWithTheirWindows(distinct: Bool) {
+        var rng = SplitMix64(seed: 3)
+        var topK = TopK(neurons: 4, k: 9, distinctTokens: distinct)
+        var highest = WindowedTopK(neurons: 4, k: 4, distinctTokens: distinct, width: 3, order: .highest)
+        var lowest = WindowedTopK(neurons: 4, k: 5, distinctTokens: distinct, width: 3, order: .lowest)
+        var all = [[CoreRecord]](repeating: [], count: 4)
+        for i in 0..<500 {
+            for n in 0..<4 {
+                let r = CoreRecord(activation: Float(Int.random(in: -8..<8, using: &rng)) / 4,
+                                   document: UInt32(i / 40), position: UInt32(i % 40),
+                                   token: UInt32.random(in: 0..<11, using: &rng))
+                all[n].append(r)
+                topK.offer(neuron: n, r)
+                highest.offer(neuron: n, Self.window(of: r))
+                lowest.offer(neuron: n, Self.window(of: r))
+            }
+        }
+        for n in 0..<4 {
+            #expect(highest.entries(neuron: n) == topK.records(neuron: n).prefix(4).map(Self.window(of:)))
+            let negated = all[n].map { CoreRecord(activation: -$0.activation, document: $0.document,
+                                                  position: $0.position, token: $0.token) }
+            let expected = bruteForceTopK(negated, k: 5, distinct: distinct).map {
+                CoreRecord(activation: -$0.activation, document: $0.document, position: $0.position, token: $0.token)
+            }
+            #expect(lowest.entries(neuron: n) == expected.map(Self.window(of:)))
+        }
+    }
+
+    @Test func mergeEqualsOneStream() {
+        var rng = SplitMix64(seed: 5)
+        var whole = WindowedTopK(neurons: 2, k: 4, distinctTokens: false, width: 3, order: .lowest)
+        var parts = [WindowedTopK](repeating: whole, count: 3)
+        for i in 0..<200 {
+            for n in 0..<2 {
+                let r = CoreRecord(activation: Float.random(in: -1...1, using: &rng).rounded(toPlaces: 1),
+                                   document: UInt32(i), position: 0, token: 1)
+                whole.offer(neuron: n, Self.window(of: r))
+                parts[i % 3].offer(neuron: n, Self.window(of: r))
+            }
+        }
+        var merged = parts[0]
+        merged.merge(parts[1]); merged.merge(parts[2])
+        for n in 0..<2 { #expect(merged.entries(neuron: n) == whole.entries(neuron: n)) }
+    }
+}
+
+@Suite struct LogitLensTests {
+    /// Blocks smaller than the matrices, both weight layouts: the same lists as a direct product.
+    @Test(arguments: [false, true])
+    func blocksGiveTheDirectProduct(columns: Bool) {
+        var rng = SplitMix64(seed: 9)
+        let neurons = 5, width = 3, vocabulary = 23
+        let directions = (0..<neurons * width).map { _ in Float(Int.random(in: -20...20, using: &rng)) / 8 }
+        let unembedding = (0..<vocabulary * width).map { _ in Float(Int.random(in: -20...20, using: &rng)) / 8 }
+        // Neuron n's direction: row n of [neurons, width], or column n of its transpose [width, neurons].
+        let stored = columns ? (0..<width * neurons).map { directions[($0 % neurons) * width + $0 / neurons] } : directions
+        let lens = stored.withUnsafeBufferPointer { d in
+            unembedding.withUnsafeBufferPointer { u in
+                LogitLens.compute(NeuronOutputWeights(directions: d.baseAddress!, directionsAreColumns: columns,
+                                                      unembedding: u.baseAddress!, neurons: neurons, width: width,
+                                                      vocabulary: vocabulary),
+                                  count: 4, neuronBlock: 2, vocabularyBlock: 4)
+            }
+        }
+        for n in 0..<neurons {
+            let scores = (0..<vocabulary).map { v in (0..<width).reduce(Float(0)) { $0 + directions[n * width + $1] * unembedding[v * width + $1] } }
+            let high = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(4)
+            let low = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }.prefix(4)
+            #expect(lens[n].raised == high.map { TokenScore(token: UInt32($0), value: scores[$0]) })
+            #expect(lens[n].lowered == low.map { TokenScore(token: UInt32($0), value: scores[$0]) })
         }
     }
 }

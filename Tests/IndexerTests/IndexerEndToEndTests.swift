@@ -44,6 +44,8 @@ import Tokenizers
         o.context = 16
         o.batchWindows = 3
         o.sampleSize = 8
+        o.windowRecords = 4  // fewer than the top-K: the windows are of its first records
+        o.negativeK = 5
         o.threads = 2
         o.checkpointSeconds = 0  // checkpoint at every document boundary
         return o
@@ -66,6 +68,8 @@ import Tokenizers
 
         // Brute force: every window alone through the model, every activation kept.
         var all: [Int: [[CoreRecord]]] = [0: Array(repeating: [], count: 128), 2: Array(repeating: [], count: 128)]
+        var activationAt: [Int: [[SamplePosition: Float]]] = [0: Array(repeating: [:], count: 128),
+                                                              2: Array(repeating: [:], count: 128)]
         var documentTokens: [[UInt32]] = []
         try Corpus(paths: corpus).forEachDocument { doc in
             let tokens = tokenizer.encode(doc.text)
@@ -79,6 +83,9 @@ import Tokenizers
                             all[capture.layer]![n].append(CoreRecord(
                                 activation: capture.activations[(i + 1) * 128 + n], document: UInt32(doc.index),
                                 position: UInt32(start + i), token: token))
+                            activationAt[capture.layer]![n][SamplePosition(document: UInt32(doc.index),
+                                                                           position: UInt32(start + i))] =
+                                capture.activations[(i + 1) * 128 + n]
                         }
                     }
                 }
@@ -95,10 +102,48 @@ import Tokenizers
                     let expected = bruteForceTopK(all[layer]![n], k: 10, distinct: false)
                     #expect(stored.map { [$0.document, $0.position, $0.token] } == expected.map { [$0.document, $0.position, $0.token] })
                     for (s, e) in zip(stored, expected) { #expect(abs(s.activation - e.activation) <= 1e-5 * max(1, abs(e.activation))) }
+                    // Windows: exactly the first records, each with every activation of its window.
+                    let windowed = try #require(try r.windows(layer: layer, neuron: n))
+                    #expect(windowed.map(\.record) == Array(stored.prefix(4)))
+                    let negative = try #require(try r.negative(layer: layer, neuron: n))
+                    let lowest = all[layer]![n].sorted(by: CoreRecord.ranksLowestFirst).prefix(5)
+                    #expect(negative.map { [$0.record.document, $0.record.position, $0.record.token] }
+                            == lowest.map { [$0.document, $0.position, $0.token] })
+                    for (s, e) in zip(negative, lowest) {
+                        #expect(abs(s.record.activation - e.activation) <= 1e-5 * max(1, abs(e.activation)))
+                    }
+                    for entry in windowed + negative {
+                        let document = entry.record.document, start = Int(entry.record.position) / opts.context * opts.context
+                        #expect(Int(entry.windowStart) == start)
+                        let expectedWindow = (start..<min(documentTokens[Int(document)].count, start + opts.context)).map {
+                            activationAt[layer]![n][SamplePosition(document: document, position: UInt32($0))]!
+                        }
+                        #expect(entry.activations.count == expectedWindow.count)
+                        for (a, e) in zip(entry.activations, expectedWindow) { #expect(abs(a - e) <= 1e-5 * max(1, abs(e))) }
+                        #expect(entry.activations[entry.focus] == entry.record.activation)
+                    }
                     for record in stored {
                         let hits = try r.neurons(withToken: record.token, layer: layer)
                         #expect(hits.contains { $0.neuron == n && $0.activation >= record.activation })
                         #expect(try r.embedding(token: record.token) == model.tokenEmbedding(record.token))
+                    }
+                }
+            }
+            // Logit lens: the neuron's c_proj row times wteᵀ, against a direct f64 product.
+            for layer in [0, 2] {
+                try model.withNeuronOutputWeights(layer: layer) { w in
+                    for n in [0, 17, 127] {
+                        let scores = (0..<w.vocabulary).map { v in
+                            (0..<w.width).reduce(0.0) { $0 + Double(w.directions[n * w.width + $1]) * Double(w.unembedding[v * w.width + $1]) }
+                        }
+                        let high = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(10)
+                        let low = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }.prefix(10)
+                        let lens = try #require(try r.logitLens(layer: layer, neuron: n))
+                        #expect(lens.raised.map(\.token) == high.map(UInt32.init))
+                        #expect(lens.lowered.map(\.token) == low.map(UInt32.init))
+                        for s in lens.raised + lens.lowered {
+                            #expect(abs(Double(s.value) - scores[Int(s.token)]) <= 1e-5 * max(1, abs(scores[Int(s.token)])))
+                        }
                     }
                 }
             }

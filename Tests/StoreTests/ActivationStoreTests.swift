@@ -138,6 +138,20 @@ import Testing
         }
     }
 
+    /// A version-1 store (no `windows` or `negative` database) is reported as an old format.
+    @Test func refusesAStoreOfTheFirstFormat() throws {
+        let path = tmp.path("activations.lmdb")
+        do {
+            let env = try LMDBEnvironment(path: path, options: .init())
+            let meta = try env.database("meta", create: true)
+            _ = try env.database("records", create: true)
+            try env.write { try $0.put(meta, key: StoreKey.name(StoreMeta.formatVersion), bytes: ByteCoding.bytes(of: [UInt32(1)])) }
+        }
+        #expect(throws: StoreError.unsupportedFormat(path: path.path, found: 1, supported: ActivationStore.formatVersion)) {
+            _ = try openStore(create: false)
+        }
+    }
+
     @Test func refusesAFileThatIsNotLMDB() throws {
         let path = tmp.path("activations.lmdb")
         try Data(repeating: 0x5A, count: 64 * 1024).write(to: path)

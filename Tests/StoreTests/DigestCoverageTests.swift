@@ -11,13 +11,14 @@ import Testing
 
     /// The parts the digest covers: each changes one value of a small store.
     enum Content: CaseIterable {
-        case records, tokens, tokenIndex, embeddings, inputs, vocabulary, meta
+        case records, tokens, tokenIndex, embeddings, inputs, vocabulary, meta, windows, negative, logitLens
         case modelFingerprint, modelDefinition, modelConfig, documents, layers, maximum, histogram, sample, mean
 
         /// The part of `ContentDigest` the value belongs to.
         var part: String {
             switch self {
             case .tokenIndex: "by_token"
+            case .logitLens: "logit_lens"
             case .modelFingerprint, .modelDefinition, .modelConfig: "models"
             case .maximum, .histogram, .sample: "statistics"
             case .mean: "moments"
@@ -44,6 +45,14 @@ import Testing
             try w.putInput(layer: 0, document: 0, position: 1, pick([0.25, 4], [0.25, 8], when: .inputs))
             try w.putTokenBytes(7, pick(Array("ab".utf8), Array("ac".utf8), when: .vocabulary))
             try w.setMeta(StoreMeta.embeddingSize, uint32: pick(2, 3, when: .meta))
+            let windowed = CoreRecord(activation: 2.5, document: 0, position: 1, token: 7)
+            try w.putWindows(layer: 0, neuron: 3, [WindowedRecord(record: windowed, windowStart: 0,
+                                                                  activations: pick([1, 2.5], [1, 2.25], when: .windows))])
+            try w.putLogitLens(layer: 0, neuron: 3, NeuronLogitLens(
+                raised: [TokenScore(token: 7, value: pick(0.5, 0.25, when: .logitLens))], lowered: [TokenScore(token: 5, value: -1)]))
+            let negative = CoreRecord(activation: -1, document: 0, position: 0, token: 5)
+            try w.putNegative(layer: 0, neuron: 3, [WindowedRecord(record: negative, windowStart: 0,
+                                                                   activations: pick([-1, 2.5], [-1, 2], when: .negative))])
             try w.setState("progress", other == .checkpointState ? [2] : [1])
         }
         try store.catalog.write { db in

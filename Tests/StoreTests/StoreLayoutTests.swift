@@ -47,6 +47,9 @@ import Testing
             "embeddings": StoreKey.token(4),
             "inputs": StoreKey.occurrence(layer: 1, document: 3, position: 5),
             "vocabulary": StoreKey.token(4),
+            "windows": StoreKey.neuron(layer: 1, neuron: 2),
+            "negative": StoreKey.neuron(layer: 1, neuron: 2),
+            "logit_lens": StoreKey.neuron(layer: 1, neuron: 2),
         ]
         for (name, key) in written {
             #expect(documented[name] == .some(key.count), "\(name)")

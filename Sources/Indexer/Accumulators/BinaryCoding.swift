@@ -53,7 +53,7 @@ extension LayerAccumulator {
     /// The whole state, for a checkpoint.
     func encoded() -> [UInt8] {
         var w = BinaryWriter()
-        w.write(UInt32(1))  // encoding version
+        w.write(UInt32(2))  // encoding version (2: windows and negative records)
         w.write(Int64(layer)); w.write(Int64(neurons))
         w.write(Int64(bins.minExponent)); w.write(Int64(bins.maxExponent)); w.write(Int64(bins.subdivisionBits))
         w.write(Int64(topK.k)); w.write(topK.distinctTokens ? UInt8(1) : 0)
@@ -67,13 +67,17 @@ extension LayerAccumulator {
         for p in positions {
             w.write(p.document); w.write(p.position); w.write(array: sampled[p]!)
         }
+        for part in [windows, negative] {
+            w.write(part == nil ? UInt8(0) : 1)
+            part?.encode(to: &w)
+        }
         return w.bytes
     }
 
     /// Restores a checkpointed state.
     init(encoded bytes: [UInt8]) throws {
         var r = BinaryReader(bytes)
-        guard try r.read(UInt32.self) == 1 else { throw IndexError.badCheckpoint("unknown encoding version") }
+        guard try r.read(UInt32.self) == 2 else { throw IndexError.badCheckpoint("unknown encoding version") }
         let layer = Int(try r.read(Int64.self)), neurons = Int(try r.read(Int64.self))
         let bins = HistogramBinsValues(min: Int(try r.read(Int64.self)), max: Int(try r.read(Int64.self)),
                                        bits: Int(try r.read(Int64.self)))
@@ -99,8 +103,36 @@ extension LayerAccumulator {
             let p = SamplePosition(document: try r.read(UInt32.self), position: try r.read(UInt32.self))
             sampled[p] = try r.readArray(Float.self, expectedCount: neurons)
         }
+        windows = try r.read(UInt8.self) == 1 ? try WindowedTopK(decoding: &r, neurons: neurons) : nil
+        negative = try r.read(UInt8.self) == 1 ? try WindowedTopK(decoding: &r, neurons: neurons) : nil
         guard r.isAtEnd else { throw IndexError.badCheckpoint("trailing bytes") }
     }
 }
 
 private struct HistogramBinsValues { var min: Int; var max: Int; var bits: Int }
+
+extension WindowedTopK {
+    func encode(to w: inout BinaryWriter) {
+        w.write(order.rawValue); w.write(Int64(k)); w.write(Int64(width)); w.write(heap.distinctTokens ? UInt8(1) : 0)
+        w.write(array: heap.activation); w.write(array: heap.document); w.write(array: heap.position)
+        w.write(array: heap.token); w.write(array: heap.count); w.write(array: heap.threshold); w.write(array: heap.slot)
+        w.write(array: values); w.write(array: windowStart); w.write(array: windowLength)
+    }
+
+    init(decoding r: inout BinaryReader, neurons: Int) throws {
+        guard let order = Order(rawValue: try r.read(UInt8.self)) else { throw IndexError.badCheckpoint("bad window order") }
+        let k = Int(try r.read(Int64.self)), width = Int(try r.read(Int64.self)), distinct = try r.read(UInt8.self) == 1
+        guard k > 0, width > 0 else { throw IndexError.badCheckpoint("bad window header") }
+        self.init(neurons: neurons, k: k, distinctTokens: distinct, width: width, order: order)
+        heap.activation = try r.readArray(Float.self, expectedCount: neurons * k)
+        heap.document = try r.readArray(UInt32.self, expectedCount: neurons * k)
+        heap.position = try r.readArray(UInt32.self, expectedCount: neurons * k)
+        heap.token = try r.readArray(UInt32.self, expectedCount: neurons * k)
+        heap.count = try r.readArray(Int32.self, expectedCount: neurons)
+        heap.threshold = try r.readArray(Float.self, expectedCount: neurons)
+        heap.slot = try r.readArray(UInt32.self, expectedCount: neurons * k)
+        values = try r.readArray(Float.self, expectedCount: neurons * k * width)
+        windowStart = try r.readArray(UInt32.self, expectedCount: neurons * k)
+        windowLength = try r.readArray(UInt32.self, expectedCount: neurons * k)
+    }
+}

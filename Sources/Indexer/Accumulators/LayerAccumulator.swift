@@ -2,23 +2,41 @@ import Kernels
 import Store
 
 /// Everything the indexer keeps about one layer while it streams: each neuron's top-K core
-/// records, moments, min/max, positive count, histogram, and activations at sampled positions.
+/// records, the windows of its first records and its most negative records with their windows,
+/// moments, min/max, positive count, histogram, and activations at sampled positions.
 public struct LayerAccumulator: Sendable, Equatable {
     public let layer: Int
     public let neurons: Int
     public let bins: HistogramBins
     public var topK: TopK
+    /// The first `--window-records` records of each neuron with their windows (nil when off).
+    public var windows: WindowedTopK?
+    /// The `--negative-k` most negative records of each neuron with their windows (nil when off).
+    public var negative: WindowedTopK?
     /// Counted positions seen (the same for every neuron).
     public var count: Double = 0
     var neuronStatistics: StreamingStatistics
     /// Activations of every neuron at each sampled position: [neurons] per position.
     public var sampled: [SamplePosition: [Float]] = [:]
 
-    public init(layer: Int, neurons: Int, k: Int, distinctTokens: Bool, bins: HistogramBins = HistogramBins()) {
+    /// - Parameters:
+    ///   - windowRecords: how many of the top-K records keep their window (at most `k`; 0: none).
+    ///   - negativeK: how many most negative records are kept with their windows (0: none).
+    ///   - windowWidth: the longest context window (the run's `--context`); needed for windows.
+    public init(layer: Int, neurons: Int, k: Int, distinctTokens: Bool, bins: HistogramBins = HistogramBins(),
+                windowRecords: Int = 0, negativeK: Int = 0, windowWidth: Int = 0) {
         self.layer = layer
         self.neurons = neurons
         self.bins = bins
         topK = TopK(neurons: neurons, k: k, distinctTokens: distinctTokens)
+        if windowRecords > 0 {
+            windows = WindowedTopK(neurons: neurons, k: min(windowRecords, k), distinctTokens: distinctTokens,
+                                   width: windowWidth, order: .highest)
+        }
+        if negativeK > 0 {
+            negative = WindowedTopK(neurons: neurons, k: negativeK, distinctTokens: distinctTokens,
+                                    width: windowWidth, order: .lowest)
+        }
         neuronStatistics = StreamingStatistics(neurons: neurons, binCount: bins.count)
     }
 
@@ -39,6 +57,9 @@ public struct LayerAccumulator: Sendable, Equatable {
         precondition(activations.count == rows.count * neurons, "activations must be [rows, neurons]")
         let counted = rows.counted
         guard !counted.isEmpty else { return [] }
+        if let width = windows?.width ?? negative?.width {
+            precondition(rows.windowRows.allSatisfy { $0.count <= width }, "a context window longer than the window width")
+        }
         let n = neurons, bins = self.bins
         let act = activations.baseAddress!
         // Neurons are cut into chunks, one job each; a job owns its neurons' state.
@@ -52,6 +73,11 @@ public struct LayerAccumulator: Sendable, Equatable {
         enteredInJob.initialize(repeating: false)
         defer { nonFiniteInJob.deallocate(); enteredInJob.deallocate() }
 
+        var windows = self.windows, negative = self.negative
+        self.windows = nil; self.negative = nil  // not copied on write while their views are held
+        defer { self.windows = windows; self.negative = negative }
+        windows.withView { top in
+        negative.withView { bottom in
         topK.withHeapView { heap in
             neuronStatistics.withView { stats in
                 forEachJobInParallel(jobs, threads: threads) { job in
@@ -80,8 +106,15 @@ public struct LayerAccumulator: Sendable, Equatable {
                         for j in lo..<hi where row[j] > heap.threshold[j] {
                             if heap.offer(neuron: j, CoreRecord(
                                 activation: row[j], document: rows.documents[r],
-                                position: rows.positions[r], token: rows.tokens[r])) {
+                                position: rows.positions[r], token: rows.tokens[r])) != nil {
                                 enteredInJob[job * rows.count + r] = true
+                            }
+                            // The first records of the top-K: their threshold is at least the top-K's.
+                            top?.offer(neuron: j, value: row[j], row: r, rows: rows, activations: act, neurons: n)
+                        }
+                        if let bottom {
+                            for j in lo..<hi where -row[j] > bottom.heap.threshold[j] {
+                                bottom.offer(neuron: j, value: row[j], row: r, rows: rows, activations: act, neurons: n)
                             }
                         }
                     }
@@ -90,6 +123,8 @@ public struct LayerAccumulator: Sendable, Equatable {
                     }
                 }
             }
+        }
+        }
         }
         if nonFiniteInJob.contains(true) {
             // The state is already touched: the caller must stop (the last checkpoint is intact).
@@ -137,6 +172,8 @@ public struct LayerAccumulator: Sendable, Equatable {
     public mutating func merge(_ other: LayerAccumulator, keepingSample sample: PositionSample) {
         precondition(other.layer == layer && other.neurons == neurons && other.bins == bins)
         topK.merge(other.topK)
+        if let otherWindows = other.windows { windows?.merge(otherWindows) }
+        if let otherNegative = other.negative { negative?.merge(otherNegative) }
         for j in 0..<neurons {
             neuronStatistics.setRunningMoments(j, Moments.combine(neuronStatistics.runningMoments(j, count: count),
                                                             other.neuronStatistics.runningMoments(j, count: other.count)))

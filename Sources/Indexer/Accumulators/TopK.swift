@@ -5,10 +5,16 @@ import Store
 /// Heap order: the root is the *worst* kept record (lowest activation; among equal
 /// activations the later (document, position)), so a candidate enters when it ranks before
 /// the root. With `distinctTokens`, a neuron keeps at most one record per token id: its best.
+///
+/// With `tracksSlots`, every kept record also owns a *payload slot* in 0..<k that moves with it
+/// through the heap: `offer` returns the slot of a record it keeps (the slot of the record it
+/// evicted or replaced, or a free one), so a caller can keep data beside each record in a
+/// [neurons, k] table (the windows of `WindowedTopK`).
 public struct TopK: Sendable, Equatable {
     public let neurons: Int
     public let k: Int
     public let distinctTokens: Bool
+    public let tracksSlots: Bool
 
     // [neurons, k] each; slots 0..<count[n] of a neuron's row form its heap.
     var activation: [Float]
@@ -20,12 +26,16 @@ public struct TopK: Sendable, Equatable {
     /// above it can be skipped without touching the heap (when it comes later in
     /// (document, position) order than every kept record, as in a streaming pass).
     var threshold: [Float]             // [neurons]
+    /// [neurons, k] the payload slot of each heap entry with `tracksSlots`, else empty.
+    var slot: [UInt32]
 
-    public init(neurons: Int, k: Int, distinctTokens: Bool) {
+    public init(neurons: Int, k: Int, distinctTokens: Bool, tracksSlots: Bool = false) {
         precondition(neurons > 0 && k > 0)
         self.neurons = neurons
         self.k = k
         self.distinctTokens = distinctTokens
+        self.tracksSlots = tracksSlots
+        slot = tracksSlots ? [UInt32](repeating: 0, count: neurons * k) : []
         activation = [Float](repeating: 0, count: neurons * k)
         document = [UInt32](repeating: 0, count: neurons * k)
         position = [UInt32](repeating: 0, count: neurons * k)
@@ -34,24 +44,29 @@ public struct TopK: Sendable, Equatable {
         threshold = [Float](repeating: -.infinity, count: neurons)
     }
 
-    /// Offers a candidate to neuron `n` with the full ranking rule (any order of arrival).
-    public mutating func offer(neuron n: Int, _ record: CoreRecord) {
+    /// Offers a candidate to neuron `n` with the full ranking rule (any order of arrival);
+    /// returns its payload slot when it is kept (0 without `tracksSlots`), nil otherwise.
+    @discardableResult
+    public mutating func offer(neuron n: Int, _ record: CoreRecord) -> Int? {
         withHeapView { $0.offer(neuron: n, record) }
     }
 
     /// Runs `body` with raw-pointer access to every heap (for the indexing hot loop).
     mutating func withHeapView<R>(_ body: (HeapView) throws -> R) rethrows -> R {
-        let k = self.k, distinct = distinctTokens
+        let k = self.k, distinct = distinctTokens, tracksSlots = self.tracksSlots
         return try activation.withUnsafeMutableBufferPointer { a in
             try document.withUnsafeMutableBufferPointer { d in
                 try position.withUnsafeMutableBufferPointer { p in
                     try token.withUnsafeMutableBufferPointer { t in
                         try count.withUnsafeMutableBufferPointer { c in
                             try threshold.withUnsafeMutableBufferPointer { th in
-                                try body(HeapView(k: k, distinct: distinct, activation: a.baseAddress!,
-                                                  document: d.baseAddress!, position: p.baseAddress!,
-                                                  token: t.baseAddress!, count: c.baseAddress!,
-                                                  threshold: th.baseAddress!))
+                                try slot.withUnsafeMutableBufferPointer { s in
+                                    try body(HeapView(k: k, distinct: distinct, activation: a.baseAddress!,
+                                                      document: d.baseAddress!, position: p.baseAddress!,
+                                                      token: t.baseAddress!, count: c.baseAddress!,
+                                                      threshold: th.baseAddress!,
+                                                      slot: tracksSlots ? s.baseAddress! : nil))
+                                }
                             }
                         }
                     }
@@ -62,11 +77,17 @@ public struct TopK: Sendable, Equatable {
 
     /// Neuron `n`'s kept records in store order (best first).
     public func records(neuron n: Int) -> [CoreRecord] {
+        entries(neuron: n).map(\.record)
+    }
+
+    /// Neuron `n`'s kept records in store order, each with its payload slot (0 without `tracksSlots`).
+    public func entries(neuron n: Int) -> [(record: CoreRecord, slot: Int)] {
         let base = n * k
         return (0..<Int(count[n])).map { i in
-            CoreRecord(activation: activation[base + i], document: document[base + i],
-                       position: position[base + i], token: token[base + i])
-        }.sorted(by: CoreRecord.ranksBefore)
+            (CoreRecord(activation: activation[base + i], document: document[base + i],
+                        position: position[base + i], token: token[base + i]),
+             tracksSlots ? Int(slot[base + i]) : 0)
+        }.sorted { CoreRecord.ranksBefore($0.record, $1.record) }
     }
 
     /// Adds every record of `other` (same shape) — the exact top-K of the union.
@@ -88,6 +109,8 @@ struct HeapView {
     let token: UnsafeMutablePointer<UInt32>
     let count: UnsafeMutablePointer<Int32>
     let threshold: UnsafeMutablePointer<Float>
+    /// The payload slot of each heap entry, when tracked.
+    let slot: UnsafeMutablePointer<UInt32>?
 
     /// Whether slot i ranks after slot j (is worse).
     @inline(__always)
@@ -116,6 +139,7 @@ struct HeapView {
     func siftUp(base: Int, _ start: Int) {
         let moving = CoreRecord(activation: activation[base + start], document: document[base + start],
                                 position: position[base + start], token: token[base + start])
+        let movingSlot = slot?[base + start]
         var i = start
         while i > 0 {
             let parent = (i - 1) / 2
@@ -124,12 +148,14 @@ struct HeapView {
             i = parent
         }
         set(base + i, moving)
+        if let movingSlot { slot![base + i] = movingSlot }
     }
 
     /// Moves the record at `start` down to its place, shifting the worse child up into the hole.
     func siftDown(base: Int, _ start: Int, size: Int) {
         let moving = CoreRecord(activation: activation[base + start], document: document[base + start],
                                 position: position[base + start], token: token[base + start])
+        let movingSlot = slot?[base + start]
         var i = start
         while true {
             let left = 2 * i + 1, right = left + 1
@@ -140,6 +166,7 @@ struct HeapView {
             i = child
         }
         set(base + i, moving)
+        if let movingSlot { slot![base + i] = movingSlot }
     }
 
     @inline(__always)
@@ -148,35 +175,40 @@ struct HeapView {
         document[to] = document[from]
         position[to] = position[from]
         token[to] = token[from]
+        if let slot { slot[to] = slot[from] }
     }
 
-    /// Offers `r` to neuron `n`'s heap under the full ranking rule; returns whether it was kept.
+    /// Offers `r` to neuron `n`'s heap under the full ranking rule; returns the payload slot
+    /// of the kept record (0 when slots are not tracked), or nil when it is not kept.
     @inline(__always) @discardableResult
-    func offer(neuron n: Int, _ r: CoreRecord) -> Bool {
+    func offer(neuron n: Int, _ r: CoreRecord) -> Int? {
         let base = n * k
         let size = Int(count[n])
         if distinct {
             for i in 0..<size where token[base + i] == r.token {
                 if worse(r, thanSlot: base + i) || (activation[base + i] == r.activation
-                        && document[base + i] == r.document && position[base + i] == r.position) { return false }
+                        && document[base + i] == r.document && position[base + i] == r.position) { return nil }
+                let payload = slot.map { Int($0[base + i]) } ?? 0  // the replaced occurrence's
                 set(base + i, r)           // better occurrence of a kept token: it can only sink
                 siftDown(base: base, i, size: size)
                 if size == k { threshold[n] = activation[base] }
-                return true
+                return payload
             }
         }
         if size < k {
             set(base + size, r)
+            slot?[base + size] = UInt32(size)  // slots 0..<size are taken
             siftUp(base: base, size)
             count[n] = Int32(size + 1)
             if size + 1 == k { threshold[n] = activation[base] }
-            return true
+            return slot == nil ? 0 : size
         }
-        guard worse(base, thanRecord: r) else { return false }
+        guard worse(base, thanRecord: r) else { return nil }
+        let payload = slot.map { Int($0[base]) } ?? 0  // the evicted root's
         set(base, r)
         siftDown(base: base, 0, size: size)
         threshold[n] = activation[base]
-        return true
+        return payload
     }
 
     @inline(__always)

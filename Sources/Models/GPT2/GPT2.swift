@@ -113,6 +113,15 @@ public final class GPT2: LanguageModel {
                                    vocabulary: vocab, threads: threads)
     }
 
+    /// c_proj [nInner, nEmbd] (row n: neuron n) and lm_head or the tied wte [vocab, nEmbd].
+    public func withNeuronOutputWeights<R>(layer: Int, _ body: (NeuronOutputWeights) throws -> R) rethrows -> R? {
+        guard let head = weights.head, weights.blocks.indices.contains(layer) else { return nil }
+        let output = head.untiedOutput ?? weights.tokenEmbedding
+        return try body(NeuronOutputWeights(directions: weights.blocks[layer].mlpDownWeight.pointer, directionsAreColumns: false,
+                                            unembedding: output.pointer, neurons: config.neuronCount,
+                                            width: config.nEmbd, vocabulary: config.vocabSize))
+    }
+
     /// The wte row of `token` [nEmbd]; empty when `token` is outside the vocabulary.
     public func tokenEmbedding(_ token: UInt32) -> [Float] {
         embeddingRow(weights.tokenEmbedding.pointer, token: token, width: config.nEmbd, vocabulary: config.vocabSize)

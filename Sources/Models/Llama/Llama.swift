@@ -117,6 +117,15 @@ public final class Llama: LanguageModel {
                                    vocabulary: vocabulary, threads: threads)
     }
 
+    /// ffn_down [nEmbd, nFF] (column n: neuron n) and output or the tied token_embd [vocab, nEmbd].
+    public func withNeuronOutputWeights<R>(layer: Int, _ body: (NeuronOutputWeights) throws -> R) rethrows -> R? {
+        guard let head = weights.head, weights.blocks.indices.contains(layer) else { return nil }
+        let output = head.untiedOutput ?? weights.tokenEmbedding
+        return try body(NeuronOutputWeights(directions: weights.blocks[layer].down.pointer, directionsAreColumns: true,
+                                            unembedding: output.pointer, neurons: config.neuronCount,
+                                            width: config.embeddingSize, vocabulary: config.vocabularySize))
+    }
+
     /// The token_embd row of `token` [nEmbd]; empty when `token` is outside the vocabulary.
     public func tokenEmbedding(_ token: UInt32) -> [Float] {
         embeddingRow(weights.tokenEmbedding.pointer, token: token, width: config.embeddingSize, vocabulary: config.vocabularySize)

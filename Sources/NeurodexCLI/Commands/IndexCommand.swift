@@ -48,6 +48,13 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Keep at most one core record per token id (its best occurrence).")
     var distinctTokens = false
 
+    @Option(name: .customLong("window-records"),
+            help: "How many of each neuron's first records keep their window (the neuron's activation at every token of the context window): a number, 0 for none, or all (= --top-k).")
+    var windowRecords = "20"
+
+    @Option(name: .customLong("negative-k"), help: "Most negative records kept per neuron, with their windows (0: none).")
+    var negativeK = 20
+
     @Flag(help: "Also store the layer's MLP input vector (f16) at every core record: contextual embeddings for `analyze --embeddings contextual`.")
     var storeInputs = false
 
@@ -75,6 +82,15 @@ struct IndexCommand: ParsableCommand {
         if context < 1 { throw ValidationError("--context must be at least 1") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if windowRecordCount == nil { throw ValidationError("--window-records wants a number ≥ 0 or all, got \(windowRecords)") }
+        if negativeK < 0 { throw ValidationError("--negative-k cannot be negative") }
+    }
+
+    /// `--window-records` as a count ("all": every record of the top-K).
+    var windowRecordCount: Int? {
+        let text = windowRecords.trimmingCharacters(in: .whitespaces)
+        if text == "all" { return topK }
+        return Int(text).flatMap { $0 >= 0 ? $0 : nil }
     }
 
     func run() throws {
@@ -90,6 +106,8 @@ struct IndexCommand: ParsableCommand {
         options.batchWindows = batch
         options.threads = threads
         options.distinctTokens = distinctTokens
+        options.windowRecords = min(windowRecordCount ?? 0, topK)
+        options.negativeK = negativeK
         options.storeInputs = storeInputs
         options.shard = shard
         options.sampleSize = sampleSize

@@ -13,7 +13,13 @@ struct NeuronCommand: ParsableCommand {
         discussion: """
             --format json prints one object: {"layer", "neuron", "stats": {"count", "mean", "variance", \
             "min", "max", "fraction_positive"} (null without statistics), "top": [{"activation", "token_id", \
-            "token", "document", "position", "context"}]} with top in descending activation. \
+            "token", "document", "position", "context", "window"}], "negative": [same], "logit_lens": {"raised", "lowered": [{"token_id", \
+            "token", "value"}]} or null} with top in descending \
+            activation and negative (the most negative records) in ascending activation; "window" \
+            ({"token_ids", "tokens", "activations", "focus"}: the neuron's activation at every token of the \
+            context window the record came from, focus = index of the record's token) is on the first \
+            --window-records records and on every negative one. On a terminal each window is drawn with the \
+            activation as background intensity (NO_COLOR: plain text). \
             --format csv prints one row per record (columns as `neurodex export --what records`).
             """)
 
@@ -54,14 +60,16 @@ struct NeuronCommand: ParsableCommand {
             try RecordsTable.write(report, to: &writer)
             try writer.finish()
         default:
-            try output.write(Self.table(report, color: TerminalOutput.usesColor))
+            try output.write(Self.table(report, color: TerminalOutput.usesColor, windowColors: ActivationColors.depth))
         }
         try output.flush()
     }
 
     /// The view for a person: a statistics header, then one line per record with the token
-    /// highlighted in its context.
-    static func table(_ report: NeuronReport, color: Bool) -> String {
+    /// highlighted in its context, then the most negative records. With `windowColors`, a
+    /// record with a stored window shows its window instead, each token on a background of
+    /// the neuron's activation there.
+    static func table(_ report: NeuronReport, color: Bool, windowColors: ActivationColors.Depth? = nil) -> String {
         let d = NumberFormatting.display
         var lines = ["layer \(report.layer) neuron \(report.neuron): \(report.records.count) records"
                      + (report.flags.contains(.distinctTokens) ? " (distinct tokens)" : "")]
@@ -76,22 +84,46 @@ struct NeuronCommand: ParsableCommand {
         } else {
             lines.append("  (no statistics for this neuron in the store)")
         }
+        if let lens = report.logitLens {
+            func tokens(_ list: [LogitLensView.Entry]) -> String {
+                list.map { DisplayText.visible($0.token) + " " + d(Double($0.value)) }.joined(separator: "  ")
+            }
+            lines.append("  logit lens raises  " + tokens(lens.raised))
+            lines.append("  logit lens lowers  " + tokens(lens.lowered))
+        }
         lines.append("")
-        // Numbers right-aligned in measured columns, then the context with its token highlighted.
-        let rows = report.records.map { view in
-            ([String(view.rank + 1), d(Double(view.record.activation)), String(view.record.document),
-              String(view.record.position)],
-             DisplayText.visible(view.context.before) + highlight(DisplayText.visible(view.context.focusText), color: color)
-                + DisplayText.visible(view.context.after))
+        lines += recordLines(report.records, color: color, windowColors: windowColors)
+        if !report.negative.isEmpty {
+            lines.append("")
+            lines.append("most negative:")
+            lines += recordLines(report.negative, color: color, windowColors: windowColors)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Numbers right-aligned in measured columns, then the context with its token highlighted
+    /// (or the coloured window).
+    static func recordLines(_ views: [RecordView], color: Bool, windowColors: ActivationColors.Depth?) -> [String] {
+        let d = NumberFormatting.display
+        let scale = views.map { abs($0.record.activation) }.max() ?? 0
+        let rows = views.map { view in
+            let context: String
+            if let windowColors, let window = view.window {
+                context = ActivationColors.draw(window, scale: scale, depth: windowColors)
+            } else {
+                context = DisplayText.visible(view.context.before)
+                    + highlight(DisplayText.visible(view.context.focusText), color: color)
+                    + DisplayText.visible(view.context.after)
+            }
+            return ([String(view.rank + 1), d(Double(view.record.activation)), String(view.record.document),
+                     String(view.record.position)], context)
         }
         let header = ["#", "activation", "doc", "pos"]
         let widths = header.indices.map { i in rows.reduce(header[i].count) { max($0, $1.0[i].count) } }
         func numbers(_ cells: [String]) -> String {
             cells.enumerated().map { String(repeating: " ", count: widths[$0] - $1.count) + $1 }.joined(separator: "  ")
         }
-        lines.append(numbers(header) + "  context")
-        for (cells, context) in rows { lines.append(numbers(cells) + "  " + context) }
-        return lines.joined(separator: "\n") + "\n"
+        return [numbers(header) + "  context"] + rows.map { numbers($0.0) + "  " + $0.1 }
     }
 
     static func highlight(_ text: String, color: Bool) -> String {

@@ -60,6 +60,9 @@ public final class StoreBuilder {
         var neuron: Int
         var records: NeuronRecords
         var statistics: NeuronStatsRow?
+        var windows: [WindowedRecord]
+        var negative: [WindowedRecord]
+        var logitLens: NeuronLogitLens?
     }
 
     // MARK: - Starting a run
@@ -164,9 +167,13 @@ public final class StoreBuilder {
         declaredLayers.insert(layer)
     }
 
-    /// Adds a neuron's records (sorted here into store order) and its statistics row.
+    /// Adds a neuron's records (sorted here into store order) and its statistics row, with the
+    /// windows of its first records (`windows`, sorted into store order) and its most negative
+    /// records with their windows (`negative`, sorted lowest first), and its logit lens; empty
+    /// lists are not stored.
     public func addNeuron(layer: Int, neuron: Int, records: [CoreRecord], flags: NeuronRecords.Flags = [],
-                          statistics: NeuronStatsRow? = nil) throws {
+                          statistics: NeuronStatsRow? = nil, windows: [WindowedRecord] = [],
+                          negative: [WindowedRecord] = [], logitLens: NeuronLogitLens? = nil) throws {
         guard declaredLayers.contains(layer) else { throw StoreError.layerNotDeclared(layer) }
         let sorted = records.sorted(by: CoreRecord.ranksBefore)
         for r in sorted {
@@ -175,8 +182,13 @@ public final class StoreBuilder {
         }
         pendingNeurons.append(PendingNeuron(layer: layer, neuron: neuron,
                                             records: NeuronRecords(flags: flags, records: sorted),
-                                            statistics: statistics))
-        try grow(by: records.count * 30 + (statistics.map { $0.histogram.count + $0.sample.count + 80 } ?? 0))
+                                            statistics: statistics,
+                                            windows: windows.sorted { CoreRecord.ranksBefore($0.record, $1.record) },
+                                            negative: negative.sorted { CoreRecord.ranksLowestFirst($0.record, $1.record) },
+                                            logitLens: logitLens))
+        let windowBytes = (windows + negative).reduce(0) { $0 + 24 + 4 * $1.activations.count }
+        try grow(by: records.count * 30 + windowBytes
+                 + (statistics.map { $0.histogram.count + $0.sample.count + 80 } ?? 0))
     }
 
     /// Adds a row to the catalog's `analyses` table, for this run.
@@ -275,7 +287,12 @@ public final class StoreBuilder {
         for (layer, p, vector) in pendingInputs {
             try w.putInput(layer: layer, document: p.document, position: p.position, vector)
         }
-        for n in pendingNeurons { try w.putRecords(layer: n.layer, neuron: n.neuron, n.records) }
+        for n in pendingNeurons {
+            try w.putRecords(layer: n.layer, neuron: n.neuron, n.records)
+            if !n.windows.isEmpty { try w.putWindows(layer: n.layer, neuron: n.neuron, n.windows) }
+            if !n.negative.isEmpty { try w.putNegative(layer: n.layer, neuron: n.neuron, n.negative) }
+            if let lens = n.logitLens { try w.putLogitLens(layer: n.layer, neuron: n.neuron, lens) }
+        }
     }
 
     private func writePendingCatalog(_ db: Database) throws {

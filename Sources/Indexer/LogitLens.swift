@@ -1,0 +1,56 @@
+import Kernels
+import Models
+import Store
+
+/// The logit lens of every neuron of a layer: its output direction times the unembedding
+/// (no final norm), the `count` most raised and most lowered tokens.
+///
+/// One sgemm per block of `neuronBlock` neurons × `vocabularyBlock` tokens
+/// ([neuronBlock, width] · [width, vocabularyBlock], a 16 MB scratch at the defaults), each
+/// block's rows scanned into running top and bottom lists.
+enum LogitLens {
+    static func compute(_ w: NeuronOutputWeights, count: Int = 10, neuronBlock: Int = 512,
+                        vocabularyBlock: Int = 8192) -> [NeuronLogitLens] {
+        let count = min(count, w.vocabulary)
+        var raised = [[TokenScore]](repeating: [], count: w.neurons)
+        var lowered = [[TokenScore]](repeating: [], count: w.neurons)
+        var scores = [Float](repeating: 0, count: neuronBlock * vocabularyBlock)  // [neurons of block, tokens of block]
+        for n0 in stride(from: 0, to: w.neurons, by: neuronBlock) {
+            let nb = min(neuronBlock, w.neurons - n0)
+            for v0 in stride(from: 0, to: w.vocabulary, by: vocabularyBlock) {
+                let vb = min(vocabularyBlock, w.vocabulary - v0)
+                scores.withUnsafeMutableBufferPointer { out in
+                    if w.directionsAreColumns {  // directions [width, neurons]: columns n0..<n0+nb
+                        sgemm(w.directions + n0, w.unembedding + v0 * w.width, into: out.baseAddress!,
+                              m: nb, n: vb, k: w.width, transposeA: true, transposeB: true, lda: w.neurons, ldc: vb)
+                    } else {                     // directions [neurons, width]: rows n0..<n0+nb
+                        sgemm(w.directions + n0 * w.width, w.unembedding + v0 * w.width, into: out.baseAddress!,
+                              m: nb, n: vb, k: w.width, transposeB: true, ldc: vb)
+                    }
+                }
+                for i in 0..<nb {
+                    for t in 0..<vb {
+                        let s = TokenScore(token: UInt32(v0 + t), value: scores[i * vb + t])
+                        insert(s, into: &raised[n0 + i], count: count) { $0.value > $1.value }
+                        insert(s, into: &lowered[n0 + i], count: count) { $0.value < $1.value }
+                    }
+                }
+            }
+        }
+        return zip(raised, lowered).map { NeuronLogitLens(raised: $0, lowered: $1) }
+    }
+
+    /// Keeps `list` the best `count` scores under `better` (ties: the lower token id, which
+    /// arrives first), best first.
+    @inline(__always)
+    private static func insert(_ s: TokenScore, into list: inout [TokenScore], count: Int,
+                               better: (TokenScore, TokenScore) -> Bool) {
+        if list.count == count {
+            guard better(s, list[count - 1]) else { return }
+            list.removeLast()
+        }
+        var i = list.count
+        while i > 0 && better(s, list[i - 1]) { i -= 1 }
+        list.insert(s, at: i)
+    }
+}
