@@ -97,6 +97,16 @@ public final class GPTNeoX: LanguageModel {
         return projectToVocabulary(workspace.normed.pointer, output: output.pointer, tokens: tokens, width: c, vocabulary: vocabulary, threads: threads)
     }
 
+    /// Neuron n's output direction is column n of `dense_4h_to_h` [hidden, intermediate]; the
+    /// unembedding is `embed_out`. Nil unless the head (the last layer) was loaded.
+    public func withNeuronOutputWeights<R>(layer: Int, _ body: (NeuronOutputWeights) throws -> R) rethrows -> R? {
+        guard let head = weights.head, weights.blocks.indices.contains(layer) else { return nil }
+        let output = head.untiedOutput ?? weights.tokenEmbedding
+        return try body(NeuronOutputWeights(directions: weights.blocks[layer].mlpDownWeight.pointer, directionsAreColumns: true,
+                                            unembedding: output.pointer, neurons: config.intermediateSize,
+                                            width: config.hiddenSize, vocabulary: config.vocabSize))
+    }
+
     /// The embed_in row of `token` [hidden]; empty when `token` is outside the vocabulary.
     public func tokenEmbedding(_ token: UInt32) -> [Float] {
         embeddingRow(weights.tokenEmbedding.pointer, token: token, width: config.hiddenSize, vocabulary: config.vocabSize)
