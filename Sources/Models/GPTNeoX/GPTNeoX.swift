@@ -121,7 +121,7 @@ public final class GPTNeoX: LanguageModel {
     /// Layers 0...lastLayer. The last layer stops after its MLP activations unless
     /// `finishLastLayer` (then the residual stream holds the layer's output).
     ///
-    /// Every projection is one `sgemm` against weights stored [out, in] (transposeB); biases are
+    /// Every projection is one `blockedSgemm` against weights stored [out, in] (transposeB); biases are
     /// added in a separate pass (fused into gelu for dense_h_to_4h). The attention and MLP
     /// output projections accumulate into the residual stream with beta = 1. With the parallel
     /// residual both layernorms read the block's input, so the MLP's is taken before the
