@@ -49,7 +49,12 @@ struct BytePairEncoder: Sendable {
 
     /// The tokens of `word`, merged with a heap of candidate pairs.
     func encode(_ word: UnsafeBufferPointer<UInt8>) -> [UInt32] {
-        var tokens = initialTokens(word)
+        merge(initialTokens(word))
+    }
+
+    /// `tokens` merged with a heap of candidate pairs.
+    func merge(_ tokens: [UInt32]) -> [UInt32] {
+        var tokens = tokens
         let count = tokens.count
         if count < 2 { return tokens }
         if count == 2 {
@@ -109,7 +114,12 @@ struct BytePairEncoder: Sendable {
     /// The tokens of `word`: find the lowest-ranked mergeable pair (leftmost on ties), merge it,
     /// start over. Quadratic; the reference for `encode`.
     func encodeReference(_ word: UnsafeBufferPointer<UInt8>) -> [UInt32] {
-        var tokens = initialTokens(word)
+        mergeReference(initialTokens(word))
+    }
+
+    /// `tokens` merged the quadratic way; the reference for `merge`.
+    func mergeReference(_ tokens: [UInt32]) -> [UInt32] {
+        var tokens = tokens
         while true {
             var best: (rank: UInt32, position: Int, result: UInt32)?
             for position in 0..<max(0, tokens.count - 1) {

@@ -13,6 +13,13 @@ public enum PreTokenizer: Sendable, Equatable {
     case llama3
     /// Qwen2's regex: Llama 3's with single digits; HF as for `llama3`.
     case qwen2
+    /// No pre-tokenizer: each stretch of text between the added tokens is one word, as in Llama 2's
+    /// and Mistral 7B v0.1's tokenizer.json (whose normalizer already wrote each space as "▁").
+    case wholeText
+    /// HF `Metaspace(replacement: "▁", split: false)`: each stretch of text between the added
+    /// tokens is one word whose spaces count as "▁", with a "▁" put before it as `prependScheme`
+    /// says unless it starts with a space or "▁" (newer Llama and Mistral conversions).
+    case metaspace(prependScheme: MetaspacePrependScheme)
 
     /// The Split regexes of the `llama3` and `qwen2` pre-tokenizers, as tokenizer.json spells them.
     static let splitPatterns: [String: PreTokenizer] = [
@@ -68,6 +75,28 @@ public enum PreTokenizer: Sendable, Equatable {
             Llama3PatternScanner(bytes: bytes, end: range.upperBound, maxDigits: 3).forEachPiece(from: range.lowerBound, body)
         case .qwen2:
             Llama3PatternScanner(bytes: bytes, end: range.upperBound, maxDigits: 1).forEachPiece(from: range.lowerBound, body)
+        case .wholeText, .metaspace:
+            if !range.isEmpty { body(range) }
+        }
+    }
+}
+
+/// When HF's `Metaspace` pre-tokenizer puts a "▁" before a stretch of text (one that does not
+/// already start with a space or "▁").
+public enum MetaspacePrependScheme: String, Sendable, Equatable {
+    /// Before the stretch that starts the text (not after a leading added token).
+    case first
+    /// Before every stretch between added tokens.
+    case always
+    /// Never.
+    case never
+
+    /// Whether a stretch gets a "▁"; `startsText` says it begins at the start of the text.
+    func prepends(startsText: Bool) -> Bool {
+        switch self {
+        case .first: startsText
+        case .always: true
+        case .never: false
         }
     }
 }

@@ -1,16 +1,24 @@
 import Foundation
 
 extension Tokenizer {
-    /// An HF `tokenizer.json` of a byte-level BPE: model type "BPE"; pre-tokenizer `ByteLevel`
-    /// (no prefix space), `Sequence[Digits(individual_digits: true), ByteLevel]`, or Llama 3's
-    /// or Qwen2's `Sequence[Split(regex), ByteLevel(use_regex: false)]`; no normalizer, or `NFC`
-    /// (Pythia's); added tokens, special or not, matched in text. Merges may be "left right" strings or
+    /// An HF `tokenizer.json` of a BPE (model type "BPE"), either
+    /// - byte-level: pre-tokenizer `ByteLevel` (no prefix space), `Sequence[Digits(individual_digits:
+    ///   true), ByteLevel]`, or Llama 3's or Qwen2's `Sequence[Split(regex), ByteLevel(use_regex:
+    ///   false)]`; no normalizer, or `NFC` (Pythia's); or
+    /// - SentencePiece-style (Llama 2, Mistral): a vocabulary spelled in UTF-8 with "▁" for a space,
+    ///   `byte_fallback` to `<0xNN>` tokens and `fuse_unk` allowed; either no pre-tokenizer and
+    ///   the normalizer `Sequence[Prepend("▁"), Replace(" ", "▁")]`, or no normalizer and the
+    ///   pre-tokenizer `Metaspace("▁", prepend_scheme, split: false)`; the decoder
+    ///   `Sequence[Replace("▁", " "), ByteFallback (with byte_fallback), Fuse, Strip(" ", 1, 0) (optional)]`.
+    ///
+    /// Added tokens, special or not, are matched in text. Merges may be "left right" strings or
     /// [left, right] pairs. BOS and EOS come from a `tokenizer_config.json` beside the file when
     /// there is one.
     ///
     /// - Throws: `TokenizerError` naming the file when it is missing, unreadable, malformed, or
-    ///   uses a feature outside that list (for example a normalizer other than NFC, `add_prefix_space`,
-    ///   `byte_fallback`, or added tokens with `lstrip`/`rstrip`/`single_word`).
+    ///   uses a feature outside that list (for example another normalizer, `add_prefix_space`,
+    ///   `byte_fallback` in a byte-level BPE, a Metaspace that splits, or added tokens with
+    ///   `lstrip`/`rstrip`/`single_word`).
     public init(huggingFaceTokenizerFile file: URL) throws {
         let document = try TokenizerFileReading.decodeJSON(HFTokenizerDocument.self, from: file,
                                                            expecting: "an HF tokenizer.json")
@@ -19,23 +27,34 @@ extension Tokenizer {
         func unsupported(_ feature: String) -> TokenizerError { .unsupported(source: source, feature: feature) }
 
         if let type = model.type, type != "BPE" { throw unsupported("model type \(type) (only BPE)") }
-        let normalizesToNFC: Bool
-        switch document.normalizer {
-        case nil: normalizesToNFC = false
-        case let normalizer? where normalizer["type"]?.string == "NFC": normalizesToNFC = true
-        case let normalizer?: throw unsupported("normalizer \(normalizer) (only NFC)")
-        }
         if let dropout = model.dropout, dropout != 0 { throw unsupported("BPE dropout \(dropout)") }
         if !(model.continuingSubwordPrefix ?? "").isEmpty || !(model.endOfWordSuffix ?? "").isEmpty {
             throw unsupported("continuing_subword_prefix / end_of_word_suffix")
         }
-        if model.byteFallback == true { throw unsupported("byte_fallback") }
-        if model.fuseUnk == true { throw unsupported("fuse_unk") }
-        let preTokenizer = try Self.preTokenizer(document.preTokenizer, source: source)
+        let normalizer: TextNormalizer, preTokenizer: PreTokenizer
+        var symbols = TokenizerTables.Symbols.bytes, stripsLeadingSpace = false
+        if let sentencePiece = try Self.sentencePieceSpacing(document, source: source) {
+            (normalizer, preTokenizer) = sentencePiece
+            let byteFallback = model.byteFallback ?? false
+            stripsLeadingSpace = try Self.sentencePieceDecoderStrips(document.decoder, byteFallback: byteFallback, source: source)
+            if model.ignoreMerges == true { throw unsupported("ignore_merges in a SentencePiece-style BPE") }
+            symbols = .characters(byteFallback: byteFallback, fuseUnknown: model.fuseUnk ?? false)
+        } else {
+            switch document.normalizer {
+            case nil: normalizer = .none
+            case let json? where json["type"]?.string == "NFC": normalizer = .nfc
+            case let json?: throw unsupported("normalizer \(json) (only NFC, or Prepend(\"▁\") + Replace(\" \", \"▁\") without a pre-tokenizer)")
+            }
+            if model.byteFallback == true { throw unsupported("byte_fallback in a byte-level BPE") }
+            if model.fuseUnk == true { throw unsupported("fuse_unk in a byte-level BPE") }
+            preTokenizer = try Self.preTokenizer(document.preTokenizer, source: source)
+        }
 
-        // Spellings are over GPT-2's byte alphabet, where String keys are exact (see vocab.json).
+        // Byte-level spellings are over GPT-2's byte alphabet, where String keys are exact (see
+        // vocab.json); SentencePiece-style ones are the pieces' UTF-8.
+        let spellingBytes: (String) -> [UInt8] = if case .bytes = symbols { ByteLevelAlphabet.tokenBytes } else { { Array($0.utf8) } }
         let vocabulary = model.vocab.sorted { $0.value < $1.value }.map {
-            (bytes: ByteLevelAlphabet.tokenBytes($0.key), id: $0.value)
+            (bytes: spellingBytes($0.key), id: $0.value)
         }
         var merges: [(left: [UInt8], right: [UInt8])] = []
         merges.reserveCapacity(model.merges.count)
@@ -43,7 +62,7 @@ extension Tokenizer {
             guard let pair = merge.pair else {
                 throw TokenizerError.malformed(source: source, problem: "merge \(index + 1) is not two tokens: \(merge)")
             }
-            merges.append((ByteLevelAlphabet.tokenBytes(pair.left), ByteLevelAlphabet.tokenBytes(pair.right)))
+            merges.append((spellingBytes(pair.left), spellingBytes(pair.right)))
         }
 
         var added: [TokenizerTables.AddedToken] = []
@@ -74,8 +93,56 @@ extension Tokenizer {
 
         try self.init(tables: TokenizerTables(
             source: source, vocabulary: vocabulary, merges: merges, addedTokens: added,
-            normalizesToNFC: normalizesToNFC, preTokenizer: preTokenizer, unknownToken: unknownToken,
-            beginOfSequence: beginOfSequence, endOfSequence: endOfSequence, ignoreMerges: model.ignoreMerges ?? false))
+            normalizer: normalizer, preTokenizer: preTokenizer, unknownToken: unknownToken,
+            beginOfSequence: beginOfSequence, endOfSequence: endOfSequence, ignoreMerges: model.ignoreMerges ?? false,
+            symbols: symbols, decodingStripsLeadingSpace: stripsLeadingSpace))
+    }
+
+    /// The normalizer and pre-tokenizer of a SentencePiece-style tokenizer.json — Llama 2's
+    /// `Sequence[Prepend("▁"), Replace(" ", "▁")]` without a pre-tokenizer, or a `Metaspace`
+    /// pre-tokenizer without a normalizer — or nil when the file uses neither.
+    static func sentencePieceSpacing(_ document: HFTokenizerDocument, source: String) throws -> (TextNormalizer, PreTokenizer)? {
+        let metaspace = "\u{2581}"
+        func isReplaceSpace(_ step: JSONValue) -> Bool {
+            step["type"]?.string == "Replace" && step["pattern"]?["String"]?.string == " " && step["content"]?.string == metaspace
+        }
+        if document.preTokenizer == nil, let normalizer = document.normalizer {
+            guard normalizer["type"]?.string == "Sequence", let steps = normalizer["normalizers"]?.array,
+                  steps.count == 2, steps[0]["type"]?.string == "Prepend", steps[0]["prepend"]?.string == metaspace,
+                  isReplaceSpace(steps[1]) else { return nil }
+            return (.sentencePiece, .wholeText)
+        }
+        guard let json = document.preTokenizer, json["type"]?.string == "Metaspace" else { return nil }
+        // HF's defaults when a key is absent: replacement "▁", split true, prepend_scheme "always"
+        // (files older than prepend_scheme say add_prefix_space instead).
+        let schemeName = json["prepend_scheme"]?.string ?? (json["add_prefix_space"]?.bool == false ? "never" : "always")
+        guard (json["replacement"]?.string ?? metaspace) == metaspace, json["split"]?.bool == false,
+              let scheme = MetaspacePrependScheme(rawValue: schemeName),
+              document.normalizer == nil else {
+            throw TokenizerError.unsupported(
+                source: source, feature: "pre_tokenizer \(json) with normalizer \(document.normalizer?.description ?? "null") "
+                    + "(a Metaspace needs replacement \"▁\", split false, prepend_scheme first, always or never, and no normalizer)")
+        }
+        return (.none, .metaspace(prependScheme: scheme))
+    }
+
+    /// Whether a SentencePiece-style decoder removes a leading space. It must be
+    /// `Sequence[Replace("▁", " "), ByteFallback, Fuse, Strip(" ", 1, 0)]`, with `ByteFallback`
+    /// exactly when the model has byte fallback and `Strip` optional.
+    static func sentencePieceDecoderStrips(_ json: JSONValue?, byteFallback: Bool, source: String) throws -> Bool {
+        var steps = json?["type"]?.string == "Sequence" ? json?["decoders"]?.array ?? [] : []
+        let strips = steps.last.map { $0["type"]?.string == "Strip" && $0["content"]?.string == " "
+            && $0["start"] == .number(1) && $0["stop"] == .number(0) } ?? false
+        if strips { steps.removeLast() }
+        let replaces = steps.first.map { $0["type"]?.string == "Replace" && $0["pattern"]?["String"]?.string == "\u{2581}"
+            && $0["content"]?.string == " " } ?? false
+        let rest = steps.dropFirst().map { $0["type"]?.string ?? "" }
+        guard replaces, rest == (byteFallback ? ["ByteFallback", "Fuse"] : ["Fuse"]) else {
+            throw TokenizerError.unsupported(
+                source: source, feature: "decoder \(json?.description ?? "null") (a SentencePiece-style BPE needs "
+                    + "Sequence[Replace(\"▁\", \" \"), \(byteFallback ? "ByteFallback, " : "")Fuse, Strip(\" \", 1, 0)])")
+        }
+        return strips
     }
 
     /// The `PreTokenizer` a tokenizer.json's `pre_tokenizer` describes.
@@ -114,15 +181,16 @@ extension Tokenizer {
     }
 }
 
-/// The parts of an HF tokenizer.json that a byte-level BPE uses.
+/// The parts of an HF tokenizer.json that a BPE uses.
 struct HFTokenizerDocument: Decodable {
     let addedTokens: [HFAddedToken]?
     let normalizer: JSONValue?
     let preTokenizer: JSONValue?
+    let decoder: JSONValue?
     let model: HFBPEModel
 
     enum CodingKeys: String, CodingKey {
-        case addedTokens = "added_tokens", normalizer, preTokenizer = "pre_tokenizer", model
+        case addedTokens = "added_tokens", normalizer, preTokenizer = "pre_tokenizer", decoder, model
     }
 }
 

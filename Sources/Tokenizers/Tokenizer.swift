@@ -1,15 +1,17 @@
 import Canonical
 import Foundation
 
-/// A byte-level BPE tokenizer (GPT-2, SmolLM2 and their relatives).
+/// A BPE tokenizer: byte-level (GPT-2, SmolLM2, Llama 3, Qwen2, Pythia and their relatives) or
+/// SentencePiece-style with byte fallback (Llama 2, Mistral 7B v0.1).
 ///
 /// One implementation, different tables: build it from GPT-2's `vocab.json` + `merges.txt`,
 /// from an HF `tokenizer.json`, or from a GGUF file's `tokenizer.ggml.*` arrays; or let
 /// `load(modelFolder:)` pick the files of a model folder. Encoding follows HF `tokenizers`
 /// exactly: added tokens written in the text (such as `<|endoftext|>`) are matched first, the
-/// rest is cut into words by the pre-tokenizer, and each word's bytes are merged by rank.
-/// No BOS or EOS is ever added. The vocabulary is keyed by bytes, so distinct byte sequences
-/// stay distinct whatever their Unicode equivalence.
+/// rest is normalized and cut into words by the pre-tokenizer, and each word's bytes (or, for
+/// SentencePiece-style tables, characters) are merged by rank. No BOS or EOS is ever added.
+/// Each token has the bytes a decoder gives for it (a SentencePiece "▁" is a space, `<0x0A>`
+/// the byte 0x0A), and distinct byte sequences stay distinct whatever their Unicode equivalence.
 ///
 /// A `Tokenizer` is an immutable value and safe to share between threads; copies share one
 /// bounded cache of merged words.
@@ -24,15 +26,23 @@ public struct Tokenizer: Sendable {
     /// The end-of-sequence id the tokenizer files declare, if any.
     public let endOfSequence: UInt32?
     /// Whether text is put in Unicode NFC before the normalized added tokens are matched and
-    /// it is cut into words (see `TokenizerTables.normalizesToNFC`).
-    public let normalizesToNFC: Bool
+    /// it is cut into words (see `TokenizerTables.normalizer`).
+    public var normalizesToNFC: Bool { normalizer == .nfc }
+    /// How text is rewritten before the normalized added tokens are matched.
+    let normalizer: TextNormalizer
     /// How text is cut into words.
     public let preTokenizer: PreTokenizer
 
-    /// Bytes of each token, indexed by id (empty for ids no token has).                [vocabularySize]
+    /// Bytes of each token as decoded, indexed by id (empty for ids no token has).       [vocabularySize]
     private let bytesByID: [[UInt8]]
-    /// Id of each token's bytes.
+    /// Id of each token's bytes (a token wins over a byte-fallback token with the same byte).
     private let idByBytes: [[UInt8]: UInt32]
+    /// How a word starts before merging, for SentencePiece-style tables; nil: one token per byte.
+    let characterSymbols: CharacterSymbols?
+    /// The byte-fallback tokens `<0xNN>`, which decode as a group (see `decode`).
+    private let fallbackTokens: Set<UInt32>
+    /// `decode` removes one leading space (SentencePiece's prepended "▁").
+    private let decodingStripsLeadingSpace: Bool
     /// Added tokens with `normalized: false`, then the others (see `TokenizerTables.AddedToken`).
     private let addedTokenPasses: [AddedTokenMatcher]
     /// Words found in the vocabulary are taken whole (HF `ignore_merges`).
@@ -45,11 +55,11 @@ public struct Tokenizer: Sendable {
 
     init(tables: TokenizerTables) throws {
         let source = tables.source
-        var idByBytes: [[UInt8]: UInt32] = [:]
-        idByBytes.reserveCapacity(tables.vocabulary.count)
+        var idBySpelling: [[UInt8]: UInt32] = [:]
+        idBySpelling.reserveCapacity(tables.vocabulary.count)
         var largestID: Int = -1
         for entry in tables.vocabulary {
-            idByBytes[entry.bytes] = entry.id  // a repeated token keeps its last id, as in HF and llama.cpp
+            idBySpelling[entry.bytes] = entry.id  // a repeated token keeps its last id, as in HF and llama.cpp
             largestID = max(largestID, Int(entry.id))
         }
         for token in tables.addedTokens { largestID = max(largestID, Int(token.id)) }
@@ -59,31 +69,61 @@ public struct Tokenizer: Sendable {
         }
         vocabularySize = largestID + 1
 
+        // What each token decodes to (byte-level: its spelling's bytes), and the byte-fallback
+        // tokens, which `tokenID(bytes:)` gives only for a byte no other token has.
+        var displayBytes: ([UInt8]) -> [UInt8] = { $0 }
+        var fallbackByte: ([UInt8]) -> UInt8? = { _ in nil }
+        if case .characters(let byteFallback, _) = tables.symbols {
+            displayBytes = Metaspace.displayBytes
+            if byteFallback { fallbackByte = Metaspace.fallbackByte }
+        }
         var bytesByID = [[UInt8]](repeating: [], count: vocabularySize)
-        for entry in tables.vocabulary { bytesByID[Int(entry.id)] = entry.bytes }
+        var idByBytes: [[UInt8]: UInt32] = [:]
+        idByBytes.reserveCapacity(tables.vocabulary.count)
+        var fallbackTokens = Set<UInt32>()
+        for entry in tables.vocabulary {
+            if let byte = fallbackByte(entry.bytes) {
+                bytesByID[Int(entry.id)] = [byte]
+                fallbackTokens.insert(entry.id)
+            } else {
+                bytesByID[Int(entry.id)] = displayBytes(entry.bytes)
+                idByBytes[bytesByID[Int(entry.id)]] = entry.id
+            }
+        }
+        for id in fallbackTokens.sorted() where idByBytes[bytesByID[Int(id)]] == nil { idByBytes[bytesByID[Int(id)]] = id }
         for token in tables.addedTokens {
             guard !token.bytes.isEmpty else {
                 throw TokenizerError.malformed(source: source, problem: "added token \(token.id) is empty")
             }
-            bytesByID[Int(token.id)] = token.bytes
+            // A normalized token's spelling is its normalized content, as in HF (Llama 2's "▁<pad>").
+            bytesByID[Int(token.id)] = displayBytes(token.normalized ? tables.normalizer.normalized(token.bytes) : token.bytes)
+            fallbackTokens.remove(token.id)
         }
         self.bytesByID = bytesByID
+        self.fallbackTokens = fallbackTokens
 
         var merges: [UInt64: BytePairEncoder.Merge] = [:]
         merges.reserveCapacity(tables.merges.count)
         for (rank, merge) in tables.merges.enumerated() {
             let describe = { "merge \(rank + 1) (\"\(ByteLevelAlphabet.spelling(of: merge.left)) \(ByteLevelAlphabet.spelling(of: merge.right))\")" }
-            guard let left = idByBytes[merge.left], let right = idByBytes[merge.right] else {
+            guard let left = idBySpelling[merge.left], let right = idBySpelling[merge.right] else {
                 throw TokenizerError.malformed(source: source, problem: "\(describe()) uses a token that is not in the vocabulary")
             }
-            guard let result = idByBytes[merge.left + merge.right] else {
+            guard let result = idBySpelling[merge.left + merge.right] else {
                 throw TokenizerError.malformed(source: source, problem: "\(describe()) makes a token that is not in the vocabulary")
             }
             // A repeated pair keeps its last rank, as HF `tokenizers` does.
             merges[BytePairEncoder.pairKey(left, right)] = .init(rank: UInt32(rank), result: result)
         }
-        let byteTokens = (0..<256).map { idByBytes[[UInt8($0)]] ?? BytePairEncoder.missingToken }
+        let byteTokens = (0..<256).map { idBySpelling[[UInt8($0)]] ?? BytePairEncoder.missingToken }
         bytePairs = BytePairEncoder(byteTokens: byteTokens, merges: merges, unknownToken: tables.unknownToken)
+        if case .characters(let byteFallback, let fuseUnknown) = tables.symbols {
+            characterSymbols = CharacterSymbols(idBySpelling: idBySpelling, byteFallback: byteFallback,
+                                                unknownToken: tables.unknownToken, fuseUnknown: fuseUnknown)
+        } else {
+            characterSymbols = nil
+        }
+        decodingStripsLeadingSpace = tables.decodingStripsLeadingSpace
 
         for id in [tables.unknownToken, tables.beginOfSequence, tables.endOfSequence].compactMap({ $0 })
         where Int(id) >= vocabularySize {
@@ -91,17 +131,19 @@ public struct Tokenizer: Sendable {
         }
         beginOfSequence = tables.beginOfSequence
         endOfSequence = tables.endOfSequence
-        for token in tables.addedTokens { idByBytes[token.bytes] = token.id }
+        for token in tables.addedTokens { idByBytes[bytesByID[Int(token.id)]] = token.id }
         self.idByBytes = idByBytes
         endOfText = idByBytes[Array("<|endoftext|>".utf8)]
-        normalizesToNFC = tables.normalizesToNFC
+        normalizer = tables.normalizer
         preTokenizer = tables.preTokenizer
         ignoreMerges = tables.ignoreMerges
 
-        let matcherToken = { (token: TokenizerTables.AddedToken) in AddedTokenMatcher.Token(bytes: token.bytes, id: token.id) }
+        // Normalized added tokens are matched in normalized text by their normalized content.
         addedTokenPasses = [
-            AddedTokenMatcher(tables.addedTokens.filter { !$0.normalized }.map(matcherToken)),
-            AddedTokenMatcher(tables.addedTokens.filter { $0.normalized }.map(matcherToken)),
+            AddedTokenMatcher(tables.addedTokens.filter { !$0.normalized }.map { .init(bytes: $0.bytes, id: $0.id) }),
+            AddedTokenMatcher(tables.addedTokens.filter { $0.normalized }.map {
+                .init(bytes: tables.normalizer.normalized($0.bytes), id: $0.id)
+            }),
         ]
     }
 
@@ -120,7 +162,7 @@ public struct Tokenizer: Sendable {
     /// after the last pass, pre-tokenizes and merges. Text reaching the pass of normalized
     /// added tokens (pass 1) is normalized first, as HF `tokenizers` does.
     private func appendTokens(of bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, pass: Int, to ids: inout [UInt32]) {
-        if pass == 1, normalizesToNFC, let normalized = Self.nfc(UnsafeBufferPointer(rebasing: bytes[range])) {
+        if pass == 1, let normalized = normalizer.normalize(UnsafeBufferPointer(rebasing: bytes[range])) {
             normalized.withUnsafeBufferPointer { normalized in
                 appendTokens(ofNormalized: normalized, range: 0..<normalized.count, pass: pass, to: &ids)
             }
@@ -129,15 +171,15 @@ public struct Tokenizer: Sendable {
         }
     }
 
-    /// The NFC form of the UTF-8 text `bytes`, or nil when it is already in NFC (always for ASCII).
-    private static func nfc(_ bytes: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard bytes.contains(where: { $0 >= 0x80 }) else { return nil }
-        let normalized = Array(String(decoding: bytes, as: UTF8.self).precomposedStringWithCanonicalMapping.utf8)
-        return normalized.elementsEqual(bytes) ? nil : normalized
-    }
-
     private func appendTokens(ofNormalized bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, pass: Int, to ids: inout [UInt32]) {
         guard pass < addedTokenPasses.count else {
+            // Metaspace comes without a normalizer, so `bytes` is the text itself and offset 0 its start.
+            if case .metaspace(let scheme) = preTokenizer, !range.isEmpty, scheme.prepends(startsText: range.lowerBound == 0),
+               !Metaspace.startsWithSpace(bytes, range: range) {
+                let word = Metaspace.bytes + bytes[range]
+                word.withUnsafeBufferPointer { appendTokens(ofWord: $0, to: &ids) }
+                return
+            }
             preTokenizer.forEachWord(in: bytes, range: range) { word in
                 appendTokens(ofWord: UnsafeBufferPointer(rebasing: bytes[word]), to: &ids)
             }
@@ -152,8 +194,9 @@ public struct Tokenizer: Sendable {
     }
 
     private func appendTokens(ofWord word: UnsafeBufferPointer<UInt8>, to ids: inout [UInt32]) {
+        func initialTokens() -> [UInt32] { characterSymbols?.initialTokens(word) ?? bytePairs.initialTokens(word) }
         if word.count == 1 {
-            ids.append(contentsOf: bytePairs.initialTokens(word))
+            ids.append(contentsOf: initialTokens())
             return
         }
         let key = Array(word)
@@ -165,17 +208,40 @@ public struct Tokenizer: Sendable {
             ids.append(contentsOf: cached)
             return
         }
-        let tokens = bytePairs.encode(word)
+        let tokens = bytePairs.merge(initialTokens())
         cache.store(tokens, for: key)
         ids.append(contentsOf: tokens)
     }
 
-    /// The text of `ids`: their bytes joined and read as UTF-8, invalid sequences (such as a
-    /// character cut between two ids) shown as U+FFFD. Ids outside the vocabulary add nothing.
+    /// The text of `ids`, as HF's decoder gives it: their bytes joined and read as UTF-8,
+    /// invalid sequences (such as a character cut between two ids) shown as U+FFFD. Ids outside
+    /// the vocabulary add nothing. SentencePiece-style tables decode as HF's `ByteFallback`
+    /// and `Strip` decoders do: a run of byte tokens that is not valid UTF-8 gives one U+FFFD
+    /// per token, and one leading space is removed when the decoder says so.
     public func decode(_ ids: [UInt32]) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 4)
-        for id in ids { bytes.append(contentsOf: tokenBytes(id)) }
+        var fallbackRun: (bytes: [UInt8], tokens: Int) = ([], 0)
+        func endFallbackRun() {
+            guard fallbackRun.tokens > 0 else { return }
+            if String(validating: fallbackRun.bytes, as: UTF8.self) != nil {
+                bytes += fallbackRun.bytes
+            } else {
+                for _ in 0..<fallbackRun.tokens { bytes += [0xEF, 0xBF, 0xBD] }  // U+FFFD
+            }
+            fallbackRun = ([], 0)
+        }
+        for id in ids {
+            if fallbackTokens.contains(id) {
+                fallbackRun.bytes += tokenBytes(id)
+                fallbackRun.tokens += 1
+            } else {
+                endFallbackRun()
+                bytes.append(contentsOf: tokenBytes(id))
+            }
+        }
+        endFallbackRun()
+        if decodingStripsLeadingSpace, bytes.first == UInt8(ascii: " ") { bytes.removeFirst() }
         return String(decoding: bytes, as: UTF8.self)
     }
 

@@ -16,9 +16,10 @@ struct TokenizerTables {
     /// The merges, best first: the bytes of the left and the right token.
     var merges: [(left: [UInt8], right: [UInt8])]
     var addedTokens: [AddedToken] = []
-    /// Whether text outside the `normalized: false` added tokens is put in Unicode NFC before
-    /// the other added tokens are matched (HF normalizer `NFC`, as in Pythia's tokenizer.json).
-    var normalizesToNFC = false
+    /// How text outside the `normalized: false` added tokens is rewritten before the other
+    /// added tokens are matched (HF normalizer `NFC` in Pythia's tokenizer.json; Llama 2's
+    /// SentencePiece spacing).
+    var normalizer = TextNormalizer.none
     var preTokenizer: PreTokenizer
     /// Replaces bytes that have no single-byte token; nil drops them.
     var unknownToken: UInt32? = nil
@@ -27,4 +28,18 @@ struct TokenizerTables {
     /// A word that is a vocabulary entry is that token, without merging (HF `ignore_merges`,
     /// as in Llama 3's tokenizer).
     var ignoreMerges = false
+    /// How a word becomes its first tokens: one per byte (byte-level BPE, the vocabulary spelled
+    /// over GPT-2's byte alphabet), or one per character (SentencePiece-style BPE, spelled in
+    /// UTF-8 with "▁" for a space and `<0xNN>` byte tokens).
+    var symbols = Symbols.bytes
+    /// The decoder removes one leading space from the decoded text (HF `Strip(" ", 1, 0)`).
+    var decodingStripsLeadingSpace = false
+
+    enum Symbols {
+        case bytes
+        /// `byteFallback`: characters without a token become their `<0xNN>` byte tokens
+        /// (and those tokens show as their byte). `fuseUnknown`: unknown characters in a row
+        /// become one unknown token.
+        case characters(byteFallback: Bool, fuseUnknown: Bool)
+    }
 }
