@@ -14,6 +14,8 @@ For each config below this script
       <name>.safetensors  activations.{i} [tokens, n_inner]  = h[i].mlp.act output
                           mlp_input.{i}   [tokens, n_embd]   = h[i].ln_2 output
                           logits          [tokens, vocab]    (LM head tied to wte)
+      tiny_logit_lens.json  every neuron's most raised and lowered tokens: row n of c_proj.weight
+                          times wteᵀ (Tools/logit_lens_reference.py), for the tiny model
 
 Deterministic and rerunnable: `python3 Tools/make_gpt2_fixtures.py` from the repository root.
 """
@@ -26,6 +28,8 @@ import torch
 import transformers
 from safetensors.torch import save_file
 from transformers import GPT2Config, GPT2LMHeadModel
+
+from logit_lens_reference import write_logit_lens
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "Tests" / "Fixtures" / "gpt2"
@@ -109,6 +113,9 @@ def build(name, sizes, dtype, prefixed, shard_size, window_lengths, seed):
         "format": "pt", "transformers": transformers.__version__, "torch": torch.__version__})
     (references / f"{name}.json").write_text(json.dumps(
         {"tokens": tokens.tolist(), "window_lengths": window_lengths}) + "\n")
+    if name == "tiny":  # Conv1D c_proj.weight is [n_inner, n_embd]: row n is neuron n's direction
+        write_logit_lens(references / f"{name}_logit_lens.json",
+                         [block.mlp.c_proj.weight for block in model.transformer.h], model.transformer.wte.weight)
 
 
 def main():

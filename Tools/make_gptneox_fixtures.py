@@ -17,6 +17,8 @@ For each config below this script
       <name>.safetensors  activations.{i} [tokens, intermediate] = layers[i].mlp.act output
                           mlp_input.{i}   [tokens, hidden]       = layers[i].post_attention_layernorm output
                           logits          [tokens, vocab]        (LM head embed_out, untied)
+      parallel_logit_lens.json  every neuron's most raised and lowered tokens: column n of
+                          dense_4h_to_h.weight times embed_outᵀ (Tools/logit_lens_reference.py)
 
 The "parallel" folder also gets a tokenizer.json shaped like Pythia's (GPT-NeoX-20B's): BPE with
 an NFC normalizer, a ByteLevel pre-tokenizer without prefix space, <|endoftext|> = 0,
@@ -40,6 +42,7 @@ from transformers import GPTNeoXConfig, GPTNeoXForCausalLM, PreTrainedTokenizerF
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_tokenizer_fixtures import SHAKESPEARE, cases, text_set, write_json  # noqa: E402
+from logit_lens_reference import write_logit_lens  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "Tests" / "Fixtures" / "gptneox"
@@ -164,6 +167,10 @@ def build(name, sizes, dtype, layout, window_lengths, seed):
         "format": "pt", "transformers": transformers.__version__, "torch": torch.__version__})
     (references / f"{name}.json").write_text(json.dumps(
         {"tokens": tokens.tolist(), "window_lengths": window_lengths}) + "\n")
+    if name == "parallel":  # dense_4h_to_h.weight is [hidden, 4h]: column n is neuron n's direction
+        write_logit_lens(references / f"{name}_logit_lens.json",
+                         [layer.mlp.dense_4h_to_h.weight.T for layer in model.gpt_neox.layers],
+                         model.get_output_embeddings().weight)
 
 
 # GPT-NeoX-20B's tokenizer has non-special added tokens for runs of 2…24 spaces.

@@ -11,8 +11,9 @@ public enum RotaryPairing: Sendable {
 }
 
 /// The cosines and sines of rotary position embeddings for positions 0..<positions, computed
-/// the way HF Llama does in float32: inverse frequency i = 1 / base^(2i/d), angle = position ·
-/// inverse frequency (a float32 product), then cos and sin of that angle.
+/// the way HF Llama does in float32: inverse frequency i = 1 / base^(2i/d) (divided by
+/// `frequencyFactors[i]` when given), angle = position · inverse frequency (a float32
+/// product), then cos and sin of that angle.
 public struct RotaryTable: Sendable {
     public let headDimension: Int
     public let base: Double
@@ -21,15 +22,17 @@ public struct RotaryTable: Sendable {
     let cosines: [Float]
     let sines: [Float]
 
-    /// `headDimension` must be even and positive.
-    public init(headDimension: Int, base: Double, positions: Int) {
+    /// `headDimension` must be even and positive; `frequencyFactors` [headDimension / 2], if
+    /// given, divide the inverse frequencies (Llama 3.1's rope scaling, llama.cpp's `rope_freqs`).
+    public init(headDimension: Int, base: Double, positions: Int, frequencyFactors: [Float]? = nil) {
         precondition(headDimension > 0 && headDimension % 2 == 0, "rotary head dimension must be even")
+        precondition(frequencyFactors.map { $0.count == headDimension / 2 } ?? true, "one frequency factor per frequency")
         self.headDimension = headDimension
         self.base = base
         self.positions = max(0, positions)
         let frequencies = headDimension / 2
-        let inverseFrequencies = (0..<frequencies).map { i in
-            1 / Float(Foundation.pow(base, Double(Float(2 * i) / Float(headDimension))))
+        let inverseFrequencies = Self.inverseFrequencies(headDimension: headDimension, base: base).enumerated().map {
+            $0.element / (frequencyFactors?[$0.offset] ?? 1)
         }
         var cosines = [Float](repeating: 0, count: self.positions * frequencies)
         var sines = cosines
@@ -42,6 +45,11 @@ public struct RotaryTable: Sendable {
         }
         self.cosines = cosines
         self.sines = sines
+    }
+
+    /// The unscaled inverse frequencies, 1 / base^(2i/d) in float32.             // [headDimension / 2]
+    public static func inverseFrequencies(headDimension: Int, base: Double) -> [Float] {
+        (0..<headDimension / 2).map { i in 1 / Float(Foundation.pow(base, Double(Float(2 * i) / Float(headDimension)))) }
     }
 }
 

@@ -40,16 +40,19 @@ import Tokenizers
         #expect(error < Self.tolerance, "\(name) logits: \(error)")
     }
 
-    /// Llama 3's and Qwen2's pre-tokenizers (and Llama 3's ignore_merges) in tokenizer.json
-    /// files trained by the script, against transformers' fast tokenizer on held-out text.
-    @Test(arguments: ["llama", "qwen2"])
-    func tokenizersMatchTransformers(name: String) throws {
+    /// Llama 3's and Qwen2's pre-tokenizers (and Llama 3's ignore_merges), Mistral 7B v0.1's
+    /// SentencePiece-style tokenizer with byte fallback and a Metaspace one (llama31) in
+    /// tokenizer.json files trained by the scripts, against transformers' fast tokenizer on
+    /// held-out text.
+    @Test(arguments: [("llama", PreTokenizer.llama3, UInt32(0)), ("qwen2", .qwen2, 0), ("mistral", .wholeText, 1),
+                      ("llama31", .metaspace(prependScheme: .first), 1)])
+    func tokenizersMatchTransformers(name: String, preTokenizer: PreTokenizer, beginOfSequence: UInt32) throws {
         struct Case: Decodable { var text: String; var ids: [UInt32] }
         let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: llamaHFFixtures
             .appendingPathComponent("references/\(name)_tokenizer_cases.json")))
         let bundle = try ModelBundle.load(path: llamaHFFixtures.appendingPathComponent(name).path, maxLayer: nil, threads: 1)
-        #expect(bundle.tokenizer.preTokenizer == (name == "llama" ? .llama3 : .qwen2))
-        #expect(bundle.tokenizer.beginOfSequence == 0)
+        #expect(bundle.tokenizer.preTokenizer == preTokenizer)
+        #expect(bundle.tokenizer.beginOfSequence == beginOfSequence)
         #expect(cases.count > 20)
         for testCase in cases {
             #expect(bundle.tokenizer.encode(testCase.text) == testCase.ids, "\(name): \(testCase.text)")
@@ -76,7 +79,8 @@ import Tokenizers
         let scratch = try ScratchFolder()
         defer { scratch.remove() }
         let cases: [(String, Any, String)] = [
-            ("rope_parameters", ["rope_type": "llama3", "rope_theta": 500_000.0], "rope type llama3"),
+            ("rope_parameters", ["rope_type": "yarn", "rope_theta": 500_000.0, "factor": 4.0], "rope type yarn"),
+            ("rope_scaling", ["type": "linear", "factor": 2.0], "rope type linear"),
             ("hidden_act", "gelu", "hidden_act gelu"),
             ("attention_bias", true, "attention_bias true"),
         ]
@@ -87,6 +91,70 @@ import Tokenizers
             try JSONSerialization.data(withJSONObject: changed).write(to: config)
             let error = errorThrown { _ = try Llama(folder: scratch.url) }
             #expect((error as? ModelConfigError)?.description == "\(config.path): unsupported \(detail)")
+        }
+    }
+
+    /// Llama 3.1's rope scaling (rope_type "llama3"): the fixture's original context of 64
+    /// puts most of its rotary frequencies in the scaled or interpolated bands, and its
+    /// 150-token window makes them matter.
+    @Test func llama3RopeScalingMatchesTransformers() throws {
+        let folder = llamaHFFixtures.appendingPathComponent("llama31")
+        let model = try Llama(folder: folder, threads: 2)
+        let factors = try #require(model.config.ropeFrequencyFactors)
+        #expect(factors.count == 8 && factors[0] == 1 && factors[3...].allSatisfy { $0 == 8 })
+        #expect(factors[1] > 1 && factors[1] < factors[2] && factors[2] < 8)  // interpolated
+        let reference = try ReferenceActivations("llama31", fixtures: llamaHFFixtures)
+        #expect(reference.batch.windowLengths.max() == 150)
+        let captures = try captureAll(model, reference.batch, through: 1, layers: [0, 1])
+        for layer in [0, 1] {
+            let error = relativeError(try #require(captures[layer]).activations, try reference.activations(layer))
+            #expect(error < Self.tolerance, "llama31 layer \(layer) activations: \(error)")
+        }
+        #expect(relativeError(try model.logits(reference.batch), try reference.logits()) < Self.tolerance)
+
+        // The same weights without the scaling are far off: the fixture exercises it.
+        let scratch = try ScratchFolder()
+        defer { scratch.remove() }
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name != "config.json" {
+            try FileManager.default.createSymbolicLink(at: scratch.url.appendingPathComponent(name),
+                                                       withDestinationURL: folder.appendingPathComponent(name))
+        }
+        var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("config.json"))) as? [String: Any])
+        json["rope_parameters"] = ["rope_type": "default", "rope_theta": 10_000.0]
+        try JSONSerialization.data(withJSONObject: json).write(to: scratch.url.appendingPathComponent("config.json"))
+        let unscaled = try Llama(folder: scratch.url, threads: 2)
+        #expect(unscaled.config.ropeFrequencyFactors == nil)
+        let unscaledCaptures = try captureAll(unscaled, reference.batch, through: 1, layers: [1])
+        #expect(relativeError(try #require(unscaledCaptures[1]).activations, try reference.activations(1)) > 1e-2)
+
+        // Before transformers 5 the parameters were `rope_scaling` beside `rope_theta`.
+        json["rope_parameters"] = nil
+        json["rope_theta"] = 10_000.0
+        json["rope_scaling"] = ["rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                "original_max_position_embeddings": 64]
+        try JSONSerialization.data(withJSONObject: json).write(to: scratch.url.appendingPathComponent("config.json"))
+        #expect(try Llama(folder: scratch.url).config.ropeFrequencyFactors == factors)
+        json["rope_scaling"] = ["rope_type": "llama3", "factor": 8.0, "low_freq_factor": 4.0, "high_freq_factor": 1.0,
+                                "original_max_position_embeddings": 64]
+        try JSONSerialization.data(withJSONObject: json).write(to: scratch.url.appendingPathComponent("config.json"))
+        let error = errorThrown { _ = try Llama(folder: scratch.url) }
+        #expect((error as? ModelConfigError)?.description.contains("rope_scaling") == true)
+    }
+
+    /// The same Llama 3.1 model as llama.cpp's converter writes it (Tools/make_llama_hf_fixtures.py):
+    /// the scaling is the `rope_freqs.weight` tensor of frequency divisors.
+    @Test func llama3RopeFrequenciesFromGGUFMatchTransformers() throws {
+        let file = llamaHFFixtures.deletingLastPathComponent().appendingPathComponent("llama/llama31.gguf")
+        let model = try Llama(ggufFile: file, threads: 2)
+        let fromHF = try Llama(folder: llamaHFFixtures.appendingPathComponent("llama31"), maxLayer: 0)
+        let factors = try #require(model.config.ropeFrequencyFactors)
+        let expected = try #require(fromHF.config.ropeFrequencyFactors)
+        #expect(zip(factors, expected).allSatisfy { abs($0 - $1) <= 1e-6 * $1 })
+        let reference = try ReferenceActivations("llama31", fixtures: llamaHFFixtures)
+        let captures = try captureAll(model, reference.batch, through: 1, layers: [0, 1])
+        for layer in [0, 1] {
+            let error = relativeError(try #require(captures[layer]).activations, try reference.activations(layer))
+            #expect(error < Self.tolerance, "llama31.gguf layer \(layer) activations: \(error)")
         }
     }
 }

@@ -6,14 +6,25 @@ extension LlamaConfig {
     static let huggingFaceFamilies: [String: ModelFamily] = ["llama": .llama, "qwen2": .qwen2, "mistral": .mistral]
 
     /// Reads and checks an HF `config.json` of a Llama, Qwen2 or Mistral model. Throws
-    /// `ModelConfigError` for a malformed file or a setting this code cannot run (rope scaling,
-    /// an activation other than SiLU, o_proj or MLP biases, a sliding window that Qwen2 uses).
+    /// `ModelConfigError` for a malformed file or a setting this code cannot run (rope scaling
+    /// other than Llama 3.1's "llama3", an activation other than SiLU, o_proj or MLP biases, a
+    /// sliding window that Qwen2 uses).
     /// A sliding window (Mistral) bounds the context, so attention stays plainly causal.
     static func load(huggingFaceConfig url: URL) throws -> (config: LlamaConfig, family: ModelFamily) {
+        /// `rope_parameters` (transformers 5) or `rope_scaling` (earlier; "type" before "rope_type").
         struct RopeParameters: Decodable {
             var ropeTheta: Double?
             var ropeType: String?
-            enum CodingKeys: String, CodingKey { case ropeTheta = "rope_theta", ropeType = "rope_type" }
+            var type: String?
+            var llama3: Llama3RopeScaling?
+            enum CodingKeys: String, CodingKey { case ropeTheta = "rope_theta", ropeType = "rope_type", type }
+            init(from decoder: Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                ropeTheta = try container.decodeIfPresent(Double.self, forKey: .ropeTheta)
+                ropeType = try container.decodeIfPresent(String.self, forKey: .ropeType)
+                type = try container.decodeIfPresent(String.self, forKey: .type)
+                llama3 = (ropeType ?? type) == "llama3" ? try Llama3RopeScaling(from: decoder) : nil
+            }
         }
         struct File: Decodable {
             var modelType: String
@@ -53,9 +64,12 @@ extension LlamaConfig {
         }
         func invalid(_ key: String, _ detail: String) -> ModelConfigError { .invalidValue(file: path, key: key, detail: detail) }
 
+        var llama3Scaling: Llama3RopeScaling?
         for rope in [file.ropeParameters, file.ropeScaling].compactMap({ $0 }) {
-            if let type = rope.ropeType, type != "default" {
-                throw ModelConfigError.unsupported(file: path, key: "rope type", value: type)
+            switch rope.ropeType ?? rope.type {
+            case nil, "default": break
+            case "llama3": llama3Scaling = rope.llama3
+            case let type?: throw ModelConfigError.unsupported(file: path, key: "rope type", value: type)
             }
         }
         if let act = file.hiddenAct, act != "silu" { throw ModelConfigError.unsupported(file: path, key: "hidden_act", value: act) }
@@ -67,7 +81,7 @@ extension LlamaConfig {
         let window = family == .mistral ? file.slidingWindow : nil
         let heads = file.numAttentionHeads
         guard heads > 0, file.hiddenSize > 0 else { throw invalid("num_attention_heads", "\(heads) heads of a \(file.hiddenSize)-wide model") }
-        let config = LlamaConfig(
+        var config = LlamaConfig(
             layerCount: file.numHiddenLayers, embeddingSize: file.hiddenSize, neuronCount: file.intermediateSize,
             headCount: heads, keyValueHeadCount: file.numKeyValueHeads ?? heads,
             headDimension: file.headDim ?? file.hiddenSize / heads, vocabularySize: file.vocabSize,
@@ -87,6 +101,13 @@ extension LlamaConfig {
         }
         guard config.rmsNormEpsilon > 0, config.ropeBase > 0 else {
             throw invalid("rms_norm_eps", "rms_norm_eps and rope_theta must be positive")
+        }
+        if let llama3Scaling {
+            guard let factors = llama3Scaling.frequencyFactors(headDimension: config.headDimension, base: config.ropeBase) else {
+                throw invalid("rope_scaling", "llama3 needs factor > 0 and high_freq_factor > low_freq_factor > 0, "
+                              + "original_max_position_embeddings > 0; found \(llama3Scaling)")
+            }
+            config.ropeFrequencyFactors = factors
         }
         return (config, family)
     }

@@ -15,6 +15,10 @@ public struct LlamaConfig: Sendable, Codable, Equatable {
     public var rmsNormEpsilon: Float    // llama.attention.layer_norm_rms_epsilon
     /// True when the file has no `output.weight`, so the LM head is the token embedding.
     public var tiedOutput: Bool
+    /// What each rotary inverse frequency is divided by (Llama 3.1's rope scaling: GGUF
+    /// `rope_freqs.weight`, or HF `rope_scaling` of type "llama3"); nil: no scaling.
+    /// [headDimension / 2]
+    public var ropeFrequencyFactors: [Float]? = nil
 
     /// Floats per token of the queries (and of the attention output): heads · headDimension.
     public var queryWidth: Int { headCount * headDimension }
@@ -23,7 +27,8 @@ public struct LlamaConfig: Sendable, Codable, Equatable {
 
     /// Reads and checks the configuration of `file`. Throws `GGUFError` for missing or mistyped
     /// metadata and `ModelLoadError.unsupportedFormat` for models this code cannot run
-    /// (another architecture, rope scaling, partial rotary dimensions, inconsistent sizes).
+    /// (another architecture, rope scaling other than Llama 3.1's `rope_freqs.weight`, partial
+    /// rotary dimensions, inconsistent sizes).
     public static func load(from file: GGUFFile) throws -> LlamaConfig {
         let path = file.path
         func unsupported(_ detail: String) -> ModelLoadError { .unsupportedFormat(file: path, detail: detail) }
@@ -38,7 +43,7 @@ public struct LlamaConfig: Sendable, Codable, Equatable {
         let headCount = try file.integer("llama.attention.head_count")
         let keyValueHeadCount = try optionalInteger("llama.attention.head_count_kv") ?? headCount
         let embedding = try file.tensor(named: "token_embd.weight")
-        let config = LlamaConfig(
+        var config = LlamaConfig(
             layerCount: try file.integer("llama.block_count"),
             embeddingSize: embeddingSize,
             neuronCount: try file.integer("llama.feed_forward_length"),
@@ -75,7 +80,11 @@ public struct LlamaConfig: Sendable, Codable, Equatable {
             throw unsupported("llama.rope.scaling.type \(scaling) is not supported")
         }
         if file.hasTensor(named: "rope_freqs.weight") {
-            throw unsupported("rope_freqs.weight (Llama 3 rope scaling) is not supported")
+            let factors = try file.floats("rope_freqs.weight")
+            guard factors.count == config.headDimension / 2, factors.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw unsupported("rope_freqs.weight holds \(factors.count) factors (\(config.headDimension / 2) positive ones expected, one per rotary frequency)")
+            }
+            config.ropeFrequencyFactors = factors
         }
         if let experts = try optionalInteger("llama.expert_count"), experts > 0 {
             throw unsupported("mixture-of-experts models (llama.expert_count \(experts)) are not supported")

@@ -18,7 +18,8 @@ final class LlamaWorkspace {
 
     init(config: LlamaConfig) {
         self.config = config
-        rotary = RotaryTable(headDimension: config.headDimension, base: config.ropeBase, positions: 0)
+        rotary = RotaryTable(headDimension: config.headDimension, base: config.ropeBase, positions: 0,
+                             frequencyFactors: config.ropeFrequencyFactors)
     }
 
     /// Makes room for `tokens` tokens in windows of up to `longestWindow` tokens.
@@ -35,7 +36,8 @@ final class LlamaWorkspace {
         }
         if longestWindow > rotary.positions {
             rotary = RotaryTable(headDimension: config.headDimension, base: config.ropeBase,
-                                 positions: min(config.contextLength, max(longestWindow, 2 * rotary.positions)))
+                                 positions: min(config.contextLength, max(longestWindow, 2 * rotary.positions)),
+                                 frequencyFactors: config.ropeFrequencyFactors)
         }
     }
 }
