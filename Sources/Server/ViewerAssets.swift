@@ -156,6 +156,28 @@ function recordContext(record, scale) {
 
 // --- pages -----------------------------------------------------------------------------------
 
+let storeInfo = null;
+/** The store's `/api/info`, read once per page load. */
+async function storeSummary() {
+  if (!storeInfo) storeInfo = await api("/api/info");
+  return storeInfo;
+}
+
+/** Links to the neighbours of a neuron that exist in the store: the previous and next neuron of
+ *  its layer, its layer's table, and the same neuron in the adjacent indexed layers. */
+async function neighbours(layer, neuron) {
+  const layers = await storeSummary().then((i) => i.layers || []).catch(() => []);
+  const indexed = (l) => layers.find((entry) => entry.layer === l);
+  const here = indexed(layer);
+  const inLayer = (l) => indexed(l) && neuron < indexed(l).neurons;
+  return el("div", { class: "neighbours" },
+    neuron > 0 ? link(`/neurons/${layer}/${neuron - 1}`, "← previous neuron") : "",
+    !here || neuron + 1 < here.neurons ? link(`/neurons/${layer}/${neuron + 1}`, "next neuron →") : "",
+    link(`/layers/${layer}`, `layer ${layer} table`),
+    inLayer(layer - 1) ? link(`/neurons/${layer - 1}/${neuron}`, `neuron ${neuron} of layer ${layer - 1}`) : "",
+    inLayer(layer + 1) ? link(`/neurons/${layer + 1}/${neuron}`, `neuron ${neuron} of layer ${layer + 1}`) : "");
+}
+
 let serverInfo = null;
 async function server() {
   if (!serverInfo) serverInfo = await api("/api/server").catch(() => ({ model: null }));
@@ -163,7 +185,7 @@ async function server() {
 }
 
 async function homePage() {
-  const info = await api("/api/info");
+  const info = await storeSummary();
   document.title = "Neurodex: " + info.directory;
   const model = info.model;
   app.replaceChildren(el("h1", {}, "Store ", el("code", {}, info.directory)));
@@ -281,11 +303,7 @@ function recordsTable(records, scale) {
 
 async function neuronPage(layer, neuron) {
   document.title = `Neurodex: layer ${layer} neuron ${neuron}`;
-  app.replaceChildren(el("h1", {}, `Layer ${layer} · neuron ${neuron}`),
-    el("div", { class: "neighbours" }, neuron > 0 ? link(`/neurons/${layer}/${neuron - 1}`, "← previous neuron") : "",
-      link(`/neurons/${layer}/${neuron + 1}`, "next neuron →"), link(`/layers/${layer}`, `layer ${layer} table`),
-      layer > 0 ? link(`/neurons/${layer - 1}/${neuron}`, `neuron ${neuron} of layer ${layer - 1}`) : "",
-      link(`/neurons/${layer + 1}/${neuron}`, `neuron ${neuron} of layer ${layer + 1}`)));
+  app.replaceChildren(el("h1", {}, `Layer ${layer} · neuron ${neuron}`), await neighbours(layer, neuron));
   let doc;
   try {
     doc = await api(`/api/neurons/${layer}/${neuron}`);
@@ -311,15 +329,18 @@ async function neuronPage(layer, neuron) {
     examples.append(el("button", { onclick: () => examples.replaceChildren(recordsTable(records, scale)) },
       `Show all ${records.length}`));
   }
-  app.append(el("h2", {}, `Top examples (${records.length})`), examples);
-  for (const [key, title] of [["bands", "Band examples"], ["negatives", "Negative examples"]]) {
-    const list = doc[key];
-    if (Array.isArray(list) && list.length) app.append(el("h2", {}, title), recordsTable(list, scale));
+  app.append(el("section", { id: "top-examples" }, el("h2", {}, `Top examples (${records.length})`), examples));
+  const negative = doc.negative || [];
+  if (negative.length) {
+    app.append(el("section", { id: "negative-examples" }, el("h2", {}, `Most negative examples (${negative.length})`),
+      recordsTable(negative, scale)));
   }
   const lens = doc.logit_lens;
-  if (lens && Array.isArray(lens.top)) {
-    app.append(el("h2", {}, "Logit lens"), el("table", {}, el("tr", {}, el("th", {}, "token"), el("th", { class: "num" }, "logit")),
-      lens.top.map((t) => el("tr", {}, el("td", {}, el("code", {}, visible(t.token))), el("td", { class: "num" }, number(t.logit))))));
+  if (lens && (lens.raised?.length || lens.lowered?.length)) {
+    const column = (title, entries) => el("table", {}, el("tr", {}, el("th", {}, title), el("th", { class: "num" }, "value")),
+      entries.map((t) => el("tr", {}, el("td", {}, el("code", {}, visible(t.token))), el("td", { class: "num" }, number(t.value, 4)))));
+    app.append(el("section", { id: "logit-lens" }, el("h2", {}, "Logit lens: output tokens this neuron raises and lowers"),
+      el("div", { class: "lens" }, column("raised", lens.raised || []), column("lowered", lens.lowered || []))));
   }
 
   const analysis = el("div", {}, el("p", { class: "note" }, "Analyzing (cached after the first time)…"));
@@ -485,6 +506,7 @@ textarea { width: 100%; min-height: 4rem; }
 .axis { display: flex; justify-content: space-between; color: var(--muted); font-size: 12px; }
 .chips span { display: inline-block; margin: 0 .4rem .3rem 0; padding: 0 .4rem; border: 1px solid var(--line); border-radius: 3px; background: #fff; }
 .neighbours a { margin-right: 1rem; }
+.lens { display: flex; gap: 2rem; flex-wrap: wrap; }
 
 """#####
     /// Viewer/openapi.json

@@ -32,14 +32,38 @@ struct BrowserTests {
         #expect(dom.contains(">" + Self.htmlEscaped(top) + "</span>"), "the top record's token is not on the page")
         // One highlighted element per window token: a record with a window of per-token
         // activations shades each of its tokens, one without marks its own token.
-        let expected = records.reduce(0) { total, record in
-            total + (((record["window"] as? [String: Any])?["tokens"] as? [Any])?.count ?? 1)
+        func tokenCount(_ records: [[String: Any]]) -> Int {
+            records.reduce(0) { total, record in
+                total + (((record["window"] as? [String: Any])?["tokens"] as? [Any])?.count ?? 1)
+            }
         }
-        let highlighted = dom.components(separatedBy: #"<span class="tok"#).count - 1
-        #expect(highlighted == expected)
-        #expect(dom.components(separatedBy: #"class="tok focus""#).count - 1 == records.count)
+        func occurrences(_ text: String, in html: Substring) -> Int { html.components(separatedBy: text).count - 1 }
+        let topSection = try Self.section("top-examples", of: dom)
+        #expect(occurrences(#"<span class="tok"#, in: topSection) == tokenCount(records))
+        #expect(occurrences(#"class="tok focus""#, in: topSection) == records.count)
+        // The most negative records, shaded the same way.
+        let negative = try #require(document["negative"] as? [[String: Any]])
+        #expect(!negative.isEmpty)
+        let negativeSection = try Self.section("negative-examples", of: dom)
+        #expect(occurrences(#"<span class="tok"#, in: negativeSection) == tokenCount(negative))
+        #expect(occurrences(#"class="tok focus""#, in: negativeSection) == negative.count)
+        // The logit lens: a row per raised and per lowered token.
+        let lens = try #require(document["logit_lens"] as? [String: Any])
+        let lensRows = ((lens["raised"] as? [Any])?.count ?? 0) + ((lens["lowered"] as? [Any])?.count ?? 0)
+        #expect(lensRows > 0)
+        #expect(occurrences("<tr><td><code>", in: try Self.section("logit-lens", of: dom)) == lensRows)
+        // Neighbour links go only to neurons and layers the store has (layers 0-1 here).
+        #expect(dom.contains(#"href="/neurons/0/3""#))
+        #expect(!dom.contains(#"href="/neurons/2/3""#), "a link to a layer that is not indexed")
         #expect(!dom.contains(#"class="error""#), "the page shows an error")
         #expect(server.stop() == 0, "neurodex serve did not stop cleanly on SIGTERM")
+    }
+
+    /// The HTML of the page's `<section id="…">`.
+    static func section(_ id: String, of dom: String) throws -> Substring {
+        let start = try #require(dom.range(of: #"<section id="\#(id)">"#), "no section \(id) on the page")
+        let end = try #require(dom[start.upperBound...].range(of: "</section>"))
+        return dom[start.upperBound..<end.lowerBound]
     }
 
     @Test func layerTableSortsWhenAHeaderIsClicked() async throws {

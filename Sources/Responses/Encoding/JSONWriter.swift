@@ -1,4 +1,6 @@
-/// Serializes a `JSONValue` tree in a `JSONStyle`.
+import Synchronization
+
+/// Serializes the tree `TreeEncoder` builds in a `JSONStyle`.
 struct JSONWriter {
     let style: JSONStyle
     var bytes: [UInt8] = []
@@ -6,6 +8,30 @@ struct JSONWriter {
     init(style: JSONStyle) { self.style = style }
 
     mutating func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    /// Writes the tree under `node`.
+    mutating func write(_ node: Node, indent: Int) {
+        switch node.content {
+        case .empty:
+            writeContainer("{", "}", count: 0, indent: indent) { _, _ in }
+        case .value(let value):
+            write(value, indent: indent)
+        case .array(let box):
+            writeContainer("[", "]", count: box.elements.count, indent: indent) { writer, i in
+                if box.lineBreaks { writer.write("\n") }
+                writer.write(box.elements[i], indent: indent + 1)
+            }
+        case .object(let box):
+            let ordered = box.declaredOrder ? box.members : box.members.sorted { $0.key < $1.key }
+            writeContainer("{", "}", count: ordered.count, indent: indent) { writer, i in
+                let member = ordered[i]
+                if member.lineBreak == .beforeKey { writer.write("\n") }
+                writer.writeString(member.key)
+                writer.write(writer.style.layout == .compact ? ":" : writer.style.layout == .spaced ? ": " : " : ")
+                writer.write(member.node, indent: indent + 1)
+            }
+        }
+    }
 
     mutating func write(_ value: JSONValue, indent: Int) {
         switch value {
@@ -15,20 +41,14 @@ struct JSONWriter {
         case .float(let v): writeNumber(v.isFinite ? v.description : nil, nonFinite: v)
         case .double(let v): writeNumber(v.isFinite ? v.description : nil, nonFinite: Float(v))
         case .string(let text): writeString(text)
-        case .array(let elements, let lineBreaks):
-            writeContainer("[", "]", count: elements.count, indent: indent) { writer, i in
-                if lineBreaks { writer.write("\n") }
-                writer.write(elements[i], indent: indent + 1)
+        case .floats(let values):
+            writeContainer("[", "]", count: values.count, indent: indent) { writer, i in
+                writer.write(.float(values[i]), indent: indent + 1)
             }
-        case .object(let members, let declaredOrder):
-            let ordered = declaredOrder ? members : members.sorted { $0.key < $1.key }
-            writeContainer("{", "}", count: ordered.count, indent: indent) { writer, i in
-                let member = ordered[i]
-                if member.lineBreak == .beforeKey { writer.write("\n") }
-                writer.writeString(member.key)
-                writer.write(writer.style.layout == .compact ? ":" : writer.style.layout == .spaced ? ": " : " : ")
-                writer.write(member.value, indent: indent + 1)
-            }
+        case .strings(let values):
+            writeContainer("[", "]", count: values.count, indent: indent) { writer, i in writer.writeString(values[i]) }
+        case .unsigned(let values):
+            writeContainer("[", "]", count: values.count, indent: indent) { writer, i in writer.write(String(values[i])) }
         }
     }
 
@@ -69,25 +89,49 @@ struct JSONWriter {
     /// A string literal: quotes, backslash and control characters escaped (`\b \f \n \r \t`,
     /// others as `\u00xx`), "/" as the style says, everything else as UTF-8.
     mutating func writeString(_ text: String) {
-        let hex = Array("0123456789abcdef".utf8)
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
-            case UInt8(ascii: "/") where style.escapesSlashes: bytes.append(contentsOf: [0x5C, 0x2F])
-            case 0x08 where style.flavor == .foundation: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C where style.flavor == .foundation: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20:
-                bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                          hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: bytes.append(byte)
+        let utf8 = text.utf8
+        if !utf8.contains(where: needsEscape) {
+            bytes.append(contentsOf: utf8)
+        } else {
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+                case UInt8(ascii: "/") where style.escapesSlashes: bytes.append(contentsOf: [0x5C, 0x2F])
+                case 0x08 where style.flavor == .foundation: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+                case 0x0C where style.flavor == .foundation: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0..<0x20:
+                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                              Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0xF)]])
+                default: bytes.append(byte)
+                }
             }
         }
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Whether `byte` is written escaped in this style.
+    private func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || (byte == UInt8(ascii: "/") && style.escapesSlashes)
+    }
+}
+
+/// The snake_case spelling of each key seen so far: documents repeat a few dozen keys
+/// thousands of times.
+enum SnakeCaseKeys {
+    private static let names = Mutex<[String: String]>([:])
+
+    static func name(_ key: String) -> String {
+        if let known = names.withLock({ $0[key] }) { return known }
+        let name = snakeCase(key)
+        names.withLock { $0[key] = name }
+        return name
     }
 }
 

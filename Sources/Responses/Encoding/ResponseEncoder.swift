@@ -15,7 +15,7 @@ public enum ResponseEncoder {
         let root = Node()
         try root.encode(document, encoder: TreeEncoder(node: root, codingPath: [], style: style))
         var writer = JSONWriter(style: style)
-        writer.write(root.value, indent: 0)
+        writer.write(root, indent: 0)
         return writer.bytes
     }
 

@@ -2,47 +2,47 @@ import Foundation
 
 // The Encoder of ResponseEncoder: builds a JSONValue tree that JSONWriter then writes.
 
-/// A JSON value as the encoder builds it.
-indirect enum JSONValue {
-    struct Member {
-        var key: String
-        var lineBreak: ResponseLineBreak
-        var value: JSONValue
-    }
-
+/// A leaf of the tree the encoder builds: a scalar, or an array of scalars of one type.
+enum JSONValue {
     case null, bool(Bool), integer(String), float(Float), double(Double), string(String)
-    case array([JSONValue], lineBreaks: Bool)
-    /// `declaredOrder` false: the members are sorted by key when written.
-    case object([Member], declaredOrder: Bool)
+    /// Arrays of one leaf type, kept as they are (a neuron document holds thousands of window
+    /// values; a node each would dominate the encoding).
+    case floats([Float]), strings([String]), unsigned([UInt32])
 }
 
-/// A value being encoded; containers fill it in.
+/// A value being encoded; containers fill it in, `JSONWriter` writes it.
 final class Node {
     enum Content {
-        case empty, value(JSONValue), array(ArrayBox), object(ObjectBox)
+        /// Nothing encoded: written as an empty object.
+        case empty
+        case value(JSONValue), array(ArrayBox), object(ObjectBox)
     }
 
     var content = Content.empty
 
-    var value: JSONValue {
-        switch content {
-        case .empty: .object([], declaredOrder: true)
-        case .value(let value): value
-        case .array(let box): .array(box.elements.map(\.value), lineBreaks: box.lineBreaks)
-        case .object(let box):
-            .object(box.members.map { .init(key: $0.key, lineBreak: $0.lineBreak, value: $0.node.value) },
-                    declaredOrder: box.declaredOrder)
+    /// Encodes `value` into this node, the special cases first.
+    func encode<T: Encodable>(_ value: T, encoder: TreeEncoder) throws {
+        if let leaf = Self.leaf(value, lineBreaks: encoder.lineBreaks) {
+            content = .value(leaf)
+        } else {
+            try value.encode(to: encoder)
         }
     }
 
-    /// Encodes `value` into this node, the special cases first.
-    func encode<T: Encodable>(_ value: T, encoder: TreeEncoder) throws {
-        switch value {
-        case let v as Float: content = .value(.float(v))
-        case let v as Double: content = .value(.double(v))
-        case let v as Date: content = .value(.string(ISO8601DateFormatter().string(from: v)))
-        case let v as URL: content = .value(.string(v.absoluteString))
-        default: try value.encode(to: encoder)
+    /// The value of the types written without an encoder of their own: floats (which an
+    /// `Encoder` would otherwise see as Double), dates, URLs, and arrays of leaves. Compares
+    /// types rather than casting, since it runs for every value of every document.
+    static func leaf<T: Encodable>(_ value: T, lineBreaks: Bool) -> JSONValue? {
+        switch T.self {
+        case is Float.Type: return .float(value as! Float)
+        case is Double.Type: return .double(value as! Double)
+        case is String.Type: return .string(value as! String)
+        case is [Float].Type where !lineBreaks: return .floats(value as! [Float])
+        case is [String].Type where !lineBreaks: return .strings(value as! [String])
+        case is [UInt32].Type where !lineBreaks: return .unsigned(value as! [UInt32])
+        case is Date.Type: return .string(ISO8601DateFormatter().string(from: value as! Date))
+        case is URL.Type: return .string((value as! URL).absoluteString)
+        default: return nil
         }
     }
 }
@@ -128,7 +128,7 @@ struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     func member(_ key: Key) -> (Node, ResponseLineBreak) {
         let node = Node()
         let lineBreak = (key as? any ResponseCodingKey)?.lineBreak ?? .none
-        let name = encoder.style.snakeCaseKeys ? snakeCase(key.stringValue) : key.stringValue
+        let name = encoder.style.snakeCaseKeys ? SnakeCaseKeys.name(key.stringValue) : key.stringValue
         box.members.append((name, lineBreak, node))
         return (node, lineBreak)
     }
@@ -153,7 +153,12 @@ struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         let (node, lineBreak) = member(key)
-        try node.encode(value, encoder: encoder.child(node, key: key, lineBreaks: lineBreak == .beforeElements))
+        let lineBreaks = lineBreak == .beforeElements
+        if let leaf = Node.leaf(value, lineBreaks: lineBreaks) {
+            node.content = .value(leaf)
+        } else {
+            try node.encode(value, encoder: encoder.child(node, key: key, lineBreaks: lineBreaks))
+        }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
@@ -185,7 +190,11 @@ struct UnkeyedContainer: UnkeyedEncodingContainer {
         return (node, encoder.child(node, key: key))
     }
 
-    func append(_ value: JSONValue) { element().0.content = .value(value) }
+    func append(_ value: JSONValue) {
+        let node = Node()
+        node.content = .value(value)
+        box.elements.append(node)
+    }
 
     mutating func encodeNil() throws { append(.null) }
     mutating func encode(_ value: Bool) throws { append(.bool(value)) }
@@ -204,8 +213,12 @@ struct UnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { append(.integer(String(value))) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        let (node, encoder) = element()
-        try node.encode(value, encoder: encoder)
+        if let leaf = Node.leaf(value, lineBreaks: false) {
+            append(leaf)
+        } else {
+            let (node, encoder) = element()
+            try node.encode(value, encoder: encoder)
+        }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
