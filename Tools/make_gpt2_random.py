@@ -4,7 +4,11 @@ of GPT-2 small, indexing every layer of GPT-2 XL. Seeded: the same folder every 
 written one at a time, so memory stays at the largest tensor (GPT-2 XL: 6.2 GB on disk, never
 commit it; put it outside the repository).
 
-usage: python3 Tools/make_gpt2_random.py FOLDER [small|medium|large|xl]
+With `tiny-vocab`, the vocabulary is the 768 tokens of Tests/Fixtures/tokenizer/tiny-bpe instead
+of GPT-2's 50,257: the layers keep their real shape, but the unembedding (and the logit lens,
+which index computes for every neuron over the whole vocabulary) is 65 times smaller.
+
+usage: python3 Tools/make_gpt2_random.py FOLDER [small|medium|large|xl] [tiny-vocab]
 """
 import json, os, shutil, struct, sys
 import numpy as np
@@ -14,7 +18,8 @@ SIZES = {  # layers, embedding size, heads
 }
 folder, size = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "small"
 layers, embd, heads = SIZES[size]
-inner, positions, vocab = 4 * embd, 1024, 50257
+tiny_vocab = len(sys.argv) > 3 and sys.argv[3] == "tiny-vocab"
+inner, positions, vocab = 4 * embd, 1024, 768 if tiny_vocab else 50257
 rng = np.random.default_rng(1)
 
 
@@ -57,7 +62,10 @@ config = {"model_type": "gpt2", "activation_function": "gelu_new", "n_layer": la
           "n_inner": inner, "n_positions": positions, "n_ctx": positions, "vocab_size": vocab, "layer_norm_epsilon": 1e-5}
 with open(os.path.join(folder, "config.json"), "w") as f:
     json.dump(config, f, sort_keys=True)
-tokenizer = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "gpt2-tokenizer")
-for name in ["vocab.json", "merges.txt"]:
-    shutil.copy(os.path.join(tokenizer, name), os.path.join(folder, name))
+fixtures = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures")
+if tiny_vocab:
+    shutil.copy(os.path.join(fixtures, "tokenizer", "tiny-bpe", "tokenizer.json"), os.path.join(folder, "tokenizer.json"))
+else:
+    for name in ["vocab.json", "merges.txt"]:
+        shutil.copy(os.path.join(fixtures, "gpt2-tokenizer", name), os.path.join(folder, name))
 print(f"wrote GPT-2 {size} ({layers} layers, {embd}, {inner}) to {folder}: {offset / 1e9:.2f} GB of weights")

@@ -7,7 +7,7 @@ import Store
 /// windows, negative records, extrema, positive counts, histograms and sampled values — except
 /// the running moments, which the statistics rows hold only rounded (variance, skewness and
 /// kurtosis are derived from them). So a finished run keeps its exact moments in the `state`
-/// database (`StateKey.moments(layer)`, 8 + 32 · neurons bytes a layer), and an appended run
+/// database (`StateKey.moments(layer)`, 28 + 32 · neurons bytes a layer), and an appended run
 /// rebuilds each layer's accumulator from the store and these moments: it then continues
 /// exactly where the earlier run stopped. `neurodex merge` rebuilds the accumulators of its
 /// input stores the same way, with the moments of their statistics rows, and merges them.
