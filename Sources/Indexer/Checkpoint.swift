@@ -12,8 +12,10 @@ struct Progress: Codable, Equatable {
     var samplePositions: [SamplePosition]
 }
 
-/// Names of the checkpoint values in the `state` database.
+/// Names of the values in the `state` database: a run's checkpoint, and the exact moments a
+/// finished run keeps for a run appended later.
 enum StateKey {
     static let progress = "progress"
     static func layer(_ layer: Int) -> String { "layer.\(layer)" }
+    static func moments(_ layer: Int) -> String { "moments.\(layer)" }
 }

@@ -31,12 +31,15 @@ public struct PhaseTimes: Sendable {
 ///
 /// Batches are a pure function of the corpus and options, and checkpoints are taken only at
 /// batch ends that are also document ends, so an interrupted and resumed run computes
-/// exactly what an uninterrupted one does.
+/// exactly what an uninterrupted one does. Each corpus path ends a batch, so a run appended
+/// to a store (`RunMode.append`) continues its state exactly as one run over the earlier runs'
+/// paths and the new ones would.
 public final class Indexer {
     public let model: any LanguageModel
     public let tokenizer: Tokenizer
     public let store: NeurodexStore
-    public let options: IndexingOptions
+    /// The options given; a run appended to a store (or resumed) also gets its `firstDocument`.
+    public private(set) var options: IndexingOptions
     /// Called with (corpus bytes read on disk, corpus bytes on disk, tokens done) after every
     /// document; for a compressed file both count compressed bytes.
     public var onProgress: ((Int, Int, Int) -> Void)?
@@ -69,11 +72,28 @@ public final class Indexer {
 
     // MARK: - Run
 
+    /// How a run starts.
+    public enum RunMode: Sendable {
+        /// A first run, into a store that holds none.
+        case start
+        /// Continues the store's interrupted latest run from its last checkpoint.
+        case resume
+        /// Adds a run over more documents to a store whose runs are complete: the result is
+        /// what one run over the earlier runs' corpora followed by this corpus makes.
+        case append
+    }
+
     /// Indexes the corpus (continuing from the last checkpoint when `resume` is set). A run that
     /// fails is marked failed in the catalog (an interrupted one stays resumable).
     public func run(resume: Bool) throws -> IndexSummary {
+        try run(resume ? .resume : .start)
+    }
+
+    /// Indexes the corpus, started as `mode` says. A run that fails is marked failed in the
+    /// catalog (an interrupted one stays resumable).
+    public func run(_ mode: RunMode) throws -> IndexSummary {
         do {
-            return try indexCorpus(resume: resume)
+            return try indexCorpus(mode)
         } catch let error as IndexError {
             if case .interrupted = error { throw error }
             try? builder?.markFailed(error.description)
@@ -84,19 +104,43 @@ public final class Indexer {
         }
     }
 
-    private func indexCorpus(resume: Bool) throws -> IndexSummary {
+    private func indexCorpus(_ mode: RunMode) throws -> IndexSummary {
         let started = Date()
         let corpus = try Corpus(paths: options.corpusPaths)
-        let builder = try resume ? prepareResume() : prepareNewRun(corpus: corpus)
+        let builder = switch mode {
+        case .start: try prepareNewRun(corpus: corpus)
+        case .resume: try prepareResume()
+        case .append: try prepareAppend(corpus: corpus)
+        }
         let resumedFrom = progress.nextDocument
         var batch = BatchBuilder(windows: options.batchWindows)
         var lastCheckpoint = Date()
         var stopped = false
         var sawDocument = progress.documentsDone > 0
         var uncounted = 0  // documents read since documentsDone last advanced (at a boundary)
+        var lastDocument: Int?  // the index of the last document read
 
-        try corpus.forEachDocument(include: { [options, progress] index in
+        /// After a document and at the end of a corpus path: when the batch is empty, the
+        /// documents read are done, and a checkpoint is taken when due. False: stop.
+        func atBoundary() throws -> Bool {
+            guard let lastDocument, batch.isEmpty, uncounted > 0 else { return true }
+            progress.nextDocument = lastDocument + 1
+            progress.documentsDone += uncounted
+            uncounted = 0
+            let stopNow = shouldStop() || (stopAfterDocuments.map { progress.documentsDone >= $0 } ?? false)
+            if stopNow || Date().timeIntervalSince(lastCheckpoint) >= options.checkpointSeconds {
+                try timed(\.store) { try checkpoint(builder) }
+                lastCheckpoint = Date()
+            }
+            if stopNow { stopped = true }
+            return !stopNow
+        }
+
+        try corpus.forEachDocument(firstIndex: options.firstDocument ?? 0, include: { [options, progress] index in
             index >= progress.nextDocument && (options.shard?.includes(index) ?? true)
+        }, afterPath: {
+            if !batch.isEmpty { try process(&batch, into: builder) }  // a corpus path ends a batch
+            return try atBoundary()
         }) { document in
             sawDocument = true
             let tokens = tokenizer.encode(document.text)
@@ -112,25 +156,15 @@ public final class Indexer {
                                                 metadataJson: document.metadataJSON),
                                     tokens: tokens)
             uncounted += 1
+            lastDocument = document.index
             onProgress?(document.corpusBytesRead, corpus.byteCount, progress.tokensDone)
-            guard batch.isEmpty else { return true }  // not at a document boundary
-            progress.nextDocument = document.index + 1
-            progress.documentsDone += uncounted
-            uncounted = 0
-            let stopNow = shouldStop() || (stopAfterDocuments.map { progress.documentsDone >= $0 } ?? false)
-            if stopNow || Date().timeIntervalSince(lastCheckpoint) >= options.checkpointSeconds {
-                try timed(\.store) { try checkpoint(builder) }
-                lastCheckpoint = Date()
-            }
-            if stopNow { stopped = true; return false }
-            return true
+            return try atBoundary()
         }
         if stopped {
             try builder.markInterrupted()
             throw IndexError.interrupted(documentsDone: progress.documentsDone)
         }
-        if !batch.isEmpty { try process(&batch, into: builder) }
-        progress.documentsDone += uncounted
+        // Every path ended with an empty batch, and its documents are counted.
         progress.nextDocument = Int.max
         guard sawDocument, progress.tokensDone > 0 else { throw IndexError.emptyCorpus }
         try timed(\.store) { try finish(builder) }
@@ -193,6 +227,44 @@ public final class Indexer {
         return builder
     }
 
+    private func prepareAppend(corpus: Corpus) throws -> StoreBuilder {
+        let path = store.directory.path
+        guard let run = try store.catalog.latestRun(), let modelRow = try store.catalog.model() else {
+            throw IndexError.storeMismatch("\(path) holds no index run to append to; index into it without --append")
+        }
+        guard modelRow.fingerprint == model.description.fingerprint else {
+            throw StoreError.modelMismatch(expected: model.description.fingerprint, found: modelRow.fingerprint)
+        }
+        guard run.status == .complete else {
+            throw IndexError.storeMismatch("the latest run in \(path) is \(run.status.rawValue), not complete; finish it with --resume before appending")
+        }
+        let earlier = try JSONDecoder().decode(IndexingOptions.self, from: Data(run.configJson.utf8))
+        let conflicts = options.appendConflicts(with: earlier)
+        guard conflicts.isEmpty else {
+            throw IndexError.storeMismatch("cannot append to \(path): \(conflicts.joined(separator: ", ")) differ from its runs' (recorded: \(run.configJson))")
+        }
+        options.firstDocument = try store.catalog.nextDocumentID()
+        let corpusRow = CorpusRow(name: Self.corpusName(options.corpusPaths),
+                                  sourcesJson: try corpus.sourcesJSON(paths: options.corpusPaths))
+        let builder = try StoreBuilder(appendingTo: store, corpus: corpusRow, runConfigJSON: try CanonicalJSON.string(options))
+        started(builder)
+        try continueStoredState()
+        return builder
+    }
+
+    /// Rebuilds the accumulators and the sample the store's complete runs ended with (see
+    /// `LayerAccumulator.init(stored:layer:options:)`), for an appended run's start.
+    private func continueStoredState() throws {
+        guard let first = try store.catalog.layers().first else {
+            throw IndexError.storeMismatch("\(store.directory.path) has no indexed layers")
+        }
+        let spec = try JSONDecoder().decode(LayerStatisticsSpec.self, from: Data(first.statisticsJson.utf8))
+        sample = PositionSample(size: options.sampleSize, seed: options.seed, positions: spec.samplePositions)
+        for layer in options.layers { layers[layer] = try LayerAccumulator(stored: store, layer: layer, options: options, moments: .kept) }
+        progress = Progress(nextDocument: options.firstDocument ?? 0, documentsDone: 0, tokensDone: 0,
+                            samplePositions: spec.samplePositions)
+    }
+
     private func prepareResume() throws -> StoreBuilder {
         guard let run = try store.catalog.latestRun(), let modelRow = try store.catalog.model() else {
             throw IndexError.storeMismatch("\(store.directory.path) has no run to resume; start one without --resume")
@@ -207,6 +279,7 @@ public final class Indexer {
         guard recorded.identity == options.identity else {
             throw IndexError.storeMismatch("--resume needs the same corpus and options as the interrupted run (recorded: \(run.configJson))")
         }
+        options.firstDocument = recorded.firstDocument
         let builder = try StoreBuilder(resuming: run, of: modelRow, in: store)
         started(builder)  // from here on, a failure marks the run failed
         let (saved, blobs) = try store.activations.read { r -> (Progress?, [Int: [UInt8]]) in
@@ -223,6 +296,8 @@ public final class Indexer {
                 guard let blob = blobs[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
                 layers[layer] = try LayerAccumulator(encoded: blob)
             }
+        } else if recorded.firstDocument != nil {
+            try continueStoredState()  // an appended run that never checkpointed
         } else {
             freshAccumulators()
         }
@@ -286,7 +361,10 @@ public final class Indexer {
         }
         for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }
         try builder.finish(progress: runProgress(), embedding: { [model] in model.tokenEmbedding($0) },
-                           keepingOnlyRecordInputs: options.storeInputs, state: try checkpointState())
+                           keepingOnlyRecordInputs: options.storeInputs, state: try checkpointState(),
+                           keptState: options.layers.compactMap { layer in
+                               layers[layer].map { (StateKey.moments(layer), $0.encodedMoments()) }
+                           })
     }
 
     // MARK: - Helpers

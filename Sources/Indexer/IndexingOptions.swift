@@ -52,6 +52,10 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     public var negativeK = 20
     public var storeInputs = false
     public var shard: Shard?
+    /// Set for a run appended to a store's earlier runs (`--append`): the id of its corpus's
+    /// first document, one past the earlier runs' last. Nil for a first run (ids from 0). The
+    /// store decides it, so it is not part of the identity; a resumed run takes the recorded one.
+    public var firstDocument: Int?
     /// Positions in the seeded activation sample kept per layer.
     public var sampleSize = 64
     public var seed: UInt64 = 0
@@ -75,7 +79,27 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
         copy.threads = 0
         copy.checkpointSeconds = 0
         copy.modelPath = ""
+        copy.firstDocument = nil
         return copy
+    }
+
+    /// The options of an appended run that differ from `earlier`, the options of the store's
+    /// latest run, as command-line option names: everything the stored state depends on must be
+    /// equal (all but the corpus and what is not part of the identity). Empty when compatible.
+    public func appendConflicts(with earlier: IndexingOptions) -> [String] {
+        func differs<T: Equatable>(_ key: KeyPath<IndexingOptions, T>) -> Bool { self[keyPath: key] != earlier[keyPath: key] }
+        let named: [(String, Bool)] = [
+            ("--layers", differs(\.layers)), ("--top-k", differs(\.topK)), ("--context", differs(\.context)),
+            ("--bos", differs(\.bos)), ("--batch", differs(\.batchWindows)), ("--distinct-tokens", differs(\.distinctTokens)),
+            ("--window-records", differs(\.windowRecords)), ("--negative-k", differs(\.negativeK)),
+            ("--store-inputs", differs(\.storeInputs)), ("--shard", differs(\.shard) || shard != nil),
+            ("--sample-size", differs(\.sampleSize)), ("--seed", differs(\.seed)),
+        ]
+        var conflicts = named.filter(\.1).map(\.0)
+        var mine = identity, theirs = earlier.identity
+        mine.corpusPaths = []; theirs.corpusPaths = []
+        if conflicts.isEmpty && mine != theirs { conflicts.append("other options") }  // a field not named above
+        return conflicts
     }
 
     /// Checks the options against the model.

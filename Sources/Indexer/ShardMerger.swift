@@ -1,166 +1,138 @@
 import Canonical
 import Foundation
+import Kernels
 import Store
 
-/// Combines the stores of `--shard i/n` runs into one store equal to a single run over the
-/// whole corpus: top-K lists merge exactly, moments by Pébay's formulas, histograms by
-/// addition, position samples by their hashes; documents and token streams are copied.
+/// Combines the stores of `--shard i/n` runs — or any complete stores of one model and the same
+/// options whose documents are disjoint — into one store equal to a single run over all their
+/// documents: top-K lists merge exactly, moments by Pébay's formulas, histograms by addition,
+/// position samples by their hashes; documents, token streams and stored inputs are copied.
+///
+/// It goes layer by layer: each input's accumulator for the layer is rebuilt from the store
+/// (`LayerAccumulator.init(stored:layer:options:moments:)`) and merged into the layer's, so
+/// memory is bounded by one layer per thread, and `threads` layers are merged at once.
 public struct ShardMerger {
     public let shards: [NeurodexStore]
 
     public init(shards: [NeurodexStore]) { self.shards = shards }
 
-    /// What the shards agree on.
+    /// What the inputs agree on.
     struct Plan {
         var model: ModelRow
         var corpus: CorpusRow
         var options: IndexingOptions
         var layers: [LayerRow]
-        /// The statistics description of each shard, in the order of `shards`.
+        /// The statistics description of each input, in the order of `shards`.
         var specs: [LayerStatisticsSpec]
     }
 
-    /// The merged position sample, and where each sampled position's value comes from.
-    struct MergedSample {
-        /// The statistics description of the merged store.
-        var spec: LayerStatisticsSpec
-        /// The shard that sampled each position.
-        var owner: [SamplePosition: Int]
-        /// By shard: each of its sampled positions' index in its sample blobs.
-        var indexInShard: [[SamplePosition: Int]]
+    /// Checks that the inputs are complete runs that can be merged, then writes `output`, one
+    /// layer at a time on each of `threads` threads. Shards of one run are merged in the order
+    /// of their `--shard` index, whatever order they are given in, so that the result does not
+    /// depend on it; other stores in the order given.
+    public func merge(into output: NeurodexStore, threads: Int = 1) throws {
+        let plans = try shards.map { try storePlan($0) }
+        let shardIndices = plans.compactMap(\.options.shard?.index)
+        let ordered = shardIndices.count == shards.count && Set(plans.map(\.options.shard?.count)).count == 1
+            ? zip(shardIndices, shards).sorted { $0.0 < $1.0 }.map(\.1) : shards
+        try ShardMerger(shards: ordered).mergeInGivenOrder(into: output, threads: max(1, threads))
     }
 
-    /// Checks that the shards are the complete runs of one sharded index, then writes `output`
-    /// one neuron at a time. Shards are merged in the order of their `--shard` index, whatever
-    /// order they are given in, so that the result does not depend on it.
-    public func merge(into output: NeurodexStore) throws {
-        let indices = try shards.map { try shardPlan($0).1.index }
-        let ordered = zip(indices, shards).sorted { $0.0 < $1.0 }.map(\.1)
-        try ShardMerger(shards: ordered).mergeInGivenOrder(into: output)
-    }
-
-    private func mergeInGivenOrder(into output: NeurodexStore) throws {
+    private func mergeInGivenOrder(into output: NeurodexStore, threads: Int) throws {
         let plan = try makePlan()
         guard try output.catalog.runCount() == 0 else {
             throw IndexError.storeMismatch("\(output.directory.path) is not empty; merge into a new store")
         }
         let sample = mergedSample(plan)
-        var options = plan.options
-        options.shard = nil
+        let spec = LayerStatisticsSpec(bins: plan.specs[0].bins, sampleSeed: plan.options.seed,
+                                       samplePositions: sample.kept.map(\.position).sorted { ($0.document, $0.position) < ($1.document, $1.position) })
         let builder = try StoreBuilder(store: output, model: plan.model, corpus: plan.corpus,
-                                       runConfigJSON: try CanonicalJSON.string(options))
+                                       runConfigJSON: try CanonicalJSON.string(plan.options))
         let progress = try copyDocuments(into: builder)
+        if plan.options.storeInputs { try copyInputs(layers: plan.layers.map(\.layer), into: builder) }
         try copyVocabulary(into: builder)
         let flags: NeuronRecords.Flags = plan.options.distinctTokens ? .distinctTokens : []
-        for layer in plan.layers {
-            try builder.setLayer(layer.layer, neuronCount: layer.neuronCount, topK: layer.topK,
-                                 distinctTokens: layer.distinctTokens, statistics: sample.spec)
-            for neuron in 0..<layer.neuronCount {
-                let merged = try mergeNeuron(layer: layer.layer, neuron: neuron, options: plan.options, sample: sample)
-                try builder.addNeuron(layer: layer.layer, neuron: neuron, records: merged.records, flags: flags,
-                                      statistics: merged.statistics, windows: merged.windows, negative: merged.negative,
-                                      logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) })
+        var keptMoments: [(name: String, bytes: [UInt8])] = []
+        for first in stride(from: 0, to: plan.layers.count, by: threads) {
+            let group = Array(plan.layers[first..<min(plan.layers.count, first + threads)])
+            var merged = [Result<LayerAccumulator, any Error>?](repeating: nil, count: group.count)
+            merged.withUnsafeMutableBufferPointer { slots in
+                forEachJobInParallel(group.count, threads: threads) { i in
+                    slots[i] = Result { try mergeLayer(group[i].layer, options: plan.options, sample: sample) }
+                }
+            }
+            for (layer, result) in zip(group, merged) {
+                let acc = try result!.get()
+                try builder.setLayer(layer.layer, neuronCount: layer.neuronCount, topK: layer.topK,
+                                     distinctTokens: layer.distinctTokens, statistics: spec)
+                for neuron in 0..<acc.neurons {
+                    try builder.addNeuron(layer: layer.layer, neuron: neuron, records: acc.topK.records(neuron: neuron),
+                                          flags: flags, statistics: acc.statistics(neuron: neuron, samplePositions: spec.samplePositions),
+                                          windows: acc.windows?.entries(neuron: neuron) ?? [],
+                                          negative: acc.negative?.entries(neuron: neuron) ?? [],
+                                          logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) })
+                }
+                keptMoments.append((StateKey.moments(layer.layer), acc.encodedMoments()))
             }
         }
-        try builder.finish(progress: progress, embedding: embedding)
+        try builder.finish(progress: progress, embedding: embedding, keepingOnlyRecordInputs: plan.options.storeInputs,
+                           keptState: keptMoments)
     }
 
     // MARK: - Steps
 
-    /// The merged sample: the shards' sampled positions offered in shard order.
-    func mergedSample(_ plan: Plan) -> MergedSample {
+    /// The merged sample: the inputs' sampled positions offered in input order.
+    func mergedSample(_ plan: Plan) -> PositionSample {
         var sample = PositionSample(size: plan.options.sampleSize, seed: plan.options.seed)
-        var owner: [SamplePosition: Int] = [:]
-        for (i, spec) in plan.specs.enumerated() {
-            for p in spec.samplePositions { owner[p] = i }
-            _ = sample.admit(spec.samplePositions)
-        }
-        let positions = sample.kept.map(\.position).sorted { ($0.document, $0.position) < ($1.document, $1.position) }
-        let indexInShard = plan.specs.map { spec in
-            Dictionary(uniqueKeysWithValues: spec.samplePositions.enumerated().map { ($1, $0) })
-        }
-        return MergedSample(spec: LayerStatisticsSpec(bins: plan.specs[0].bins, sampleSeed: plan.options.seed,
-                                                      samplePositions: positions),
-                            owner: owner, indexInShard: indexInShard)
+        for spec in plan.specs { _ = sample.admit(spec.samplePositions) }
+        return sample
     }
 
-    /// Copies every shard's documents and token streams; returns the merged run's progress.
+    /// One layer's accumulator over all inputs.
+    func mergeLayer(_ layer: Int, options: IndexingOptions, sample: PositionSample) throws -> LayerAccumulator {
+        var merged = try LayerAccumulator(stored: shards[0], layer: layer, options: options, moments: .statisticsRows)
+        for shard in shards.dropFirst() {
+            merged.merge(try LayerAccumulator(stored: shard, layer: layer, options: options, moments: .statisticsRows),
+                         keepingSample: sample)
+        }
+        return merged
+    }
+
+    /// Copies every input's documents and token streams; returns the merged run's progress.
     func copyDocuments(into builder: StoreBuilder) throws -> RunProgress {
         var progress = RunProgress(documentsDone: 0, tokensDone: 0)
         for shard in shards {
             for document in try shard.catalog.documents() {
                 guard let tokens = try shard.activations.read({ try $0.tokens(document: UInt32(document.id)) }) else {
-                    throw IndexError.storeMismatch("shard \(shard.directory.path) has no tokens for document \(document.id)")
+                    throw IndexError.storeMismatch("\(shard.directory.path) has no tokens for document \(document.id)")
                 }
                 try builder.addDocument(document, tokens: tokens)
                 progress.documentsDone += 1
             }
-            progress.tokensDone += try shard.catalog.latestRun()?.tokensDone ?? 0
+            progress.tokensDone += try shard.catalog.runs().filter { $0.status == .complete }.reduce(0) { $0 + $1.tokensDone }
         }
         return progress
     }
 
-    /// Copies the first shard's vocabulary (all shards share the model's).
+    /// Copies every input's stored MLP inputs (`--store-inputs`); `finish` then drops those at
+    /// positions that are no longer records.
+    func copyInputs(layers: [Int], into builder: StoreBuilder) throws {
+        for shard in shards {
+            for layer in layers {
+                let vectors = try shard.activations.read { r in
+                    try r.inputPositions(layer: layer).map { p in (p, try r.input(layer: layer, document: p.document, position: p.position)) }
+                }
+                for (p, vector) in vectors {
+                    if let vector { try builder.addInput(layer: layer, position: p, vector) }
+                }
+            }
+        }
+    }
+
+    /// Copies the first input's vocabulary (all inputs share the model's).
     func copyVocabulary(into builder: StoreBuilder) throws {
         let vocabulary = try shards[0].activations.read { try $0.vocabulary() }
         for (id, bytes) in vocabulary.enumerated() { try builder.addVocabulary(UInt32(id), bytes: bytes) }
-    }
-
-    /// One neuron's merged parts.
-    struct MergedNeuron {
-        var records: [CoreRecord]
-        var statistics: NeuronStatsRow
-        var windows: [WindowedRecord]
-        var negative: [WindowedRecord]
-    }
-
-    /// One neuron's records, windows, negative records and statistics over all shards.
-    func mergeNeuron(layer: Int, neuron: Int, options: IndexingOptions, sample: MergedSample) throws -> MergedNeuron {
-        var topK = TopK(neurons: 1, k: options.topK, distinctTokens: options.distinctTokens)
-        var windows = options.windowedRecords > 0
-            ? WindowedTopK(neurons: 1, k: options.windowedRecords, distinctTokens: options.distinctTokens,
-                           width: options.context, order: .highest) : nil
-        var negative = options.negativeK > 0
-            ? WindowedTopK(neurons: 1, k: options.negativeK, distinctTokens: options.distinctTokens,
-                           width: options.context, order: .lowest) : nil
-        var moments = Moments()
-        var minimum = Double.infinity, maximum = -Double.infinity, positives = 0.0
-        var histogram: [UInt32]? = nil
-        let positions = sample.spec.samplePositions
-        var sampleValues = [Float](repeating: .nan, count: positions.count)
-        for (index, shard) in shards.enumerated() {
-            let (records, shardWindows, shardNegative) = try shard.activations.read { r in
-                (try r.records(layer: layer, neuron: neuron), try r.windows(layer: layer, neuron: neuron),
-                 try r.negative(layer: layer, neuron: neuron))
-            }
-            for record in records?.records ?? [] { topK.offer(neuron: 0, record) }
-            for entry in shardWindows ?? [] { windows?.offer(neuron: 0, entry) }
-            for entry in shardNegative ?? [] { negative?.offer(neuron: 0, entry) }
-            guard let row = try shard.catalog.neuronStatistics(layer: layer, neuron: neuron) else {
-                throw IndexError.storeMismatch("shard \(shard.directory.path) has no statistics for layer \(layer) neuron \(neuron)")
-            }
-            moments = Moments.combine(moments, Moments(statistics: row))
-            if row.count > 0 {
-                minimum = min(minimum, row.min); maximum = max(maximum, row.max)
-                positives += (row.fractionPositive * Double(row.count)).rounded()
-            }
-            let counts = row.histogramCounts
-            histogram = histogram.map { zip($0, counts).map { $0 &+ $1 } } ?? counts
-            let values = row.sampleValues
-            for (i, p) in positions.enumerated() where sample.owner[p] == index {
-                if let j = sample.indexInShard[index][p], j < values.count { sampleValues[i] = values[j] }
-            }
-        }
-        let seen = moments.count > 0
-        let statistics = NeuronStatsRow(
-            layer: layer, neuron: neuron, count: Int(moments.count), mean: moments.mean,
-            variance: moments.variance, skewness: moments.skewness, kurtosis: moments.kurtosis,
-            min: seen ? minimum : .nan, max: seen ? maximum : .nan,
-            fractionPositive: seen ? positives / moments.count : .nan,
-            histogram: NeuronStatsRow.histogramBlob(histogram ?? []),
-            sample: NeuronStatsRow.sampleBlob(sampleValues))
-        return MergedNeuron(records: topK.records(neuron: 0), statistics: statistics,
-                            windows: windows?.entries(neuron: 0) ?? [], negative: negative?.entries(neuron: 0) ?? [])
     }
 
     /// A token's embedding from the first shard that has it.
@@ -174,57 +146,77 @@ public struct ShardMerger {
     // MARK: - Checks
 
     private func makePlan() throws -> Plan {
-        guard !shards.isEmpty else { throw IndexError.invalidOption("give the shard stores to merge") }
-        var plan: Plan?
-        var seen = Set<Int>()
-        for shard in shards {
-            let path = shard.directory.path
-            let (found, shard) = try shardPlan(shard)
-            guard seen.insert(shard.index).inserted else { throw IndexError.storeMismatch("shard \(shard) is given twice") }
-            guard var first = plan else {
-                plan = found
-                continue
+        guard !shards.isEmpty else { throw IndexError.invalidOption("give the stores to merge") }
+        let plans = try shards.map { try storePlan($0) }
+        var plan = plans[0]
+        let firstPath = shards[0].directory.path
+        for (store, found) in zip(shards, plans).dropFirst() {
+            let path = store.directory.path
+            guard found.model.fingerprint == plan.model.fingerprint else {
+                throw StoreError.modelMismatch(expected: plan.model.fingerprint, found: found.model.fingerprint)
             }
-            guard found.model.fingerprint == first.model.fingerprint else {
-                throw StoreError.modelMismatch(expected: first.model.fingerprint, found: found.model.fingerprint)
-            }
-            var a = found.options.identity, b = first.options.identity
+            var a = found.options.identity, b = plan.options.identity
             a.shard = nil; b.shard = nil
-            guard a == b, found.options.shard?.count == first.options.shard?.count else {
-                throw IndexError.storeMismatch("\(path) was indexed with other options than the first shard")
+            a.corpusPaths = []; b.corpusPaths = []
+            guard a == b else { throw IndexError.storeMismatch("\(path) was indexed with other options than \(firstPath)") }
+            guard found.layers.map(\.layer) == plan.layers.map(\.layer) else {
+                throw IndexError.storeMismatch("\(path) indexed other layers than \(firstPath)")
             }
-            guard found.layers.map(\.layer) == first.layers.map(\.layer) else {
-                throw IndexError.storeMismatch("\(path) indexed other layers than the first shard")
+            plan.specs += found.specs
+        }
+        try checkDocumentsAreDisjoint()
+        let shardsOfOneRun = plans.map(\.options.shard)
+        if let count = shardsOfOneRun[0]?.count, shardsOfOneRun.allSatisfy({ $0?.count == count }),
+           plans.allSatisfy({ $0.corpus.sourcesJson == plan.corpus.sourcesJson }) {
+            let missing = Set(0..<count).subtracting(shardsOfOneRun.compactMap { $0?.index }).sorted()
+            guard missing.isEmpty else {
+                throw IndexError.storeMismatch("shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) are missing")
             }
-            first.specs += found.specs
-            plan = first
         }
-        guard let plan, let count = plan.options.shard?.count else {
-            throw IndexError.invalidOption("give the shard stores to merge")
+        var corpora: [CorpusRow] = []
+        for corpus in plans.map(\.corpus) where !corpora.contains(where: { $0.sourcesJson == corpus.sourcesJson }) {
+            corpora.append(corpus)
         }
-        let missing = (0..<count).filter { !seen.contains($0) }
-        guard missing.isEmpty else {
-            throw IndexError.storeMismatch("shards \(missing.map { "\($0)/\(count)" }.joined(separator: ", ")) are missing")
+        // The sources arrays of every input's corpus, in one array.
+        let sources = corpora.map { $0.sourcesJson.dropFirst().dropLast() }.filter { !$0.isEmpty }
+        plan.corpus = CorpusRow(name: corpora.map(\.name).joined(separator: "+"), sourcesJson: "[\(sources.joined(separator: ","))]")
+        plan.options.shard = nil
+        plan.options.firstDocument = nil
+        plan.options.corpusPaths = []
+        for path in plans.flatMap(\.options.corpusPaths) where !plan.options.corpusPaths.contains(path) {
+            plan.options.corpusPaths.append(path)
         }
         return plan
     }
 
-    /// One shard's rows and options, checked to be a complete sharded run; and its `--shard`.
-    private func shardPlan(_ shard: NeurodexStore) throws -> (Plan, Shard) {
-        let path = shard.directory.path
-        guard let model = try shard.catalog.model(), let corpus = try shard.catalog.corpus(),
-              let run = try shard.catalog.latestRun() else {
+    /// Throws when two inputs hold the same document: they are not parts of one corpus (a shard
+    /// given twice, or independent runs, whose documents are both numbered from 0).
+    private func checkDocumentsAreDisjoint() throws {
+        var owner: [Int64: String] = [:]
+        for store in shards {
+            for document in try store.catalog.documents() {
+                if let other = owner.updateValue(store.directory.path, forKey: document.id) {
+                    throw IndexError.storeMismatch("\(other) and \(store.directory.path) both hold document \(document.id): merge the shards of one corpus, or add a corpus to a store with index --append")
+                }
+            }
+        }
+    }
+
+    /// One input's rows and options, checked to be a complete run.
+    private func storePlan(_ store: NeurodexStore) throws -> Plan {
+        let path = store.directory.path
+        guard let model = try store.catalog.model(), let corpus = try store.catalog.corpus(),
+              let run = try store.catalog.latestRun() else {
             throw IndexError.storeMismatch("\(path) holds no index run")
         }
-        let layers = try shard.catalog.layers()
+        let layers = try store.catalog.layers()
         guard run.status == .complete else {
             throw IndexError.storeMismatch("\(path): its run is \(run.status.rawValue), not complete; finish it with --resume first")
         }
         let options = try JSONDecoder().decode(IndexingOptions.self, from: Data(run.configJson.utf8))
-        guard let shardOption = options.shard else { throw IndexError.storeMismatch("\(path) was not indexed with --shard") }
         guard let first = layers.first else { throw IndexError.storeMismatch("\(path) has no indexed layers") }
         let spec = try JSONDecoder().decode(LayerStatisticsSpec.self, from: Data(first.statisticsJson.utf8))
-        return (Plan(model: model, corpus: corpus, options: options, layers: layers, specs: [spec]), shardOption)
+        return Plan(model: model, corpus: corpus, options: options, layers: layers, specs: [spec])
     }
 }
 

@@ -368,6 +368,11 @@ public struct StoreWriter {
         }
     }
 
+    /// Removes every stored embedding.
+    public func removeAllEmbeddings() throws {
+        try txn.clear(db.embeddings)
+    }
+
     public func putEmbedding(token: UInt32, _ vector: [Float]) throws {
         try txn.put(db.embeddings, key: StoreKey.token(token), bytes: ByteCoding.bytes(of: vector))
     }

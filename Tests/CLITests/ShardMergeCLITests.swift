@@ -20,21 +20,22 @@ struct ShardMergeCLITests {
     /// Three windows per forward batch: which windows share a batch differs between a shard and
     /// the whole, and must not change a window's activations. Shards run on 2 threads, the
     /// single run on 1.
-    func indexArguments(_ store: URL, shard: String? = nil, resume: Bool = false) -> [String] {
+    func indexArguments(_ store: URL, shard: String? = nil, resume: Bool = false, extra: [String] = []) -> [String] {
         ["index", "--model", model.path, "--corpus", corpus.path, "--store", store.path, "--layers", "0-1",
          "--top-k", "8", "--context", "16", "--batch", "3", "--sample-size", "8",
          "--threads", shard == nil ? "1" : "2", "--quiet"]
-            + (shard.map { ["--shard", $0] } ?? []) + (resume ? ["--resume"] : [])
+            + (shard.map { ["--shard", $0] } ?? []) + (resume ? ["--resume"] : []) + extra
     }
 
-    func index(_ store: URL, shard: String? = nil, resume: Bool = false) throws -> Outcome {
-        let outcome = try neurodex(indexArguments(store, shard: shard, resume: resume))
+    @discardableResult
+    func index(_ store: URL, shard: String? = nil, resume: Bool = false, extra: [String] = []) throws -> Outcome {
+        let outcome = try neurodex(indexArguments(store, shard: shard, resume: resume, extra: extra))
         try #require(outcome.status == 0 && !outcome.signaled, "index \(shard ?? ""): \(outcome.standardError)")
         return outcome
     }
 
-    func merge(_ shards: [URL], into store: URL) throws {
-        let outcome = try neurodex(["merge", "--store", store.path] + shards.map(\.path))
+    func merge(_ shards: [URL], into store: URL, threads: Int = 2) throws {
+        let outcome = try neurodex(["merge", "--store", store.path, "--threads", "\(threads)"] + shards.map(\.path))
         try #require(outcome.status == 0, "merge: \(outcome.standardError)")
     }
 
@@ -75,6 +76,30 @@ struct ShardMergeCLITests {
             let alone = try partDigests(stores[0])
             #expect(alone["records"] != expected["records"], "a shard alone must not pass for the whole")
         }
+    }
+
+    /// Shards of different splits that together cover the corpus merge as well, with their
+    /// stored inputs, on any number of threads; stores that share a document do not.
+    @Test func shardsOfDifferentSplitsMergeWithTheirInputs() throws {
+        let single = tmp.path("single")
+        try index(single, extra: ["--store-inputs"])
+        let stores = ["0/2", "1/4", "3/4"].enumerated().map { i, shard in (tmp.path("part-\(i)"), shard) }
+        for (store, shard) in stores { try index(store, shard: shard, extra: ["--store-inputs"]) }
+        let merged = tmp.path("merged"), mergedAlone = tmp.path("merged-one-thread")
+        try merge(stores.map(\.0), into: merged)
+        try merge(stores.map(\.0), into: mergedAlone, threads: 1)
+
+        let expected = try partDigests(single), found = try partDigests(merged)
+        for part in expected.keys.sorted() where part != "moments" {
+            #expect(found[part] == expected[part], "part \(part) of the merged store differs from one run's")
+        }
+        #expect(try digest(mergedAlone) == (try digest(merged)), "the number of threads matters")
+        let without = tmp.path("without-inputs")
+        try index(without)
+        #expect(try partDigests(without)["inputs"] != expected["inputs"], "the run stored no inputs")
+
+        let overlapping = try neurodex(["merge", "--store", tmp.path("overlapping").path, stores[0].0.path, single.path])
+        #expect(overlapping.status != 0 && overlapping.standardError.contains("both hold document"), "\(overlapping)")
     }
 
     @Test func resumingACompleteRunIsANoOp() throws {

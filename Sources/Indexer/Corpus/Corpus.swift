@@ -21,6 +21,8 @@ public struct Corpus: Sendable {
         public var compression: Compression? = nil
         /// Hex SHA-256 of the file's compressed bytes, for a compressed file.
         public var compressedSHA256: String? = nil
+        /// Which of the paths given it comes from (their index).
+        public var pathIndex = 0
     }
 
     public let sources: [Source]
@@ -32,7 +34,9 @@ public struct Corpus: Sendable {
     public init(paths: [String]) throws {
         var sources: [Source] = []
         let fm = FileManager.default
-        for path in paths {
+        for (pathIndex, path) in paths.enumerated() {
+            let firstOfPath = sources.count
+            defer { for i in firstOfPath..<sources.count { sources[i].pathIndex = pathIndex } }
             if path == "-" {
                 sources.append(Source(path: "-", kind: .standardInput, byteCount: 0))
                 continue
@@ -98,15 +102,18 @@ public struct Corpus: Sendable {
         }
     }
 
-    /// Visits the documents in order. Documents for which `include(index)` is false are skipped
-    /// without being decoded or hashed (a compressed file is still decompressed past them).
-    /// `body` returns false to stop early.
-    public func forEachDocument(include: (Int) -> Bool = { _ in true },
+    /// Visits the documents in order, numbered from `firstIndex`. Documents for which
+    /// `include(index)` is false are skipped without being decoded or hashed (a compressed file
+    /// is still decompressed past them). `afterPath` is called after the documents of each path
+    /// given. `body` and `afterPath` return false to stop early.
+    public func forEachDocument(firstIndex: Int = 0, include: (Int) -> Bool = { _ in true },
+                                afterPath: () throws -> Bool = { true },
                                 _ body: (CorpusDocument) throws -> Bool) throws {
-        var index = 0
+        var index = firstIndex
         var bytesBefore = 0  // on disk, of the sources before this one
-        for source in sources {
+        for (sourceIndex, source) in sources.enumerated() {
             defer { bytesBefore += source.byteCount }
+            let endsPath = sourceIndex == sources.count - 1 || sources[sourceIndex + 1].pathIndex != source.pathIndex
             let reader = try source.compression.map { try DecompressingReader(path: source.path, compression: $0) }
             let chunks = try reader.map { reader in { try reader.next() } } ?? Self.wholeFile(source)
             /// The corpus bytes on disk read once this source's first `end` bytes are decoded.
@@ -114,12 +121,13 @@ public struct Corpus: Sendable {
             switch source.kind {
             case .text, .standardInput:
                 defer { index += 1 }
-                guard include(index) else { continue }
-                var bytes = try chunks() ?? []
-                while let more = try chunks() { bytes += more }
-                var document = Self.document(index: index, path: source.path, offset: 0, bytes: bytes[...])
-                document.corpusBytesRead = bytesRead(bytes.count)
-                if try !body(document) { return }
+                if include(index) {
+                    var bytes = try chunks() ?? []
+                    while let more = try chunks() { bytes += more }
+                    var document = Self.document(index: index, path: source.path, offset: 0, bytes: bytes[...])
+                    document.corpusBytesRead = bytesRead(bytes.count)
+                    if try !body(document) { return }
+                }
             case .jsonl:
                 var lineNumber = 0
                 var stopped = false
@@ -139,6 +147,7 @@ public struct Corpus: Sendable {
                 }
                 if stopped { return }
             }
+            if endsPath, try !afterPath() { return }
         }
     }
 

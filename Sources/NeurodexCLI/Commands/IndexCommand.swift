@@ -15,7 +15,9 @@ struct IndexCommand: ParsableCommand {
         abstract: "Index a corpus: store each MLP neuron's top-K core tokens and statistics.",
         discussion: """
             Documents are tokenized whole and cut into windows of --context tokens. Ctrl-C stops \
-            at the next checkpoint; --resume continues an interrupted run with the same options.
+            at the next checkpoint; --resume continues an interrupted run with the same options. \
+            --append adds a run over more documents to a complete store, as if one run had read \
+            its corpora and then these.
             """)
 
     @Option(help: "An HF model folder (GPT-2, Llama, Qwen2 or Mistral) or a GGUF file (Llama).", completion: .file())
@@ -73,6 +75,9 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Continue an interrupted run (or start it, when the store has none yet).")
     var resume = false
 
+    @Flag(help: "Add a run over these corpus paths to the complete store, with the same model and options (all but --corpus, --threads and --checkpoint-seconds); with --resume, continue such a run.")
+    var append = false
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -127,7 +132,11 @@ struct IndexCommand: ParsableCommand {
         }
         // A run killed before it recorded anything has nothing to resume: `--resume` starts it,
         // so that a crashed job can always be rerun with the same command.
-        let resume = self.resume && !recorded.runs.isEmpty
+        let mode: Indexer.RunMode = if append {
+            self.resume && recorded.runs.last.map({ $0.status != .complete }) == true ? .resume : .append
+        } else {
+            self.resume && !recorded.runs.isEmpty ? .resume : .start
+        }
         let indexer = try Indexer(model: bundle.model, tokenizer: bundle.tokenizer, store: opened, options: options)
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         indexer.onProgress = { bytes, total, tokens in bar.update(done: bytes, total: total, tokens: tokens) }
@@ -137,7 +146,7 @@ struct IndexCommand: ParsableCommand {
             signal(SIGINT, SIG_DFL)  // a second Ctrl-C ends the process at once
         }
         do {
-            let summary = try indexer.run(resume: resume)
+            let summary = try indexer.run(mode)
             bar.finish()
             let rate = Double(summary.tokens) / max(summary.seconds, 1e-9)
             print("indexed \(summary.documents) documents, \(summary.tokens) tokens, layers \(layers), "

@@ -103,6 +103,28 @@ public final class StoreBuilder {
         try self.init(store: store, model: model, corpus: corpus, runConfigJSON: runConfigJSON)
     }
 
+    /// Starts a run appended to the complete runs of `store`: inserts `corpus` and a run in state
+    /// `running` for the store's model. Its documents continue the ids of the earlier runs', and
+    /// `finish` replaces the layers, neurons, token index and embeddings with the ones over all runs.
+    public init(appendingTo store: NeurodexStore, corpus: CorpusRow, runConfigJSON: String) throws {
+        guard let model = try store.catalog.model(), let modelID = model.id else {
+            throw StoreError.corrupted(path: store.directory.path, detail: "the catalog has no model to append a run for")
+        }
+        self.store = store
+        self.model = model
+        (corpusID, runID) = try store.catalog.write { db -> (Int64, Int64) in
+            var corpus = corpus
+            corpus.id = nil
+            try corpus.insert(db)
+            guard let corpusID = corpus.id else { throw Self.noRowID(store) }
+            var run = RunRow(modelId: modelID, corpusId: corpusID, configJson: runConfigJSON,
+                             toolVersion: NeurodexVersion.current, status: .running)
+            try run.insert(db)
+            guard let runID = run.id else { throw Self.noRowID(store) }
+            return (corpusID, runID)
+        }
+    }
+
     /// A builder for `run` of `store` (built from `model`), which `restart` continues.
     public init(resuming run: RunRow, of model: ModelRow, in store: NeurodexStore) throws {
         guard let runID = run.id else { throw Self.noRowID(store) }
@@ -225,25 +247,28 @@ public final class StoreBuilder {
     }
 
     /// Writes what is pending, the token index, the embeddings of every record token that
-    /// `embedding` gives one for, stores `model` when given (same id), and marks the run
-    /// complete with `progress` (by default the documents and tokens added). With
-    /// `keepingOnlyRecordInputs`, stored inputs at positions that are no longer records are
+    /// `embedding` gives one for (replacing those stored), stores `model` when given (same id),
+    /// and marks the run complete with `progress` (by default the documents and tokens added).
+    /// With `keepingOnlyRecordInputs`, stored inputs at positions that are no longer records are
     /// dropped. `state` is written with the records (a crash before the catalog is written
-    /// finishes on resume) and removed at the end.
+    /// finishes on resume) and removed at the end; `keptState` is written with them and kept
+    /// (what a later appended run continues from).
     public func finish(model updated: ModelRow? = nil, progress: RunProgress? = nil,
                        embedding: ((UInt32) throws -> [Float]?)? = nil, keepingOnlyRecordInputs: Bool = false,
-                       state: [(name: String, bytes: [UInt8])] = []) throws {
+                       state: [(name: String, bytes: [UInt8])] = [],
+                       keptState: [(name: String, bytes: [UInt8])] = []) throws {
         let layers = declaredLayers.sorted()
         try store.activations.write { w in
             try writePendingActivations(w)
             if keepingOnlyRecordInputs { try dropInputsOutsideRecords(layers: layers, w) }
             if indexesTokens { try w.replaceTokenIndex(tokenHits) }
             if let embedding {
+                try w.removeAllEmbeddings()
                 for token in recordTokens.sorted() {
                     if let vector = try embedding(token) { try w.putEmbedding(token: token, vector) }
                 }
             }
-            for (name, bytes) in state { try w.setState(name, bytes) }
+            for (name, bytes) in state + keptState { try w.setState(name, bytes) }
         }
         if var updated {
             updated.id = model.id

@@ -55,6 +55,11 @@ extension Catalog {
         try read { try DocumentRow.order(Column("id")).fetchAll($0) }
     }
 
+    /// One past the highest document id (0 when there are no documents).
+    public func nextDocumentID() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT MAX(id) + 1 FROM documents") ?? 0 }
+    }
+
     /// Every indexed layer, by layer.
     public func layers() throws -> [LayerRow] {
         try read { try LayerRow.order(Column("layer")).fetchAll($0) }

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `neurodex index --append`, through the built binary: a run appended to a complete store makes
+/// exactly the store of one run over the earlier corpora followed by the new ones (`info
+/// --digest` equal, moments included); it is refused when the options differ or the store is
+/// not complete; a killed append leaves the earlier content intact and resumes.
+@Suite(.enabled(if: NeurodexBinary.url != nil, NeurodexBinary.missingNote))
+struct AppendCLITests {
+    let tmp = TemporaryDirectory()
+    let model: URL
+    let old: URL
+    let new: URL
+    let newer: URL
+    /// The last document of a held run, read from standard input (`--corpus NEW -`).
+    let lastDocument = "Now is the winter of our discontent\nMade glorious summer by this sun of York.\n"
+
+    init() throws {
+        model = try CLIFixtures.gpt2Folder(at: tmp.path("model"))
+        old = try CLIFixtures.corpusFolder(at: tmp.path("old"), documents: 5)
+        new = try Self.shouted(CLIFixtures.corpusFolder(at: tmp.path("new"), documents: 4, linesPerDocument: 5))
+        newer = try CLIFixtures.corpusFolder(at: tmp.path("newer"), documents: 3, linesPerDocument: 9)
+    }
+
+    /// The folder with every document upper-cased: other tokens than the folder's lines.
+    static func shouted(_ folder: URL) throws -> URL {
+        for file in try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil) {
+            try String(contentsOf: file, encoding: .utf8).uppercased().write(to: file, atomically: true, encoding: .utf8)
+        }
+        return folder
+    }
+
+    /// Three windows per forward batch, so that batches would straddle the corpora unless a
+    /// corpus path ended a batch.
+    func indexArguments(_ store: URL, corpus: [String], extra: [String] = []) -> [String] {
+        ["index", "--model", model.path, "--corpus"] + corpus
+            + ["--store", store.path, "--layers", "0-1", "--top-k", "8", "--context", "16", "--batch", "3",
+               "--sample-size", "8", "--window-records", "4", "--negative-k", "3", "--threads", "2",
+               "--checkpoint-seconds", "0", "--quiet"] + extra
+    }
+
+    @discardableResult
+    func index(_ store: URL, corpus: [URL], extra: [String] = []) throws -> Outcome {
+        let outcome = try neurodex(indexArguments(store, corpus: corpus.map(\.path), extra: extra))
+        try #require(outcome.status == 0 && !outcome.signaled, "index \(extra): \(outcome.standardError)")
+        return outcome
+    }
+
+    func digest(_ store: URL) throws -> String {
+        let outcome = try neurodex(["info", "--store", store.path, "--digest"])
+        try #require(outcome.status == 0, "info --digest: \(outcome.standardError)")
+        return outcome.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func partDigests(_ store: URL) throws -> [String: String] {
+        let outcome = try neurodex(["info", "--store", store.path, "--digest", "--format", "json"])
+        try #require(outcome.status == 0, "info --digest --format json: \(outcome.standardError)")
+        let json = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any]
+        return try #require(json?["parts"] as? [String: String])
+    }
+
+    func corpora(of store: URL) throws -> [[String: Any]]? {
+        let outcome = try neurodex(["info", "--store", store.path, "--format", "json"])
+        let summary = try JSONSerialization.jsonObject(with: Data(outcome.standardOutput.utf8)) as? [String: Any]
+        return summary?["corpora"] as? [[String: Any]]
+    }
+
+    @Test(arguments: [[String](), ["--distinct-tokens", "--store-inputs"]])
+    func appendedRunsEqualOneRunOverAllCorpora(options: [String]) throws {
+        let single = tmp.path("single")
+        try index(single, corpus: [old, new, newer], extra: options)
+        let grown = tmp.path("grown")
+        try index(grown, corpus: [old], extra: options)
+        let before = try partDigests(grown)
+        try index(grown, corpus: [new], extra: options + ["--append"])
+        #expect(try partDigests(grown)["records"] != before["records"], "the append changed no record")
+        try index(grown, corpus: [newer], extra: options + ["--append"])
+
+        let expected = try partDigests(single), found = try partDigests(grown)
+        for part in expected.keys.sorted() {
+            #expect(found[part] == expected[part], "part \(part) of the grown store differs from one run's")
+        }
+        #expect(try digest(grown) == (try digest(single)))
+        #expect(try runs(of: grown)?.count == 3, "each append records its run")
+        #expect(try corpora(of: grown)?.count == 3, "each append records its corpus")
+    }
+
+    @Test func anAppendWithOtherOptionsOrOntoAnIncompleteStoreIsRefused() throws {
+        let store = tmp.path("store")
+        let empty = try neurodex(indexArguments(store, corpus: [new.path], extra: ["--append"]))
+        #expect(empty.status != 0 && empty.errorLines.count == 1, "\(empty)")
+        #expect(empty.standardError.contains("no index run to append to"), "\(empty.standardError)")
+
+        try index(store, corpus: [old])
+        let before = try digest(store)
+        for (option, value) in [("--top-k", "9"), ("--context", "12"), ("--bos", "none"), ("--layers", "0"),
+                                ("--negative-k", "2"), ("--sample-size", "5"), ("--seed", "3"), ("--shard", "0/2")] {
+            var arguments = indexArguments(store, corpus: [new.path], extra: ["--append"])
+            if let i = arguments.firstIndex(of: option) { arguments[i + 1] = value } else { arguments += [option, value] }
+            let refused = try neurodex(arguments)
+            #expect(refused.status != 0, "\(option) \(value) was accepted")
+            #expect(refused.errorLines.count == 1 && refused.standardError.contains(option), "\(option): \(refused.standardError)")
+        }
+        #expect(try digest(store) == before, "a refused append changed the store")
+        #expect(try runs(of: store)?.count == 1, "a refused append recorded a run")
+
+        let interrupted = tmp.path("interrupted")
+        let child = try Child(indexArguments(interrupted, corpus: [old.path, "-"]), holdStandardInput: true)
+        let parked = try waitFor { try runs(of: interrupted)?.first?["documentsDone"] as? Int == 5 }
+        try #require(parked, "the run never checkpointed the folder's documents")
+        child.kill()
+        _ = child.wait()
+        let incomplete = try neurodex(indexArguments(interrupted, corpus: [new.path], extra: ["--append"]))
+        #expect(incomplete.status != 0 && incomplete.standardError.contains("not complete"), "\(incomplete)")
+    }
+
+    @Test func aKilledAppendKeepsTheStoreAndResumes() throws {
+        let single = tmp.path("single")
+        let reference = try Child(indexArguments(single, corpus: [old.path, new.path, "-"]), holdStandardInput: true)
+        try reference.send(lastDocument)
+        let outcome = reference.wait()
+        try #require(outcome.status == 0, "single run: \(outcome.standardError)")
+
+        let store = tmp.path("grown")
+        try index(store, corpus: [old])
+        let before = try partDigests(store)
+        let arguments = indexArguments(store, corpus: [new.path, "-"], extra: ["--append", "--resume"])
+        let child = try Child(arguments, holdStandardInput: true)
+        let parked = try waitFor { try runs(of: store)?.last?["documentsDone"] as? Int == 4 }
+        try #require(parked, "the append never checkpointed the new folder's documents")
+        child.kill()
+        #expect(child.wait().signaled)
+        let killed = try partDigests(store)
+        for part in ["records", "windows", "negative", "by_token", "embeddings", "statistics", "moments", "layers"] {
+            #expect(killed[part] == before[part], "a killed append changed part \(part)")
+        }
+
+        let resumed = try Child(arguments, holdStandardInput: true)
+        try resumed.send(lastDocument)
+        let end = resumed.wait()
+        try #require(end.status == 0, "resumed append: \(end.standardError)")
+        #expect(try digest(store) == (try digest(single)))
+
+        let again = try Child(arguments, holdStandardInput: true)
+        try again.send(lastDocument)
+        let noOp = again.wait()
+        #expect(noOp.status == 0 && noOp.standardOutput.contains("already complete"), "\(noOp)")
+        #expect(try runs(of: store)?.count == 2)
+    }
+}
