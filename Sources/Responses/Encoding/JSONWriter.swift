@@ -90,10 +90,14 @@ struct JSONWriter {
     /// others as `\u00xx`), "/" as the style says, everything else as UTF-8.
     mutating func writeString(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        let utf8 = text.utf8
-        if !utf8.contains(where: needsEscape) {
+        var text = text
+        let copied = text.withUTF8 { utf8 -> Bool in
+            guard !utf8.contains(where: needsEscape) else { return false }
             bytes.append(contentsOf: utf8)
-        } else {
+            return true
+        }
+        if !copied {
+            let utf8 = text.utf8
             for byte in utf8 {
                 switch byte {
                 case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])

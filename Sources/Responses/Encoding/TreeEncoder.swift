@@ -31,20 +31,28 @@ final class Node {
 
     /// The value of the types written without an encoder of their own: floats (which an
     /// `Encoder` would otherwise see as Double), dates, URLs, and arrays of leaves. Compares
-    /// types rather than casting, since it runs for every value of every document.
+    /// type identities rather than casting, since it runs for every value of every document.
     static func leaf<T: Encodable>(_ value: T, lineBreaks: Bool) -> JSONValue? {
-        switch T.self {
-        case is Float.Type: return .float(value as! Float)
-        case is Double.Type: return .double(value as! Double)
-        case is String.Type: return .string(value as! String)
-        case is [Float].Type where !lineBreaks: return .floats(value as! [Float])
-        case is [String].Type where !lineBreaks: return .strings(value as! [String])
-        case is [UInt32].Type where !lineBreaks: return .unsigned(value as! [UInt32])
-        case is Date.Type: return .string(ISO8601DateFormatter().string(from: value as! Date))
-        case is URL.Type: return .string((value as! URL).absoluteString)
+        switch ObjectIdentifier(T.self) {
+        case LeafType.float: return .float(value as! Float)
+        case LeafType.double: return .double(value as! Double)
+        case LeafType.string: return .string(value as! String)
+        case LeafType.floats where !lineBreaks: return .floats(value as! [Float])
+        case LeafType.strings where !lineBreaks: return .strings(value as! [String])
+        case LeafType.unsigned where !lineBreaks: return .unsigned(value as! [UInt32])
+        case LeafType.date: return .string(ISO8601DateFormatter().string(from: value as! Date))
+        case LeafType.url: return .string((value as! URL).absoluteString)
         default: return nil
         }
     }
+}
+
+/// The identities of the leaf types, looked up once.
+private enum LeafType {
+    static let float = ObjectIdentifier(Float.self), double = ObjectIdentifier(Double.self)
+    static let string = ObjectIdentifier(String.self), floats = ObjectIdentifier([Float].self)
+    static let strings = ObjectIdentifier([String].self), unsigned = ObjectIdentifier([UInt32].self)
+    static let date = ObjectIdentifier(Date.self), url = ObjectIdentifier(URL.self)
 }
 
 /// The elements of an array being encoded.
