@@ -18,6 +18,26 @@ public func layerNorm(
     }
 }
 
+/// `layerNorm` of `x` into `y`, then `x += residualBias` [width] on every row, in one pass over
+/// `x` (each row is still in cache when the bias is added): the same values as `layerNorm`
+/// followed by `addBias(x, …, bias: residualBias)`. For a residual stream whose next projection
+/// accumulates into it (beta = 1) after its bias. `y` must not overlap `x`.
+public func layerNorm(
+    _ x: UnsafeMutablePointer<Float>, into y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+    weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, epsilon: Float,
+    thenAddingToInput residualBias: UnsafePointer<Float>, threads: Int = 1
+) {
+    precondition(width > 0 || rows == 0, "layerNorm needs a positive width")
+    precondition(x + rows * width <= y || y + rows * width <= x, "layerNorm(thenAddingToInput:) needs y apart from x")
+    forEachRowChunkInParallel(rows, threads: threads) { chunk in
+        for row in chunk {
+            layerNormRow(x + row * width, into: y + row * width, width: width,
+                         weight: weight, bias: bias, epsilon: epsilon)
+            addScaled(residualBias, times: 1, to: x + row * width, count: width)
+        }
+    }
+}
+
 @inline(__always)
 private func layerNormRow(
     _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, width: Int,

@@ -1,15 +1,21 @@
 import COpenBLAS
 
-/// Thread control for the OpenBLAS library the matrix products run on.
+/// Thread control for the OpenBLAS library the matrix products run on. Every call into
+/// OpenBLAS goes through here or `sgemm`, which first make sure its kernels are chosen
+/// (`BLASCore.current`).
 public enum BLAS {
     /// Sets how many threads OpenBLAS uses for each call (process-wide). When you parallelize
     /// over cores yourself, set 1 to avoid oversubscription.
     public static func setThreadCount(_ threads: Int) {
+        _ = BLASCore.current
         openblas_set_num_threads(Int32(clamping: max(1, threads)))
     }
 
     /// The number of threads OpenBLAS currently uses.
-    public static var threadCount: Int { Int(openblas_get_num_threads()) }
+    public static var threadCount: Int {
+        _ = BLASCore.current
+        return Int(openblas_get_num_threads())
+    }
 }
 
 /// Single-precision matrix product through OpenBLAS, all matrices row-major:
@@ -29,6 +35,7 @@ public func sgemm(
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm dimensions must not be negative")
     if m == 0 || n == 0 { return }
+    _ = BLASCore.current
     let strideA = lda ?? (transposeA ? m : k)
     let strideB = ldb ?? (transposeB ? k : n)
     let strideC = ldc ?? n
@@ -54,9 +61,13 @@ public func sgemm(
 /// zero rows to a full one), and `threads` threads take blocks in turn. Every element is then
 /// computed by the same kernel call at the same position in its tile, however many threads
 /// there are and however many rows the batch has. Sets OpenBLAS to one thread (process-wide).
+///
+/// With `addingBias` [n], C[i, j] += bias[j] after the product, block by block while the block
+/// is in cache: the same values as `addBias` on the whole of C afterwards, without the pass.
 public func blockedSgemm(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
-    m: Int, n: Int, k: Int, transposeB: Bool = false, beta: Float = 0, threads: Int
+    m: Int, n: Int, k: Int, transposeB: Bool = false, beta: Float = 0,
+    addingBias bias: UnsafePointer<Float>? = nil, threads: Int
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm dimensions must not be negative")
     if m == 0 || n == 0 { return }
@@ -79,6 +90,9 @@ public func blockedSgemm(
         if firstRow < fullRows {
             sgemm(a + firstRow * k, bBlock, into: cBlock, m: blockRows, n: width, k: k,
                   transposeB: transposeB, beta: beta, ldb: ldb, ldc: n)
+            if let bias {
+                for row in 0..<blockRows { addScaled(bias + firstColumn, times: 1, to: cBlock + row * n, count: width) }
+            }
             return
         }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * width) { scratch in
@@ -89,7 +103,10 @@ public func blockedSgemm(
             }
             sgemm(paddedTail.pointer, bBlock, into: padded, m: blockRows, n: width, k: k,
                   transposeB: transposeB, beta: beta, ldb: ldb, ldc: width)
-            for row in 0..<tailRows { (cBlock + row * n).update(from: padded + row * width, count: width) }
+            for row in 0..<tailRows {
+                (cBlock + row * n).update(from: padded + row * width, count: width)
+                if let bias { addScaled(bias + firstColumn, times: 1, to: cBlock + row * n, count: width) }
+            }
         }
     }
 }

@@ -31,7 +31,8 @@ struct ForwardBenchmark {
 
     func run() throws {
         let tokens = windows * windowLength
-        print("forward: \(windows) × \(windowLength)-token windows, \(threads) threads, median of \(repeats) after a warm-up")
+        print("forward: \(windows) × \(windowLength)-token windows, \(threads) threads, median of \(repeats) after a warm-up; "
+              + "BLAS core \(BLASCore.current)")
         for model in models {
             let config = model.config
             for range in layerRanges {

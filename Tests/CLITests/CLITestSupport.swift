@@ -36,6 +36,10 @@ struct Outcome {
 
 /// A running `neurodex` child process.
 ///
+/// On x86-64 it runs OpenBLAS's `Prescott` kernels (SSE3, which every x86-64 CPU has) unless
+/// OPENBLAS_CORETYPE is set: the golden files hold activations to the last bit, and those must
+/// not depend on which kernels OpenBLAS would pick on the machine (see `BLASCore`).
+///
 /// Its standard input is a pipe that stays open until `send` — so a run whose last corpus path
 /// is `-` checkpoints every document before it and then waits there: a run parked at a known
 /// point in the middle, without timing.
@@ -46,6 +50,11 @@ final class Child {
     init(_ arguments: [String], holdStandardInput: Bool = false) throws {
         process.executableURL = NeurodexBinary.url
         process.arguments = arguments
+        #if arch(x86_64)
+        var environment = ProcessInfo.processInfo.environment
+        if environment["OPENBLAS_CORETYPE", default: ""].isEmpty { environment["OPENBLAS_CORETYPE"] = "Prescott" }
+        process.environment = environment
+        #endif
         process.standardInput = input
         process.standardOutput = output
         process.standardError = error

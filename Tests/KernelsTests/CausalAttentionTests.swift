@@ -65,6 +65,27 @@ import Testing
         #expect(Array(before[..<(4 * 16)]) != Array(after[..<(4 * 16)]))
     }
 
+    /// A window's output is bit-identical alone and in a batch with other windows, on any
+    /// number of threads: the per-window products have shapes that depend on its length only.
+    @Test func aWindowsOutputDoesNotDependOnItsBatch() {
+        let shape = AttentionShape(heads: 3, keyValueHeads: 3, headDimension: 64)
+        let windowLengths = [7, 65, 64, 3]
+        let tokens = windowLengths.reduce(0, +)
+        let width = shape.queryWidth
+        let q = randomValues(tokens * width, in: -2...2, seed: 40)
+        let k = randomValues(tokens * width, in: -2...2, seed: 41)
+        let v = randomValues(tokens * width, seed: 42)
+        let batched = fusedAttention(q, k, v, tokens: tokens, windowLengths: windowLengths, shape: shape, threads: 3)
+        var first = 0
+        for length in windowLengths {
+            let rows = (first * width)..<((first + length) * width)
+            let alone = fusedAttention(Array(q[rows]), Array(k[rows]), Array(v[rows]), tokens: length,
+                                       windowLengths: [length], shape: shape, threads: 1)
+            #expect(alone == Array(batched[rows]), "window of \(length) tokens")
+            first += length
+        }
+    }
+
     @Test func firstTokenCopiesItsValue() {
         let shape = AttentionShape(heads: 1, keyValueHeads: 1, headDimension: 8)
         let q = randomValues(8, seed: 36), k = randomValues(8, seed: 37), v = randomValues(8, seed: 38)

@@ -34,6 +34,27 @@ import Testing
     }
 }
 
+@Suite struct LayerNormThenAddingToInputTests {
+    /// One pass gives the values of `layerNorm` followed by `addBias` on its input.
+    @Test(arguments: [5, 8, 37])
+    func equalsLayerNormThenAddBias(width: Int) {
+        let rows = 6
+        let x = randomValues(rows * width, in: -3...3, seed: 50)
+        let weight = randomValues(width, seed: 51), bias = randomValues(width, seed: 52)
+        let residualBias = randomValues(width, seed: 53)
+        var expectedNormed = [Float](repeating: 0, count: rows * width)
+        layerNorm(x, into: &expectedNormed, rows: rows, width: width, weight: weight, bias: bias, epsilon: 1e-5)
+        var expectedInput = x
+        addBias(&expectedInput, rows: rows, width: width, bias: residualBias)
+        var input = x
+        var normed = [Float](repeating: .nan, count: rows * width)
+        layerNorm(&input, into: &normed, rows: rows, width: width, weight: weight, bias: bias, epsilon: 1e-5,
+                  thenAddingToInput: residualBias, threads: 2)
+        #expect(normed == expectedNormed)
+        #expect(input == expectedInput)
+    }
+}
+
 @Suite struct GeluNewTests {
     @Test func matchesReferenceOverWideRange() {
         // −30…30 in steps of 1/64, covering the tails where tanh saturates.

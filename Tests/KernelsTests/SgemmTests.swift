@@ -55,6 +55,21 @@ import Testing
         #expect(relativeError(accumulated, zip(original, product).map { $0 + $1 }) < 1e-6)
     }
 
+    /// `addingBias` gives the very values of `addBias` after the product, on full and partial blocks.
+    @Test(arguments: [false, true])
+    func blockedAddsTheBiasAsAnAddBiasPassWould(transposeB: Bool) {
+        let (m, n, k) = (SgemmBlocks.rows + 9, SgemmBlocks.columns + 7, 23)
+        let a = randomValues(m * k, seed: 6)
+        let b = randomValues(k * n, seed: 7)
+        let bias = randomValues(n, seed: 8)
+        var separate = [Float](repeating: 0, count: m * n)
+        blockedSgemm(a, b, into: &separate, m: m, n: n, k: k, transposeB: transposeB, threads: 2)
+        addBias(&separate, rows: m, width: n, bias: bias)
+        var fused = [Float](repeating: .nan, count: m * n)
+        blockedSgemm(a, b, into: &fused, m: m, n: n, k: k, transposeB: transposeB, addingBias: bias, threads: 2)
+        #expect(fused == separate)
+    }
+
     /// Each row of the product is bit-identical whatever the thread count and whatever rows come
     /// before or after it, which a plain OpenBLAS call does not give (its threads split the
     /// product by the thread count, and rows on a partial tile take another kernel).

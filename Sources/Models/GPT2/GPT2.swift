@@ -139,8 +139,9 @@ public final class GPT2: LanguageModel {
     /// Matrix products: HF's Conv1D stores its weight W as [in, out] row-major, which is exactly
     /// the B of `C[tokens, out] = A[tokens, in] · B[in, out]`, so every projection is one
     /// `blockedSgemm` with no transposition (CblasNoTrans, ldb = out) and weights are used as stored.
-    /// Biases are added in a separate pass (fused into gelu for c_fc); the attention and MLP
-    /// output projections accumulate into the residual stream with beta = 1.
+    /// c_attn's bias is added block by block inside `blockedSgemm`, c_fc's inside gelu; the
+    /// attention and MLP output projections accumulate into the residual stream with beta = 1,
+    /// after their biases were added to it in the pass of the layernorm before them.
     private func run(_ batch: TokenBatch, through lastLayer: Int, finishLastLayer: Bool,
                      captureLayers: Set<Int>, captureMLPInput: Bool,
                      sink: (LayerCapture) throws -> Void) throws {
@@ -171,25 +172,25 @@ public final class GPT2: LanguageModel {
         for layer in 0...lastLayer {
             let block = weights.blocks[layer]
 
-            // Attention: x += c_proj(attention(c_attn(ln_1(x))))
+            // Attention: x += c_proj(attention(c_attn(ln_1(x)))); c_proj's bias joins x in ln_1's pass.
             layerNorm(x, into: normed, rows: tokens, width: c,
                       weight: block.ln1Weight.pointer, bias: block.ln1Bias.pointer, epsilon: epsilon,
-                      threads: threads)
-            blockedSgemm(normed, block.attentionWeight.pointer, into: qkv, m: tokens, n: 3 * c, k: c, threads: threads)
-            addBias(qkv, rows: tokens, width: 3 * c, bias: block.attentionBias.pointer)
+                      thenAddingToInput: block.projectionBias.pointer, threads: threads)
+            blockedSgemm(normed, block.attentionWeight.pointer, into: qkv, m: tokens, n: 3 * c, k: c,
+                         addingBias: block.attentionBias.pointer, threads: threads)
             causalAttention(
                 query: StridedRows(base: qkv, rowStride: 3 * c),
                 key: StridedRows(base: qkv + c, rowStride: 3 * c),
                 value: StridedRows(base: qkv + 2 * c, rowStride: 3 * c),
                 into: heads, outputRowStride: c,
                 windowLengths: batch.windowLengths, shape: shape, threads: threads)
-            addBias(x, rows: tokens, width: c, bias: block.projectionBias.pointer)
             blockedSgemm(heads, block.projectionWeight.pointer, into: x, m: tokens, n: c, k: c, beta: 1, threads: threads)
 
-            // MLP activations: hidden = gelu_new(ln_2(x) · W_fc + b_fc)
+            // MLP activations: hidden = gelu_new(ln_2(x) · W_fc + b_fc); mlp.c_proj's bias joins x
+            // in ln_2's pass (x is not read again before mlp.c_proj adds into it).
             layerNorm(x, into: normed, rows: tokens, width: c,
                       weight: block.ln2Weight.pointer, bias: block.ln2Bias.pointer, epsilon: epsilon,
-                      threads: threads)
+                      thenAddingToInput: block.mlpDownBias.pointer, threads: threads)
             blockedSgemm(normed, block.mlpUpWeight.pointer, into: hidden, m: tokens, n: f, k: c, threads: threads)
             geluNew(hidden, rows: tokens, width: f, bias: block.mlpUpBias.pointer, threads: threads)
 
@@ -201,8 +202,7 @@ public final class GPT2: LanguageModel {
             }
             if layer == lastLayer && !finishLastLayer { break }
 
-            // x += hidden · W_proj + b_proj
-            addBias(x, rows: tokens, width: c, bias: block.mlpDownBias.pointer)
+            // x += hidden · W_proj (b_proj is in x already)
             blockedSgemm(hidden, block.mlpDownWeight.pointer, into: x, m: tokens, n: c, k: f, beta: 1, threads: threads)
         }
     }

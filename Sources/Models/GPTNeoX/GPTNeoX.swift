@@ -121,8 +121,8 @@ public final class GPTNeoX: LanguageModel {
     /// Layers 0...lastLayer. The last layer stops after its MLP activations unless
     /// `finishLastLayer` (then the residual stream holds the layer's output).
     ///
-    /// Every projection is one `blockedSgemm` against weights stored [out, in] (transposeB); biases are
-    /// added in a separate pass (fused into gelu for dense_h_to_4h). The attention and MLP
+    /// Every projection is one `blockedSgemm` against weights stored [out, in] (transposeB); the
+    /// qkv bias is added inside it, block by block, dense_h_to_4h's inside gelu. The attention and MLP
     /// output projections accumulate into the residual stream with beta = 1. With the parallel
     /// residual both layernorms read the block's input, so the MLP's is taken before the
     /// attention output is added.
@@ -153,8 +153,8 @@ public final class GPTNeoX: LanguageModel {
             layerNorm(x, into: normed, rows: tokens, width: c,
                       weight: block.inputNormWeight.pointer, bias: block.inputNormBias.pointer, epsilon: epsilon,
                       threads: threads)
-            blockedSgemm(normed, block.queryKeyValueWeight.pointer, into: qkv, m: tokens, n: 3 * c, k: c, transposeB: true, threads: threads)
-            addBias(qkv, rows: tokens, width: 3 * c, bias: block.queryKeyValueBias.pointer)
+            blockedSgemm(normed, block.queryKeyValueWeight.pointer, into: qkv, m: tokens, n: 3 * c, k: c, transposeB: true,
+                         addingBias: block.queryKeyValueBias.pointer, threads: threads)
             for start in [0, c] {  // queries, then keys: the first rotary dimensions of each head
                 applyRotaryEmbedding(qkv + start, rowStride: 3 * c, heads: config.numAttentionHeads,
                                      headStride: config.headDimension, windowLengths: batch.windowLengths,

@@ -174,10 +174,8 @@ public final class Llama: LanguageModel {
             // n = rmsnorm(x); the biases are Qwen2's (zero otherwise).
             rmsNorm(x, into: normed, rows: tokens, width: c, weight: block.attentionNorm.pointer, epsilon: epsilon,
                     threads: threads)
-            blockedSgemm(normed, block.queryKeyValue.pointer, into: qkv, m: tokens, n: qkvWidth, k: c, transposeB: true, threads: threads)
-            if let bias = block.queryKeyValueBias {
-                addBias(qkv, rows: tokens, width: qkvWidth, bias: bias.pointer)
-            }
+            blockedSgemm(normed, block.queryKeyValue.pointer, into: qkv, m: tokens, n: qkvWidth, k: c, transposeB: true,
+                         addingBias: block.queryKeyValueBias?.pointer, threads: threads)
             applyRotaryEmbedding(qkv, rowStride: qkvWidth, heads: config.headCount,
                                  windowLengths: batch.windowLengths, table: workspace.rotary, pairing: weights.rotaryPairing)
             applyRotaryEmbedding(qkv + q, rowStride: qkvWidth, heads: config.keyValueHeadCount,
