@@ -350,7 +350,7 @@ public final class Indexer {
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
             try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
                                  distinctTokens: options.distinctTokens, statistics: spec)
-            let lens = model.withNeuronOutputWeights(layer: layer) { LogitLens.compute($0) }
+            let lens = model.withNeuronOutputWeights(layer: layer) { LogitLens.compute($0, threads: options.threads) }
             for neuron in 0..<acc.neurons {
                 try builder.addNeuron(layer: layer, neuron: neuron, records: acc.topK.records(neuron: neuron), flags: flags,
                                       statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions),

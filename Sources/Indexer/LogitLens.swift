@@ -6,38 +6,45 @@ import Store
 /// (no final norm), the `count` most raised and most lowered tokens.
 ///
 /// One sgemm per block of `neuronBlock` neurons × `vocabularyBlock` tokens
-/// ([neuronBlock, width] · [width, vocabularyBlock], a 16 MB scratch at the defaults), each
-/// block's rows scanned into running top and bottom lists.
+/// ([neuronBlock, width] · [width, vocabularyBlock], a 16 MB scratch per thread at the
+/// defaults), each block's rows scanned into running top and bottom lists. Neuron blocks are
+/// spread over `threads` threads; every sgemm call is single-threaded and of the same shape
+/// whatever `threads` is, so the lists do not depend on it.
 enum LogitLens {
     static func compute(_ w: NeuronOutputWeights, count: Int = 10, neuronBlock: Int = 512,
-                        vocabularyBlock: Int = 8192) -> [NeuronLogitLens] {
+                        vocabularyBlock: Int = 8192, threads: Int = 1) -> [NeuronLogitLens] {
         let count = min(count, w.vocabulary)
-        var raised = [[TokenScore]](repeating: [], count: w.neurons)
-        var lowered = [[TokenScore]](repeating: [], count: w.neurons)
-        var scores = [Float](repeating: 0, count: neuronBlock * vocabularyBlock)  // [neurons of block, tokens of block]
-        for n0 in stride(from: 0, to: w.neurons, by: neuronBlock) {
-            let nb = min(neuronBlock, w.neurons - n0)
-            for v0 in stride(from: 0, to: w.vocabulary, by: vocabularyBlock) {
-                let vb = min(vocabularyBlock, w.vocabulary - v0)
-                scores.withUnsafeMutableBufferPointer { out in
-                    if w.directionsAreColumns {  // directions [width, neurons]: columns n0..<n0+nb
-                        sgemm(w.directions + n0, w.unembedding + v0 * w.width, into: out.baseAddress!,
-                              m: nb, n: vb, k: w.width, transposeA: true, transposeB: true, lda: w.neurons, ldc: vb)
-                    } else {                     // directions [neurons, width]: rows n0..<n0+nb
-                        sgemm(w.directions + n0 * w.width, w.unembedding + v0 * w.width, into: out.baseAddress!,
-                              m: nb, n: vb, k: w.width, transposeB: true, ldc: vb)
+        BLAS.setThreadCount(1)
+        var lenses = [NeuronLogitLens](repeating: NeuronLogitLens(raised: [], lowered: []), count: w.neurons)
+        lenses.withUnsafeMutableBufferPointer { lenses in
+            forEachJobInParallel((w.neurons + neuronBlock - 1) / neuronBlock, threads: threads) { block in
+                let n0 = block * neuronBlock, nb = min(neuronBlock, w.neurons - n0)
+                var raised = [[TokenScore]](repeating: [], count: nb)
+                var lowered = [[TokenScore]](repeating: [], count: nb)
+                var scores = [Float](repeating: 0, count: nb * vocabularyBlock)  // [neurons of block, tokens of block]
+                for v0 in stride(from: 0, to: w.vocabulary, by: vocabularyBlock) {
+                    let vb = min(vocabularyBlock, w.vocabulary - v0)
+                    scores.withUnsafeMutableBufferPointer { out in
+                        if w.directionsAreColumns {  // directions [width, neurons]: columns n0..<n0+nb
+                            sgemm(w.directions + n0, w.unembedding + v0 * w.width, into: out.baseAddress!,
+                                  m: nb, n: vb, k: w.width, transposeA: true, transposeB: true, lda: w.neurons, ldc: vb)
+                        } else {                     // directions [neurons, width]: rows n0..<n0+nb
+                            sgemm(w.directions + n0 * w.width, w.unembedding + v0 * w.width, into: out.baseAddress!,
+                                  m: nb, n: vb, k: w.width, transposeB: true, ldc: vb)
+                        }
+                    }
+                    for i in 0..<nb {
+                        for t in 0..<vb {
+                            let s = TokenScore(token: UInt32(v0 + t), value: scores[i * vb + t])
+                            insert(s, into: &raised[i], count: count) { $0.value > $1.value }
+                            insert(s, into: &lowered[i], count: count) { $0.value < $1.value }
+                        }
                     }
                 }
-                for i in 0..<nb {
-                    for t in 0..<vb {
-                        let s = TokenScore(token: UInt32(v0 + t), value: scores[i * vb + t])
-                        insert(s, into: &raised[n0 + i], count: count) { $0.value > $1.value }
-                        insert(s, into: &lowered[n0 + i], count: count) { $0.value < $1.value }
-                    }
-                }
+                for i in 0..<nb { lenses[n0 + i] = NeuronLogitLens(raised: raised[i], lowered: lowered[i]) }
             }
         }
-        return zip(raised, lowered).map { NeuronLogitLens(raised: $0, lowered: $1) }
+        return lenses
     }
 
     /// Keeps `list` the best `count` scores under `better` (ties: the lower token id, which

@@ -15,6 +15,8 @@ usage: neurodex-bench <benchmark> [options]
             [--layers 48] [--neurons 6400] [--records 100] [--lookups 20000] [--dir DIR]
   analysis  the paper's analyses: one neuron, and a whole layer
             [--neurons 6400] [--threads 2] [--permutations 1000] [--dimension 1600] [--k 100] [--repeats 5]
+  capture   one layer's capture alone (top-K, windows, negative records, statistics), ns per activation
+            [--models small,xl] [--threads 2] [--batches 64]
   index     end-to-end indexing tokens/s vs the forward alone and the sgemm bound
             [--cases small:all,xl:0-1] [--tokens 16384] [--threads 2] [--repeats 2]
             [--corpus corpora/tinyshakespeare.txt] [--tokenizer Tests/Fixtures/gpt2-tokenizer]
@@ -37,6 +39,8 @@ do {
         try SgemmBenchmark(options: options).run()
     case "kernels":
         try KernelsBenchmark(options: options).run()
+    case "capture":
+        try CaptureBenchmark(options: options).run()
     case "index":
         try IndexBenchmark(options: options).run()
     case "analysis":

@@ -143,6 +143,40 @@ extension Float {
         #expect(try LayerAccumulator(encoded: acc.encoded()) == acc)
     }
 
+    /// The vectorized capture kernel against the scalar reference: bit-identical state (moments,
+    /// extrema with signed zeros, histograms at bin edges and beyond, heaps with ties and
+    /// windows) and the same entered rows, with neurons that do not fill a last SIMD group.
+    @Test(arguments: [(1, false), (2, false), (2, true)])
+    func vectorizedKernelEqualsTheScalarReference(threads: Int, distinct: Bool) throws {
+        var rng = SplitMix64(seed: 11)
+        let neurons = 150
+        let special: [Float] = [0, -0.0, 1, -1, 0x1p-10, -0x1p-10, 0x1p10, -0x1p10, 1e-30, -1e30, 1e30, 0.5, 0.5]
+        func make() -> LayerAccumulator {
+            LayerAccumulator(layer: 2, neurons: neurons, k: 5, distinctTokens: distinct,
+                             windowRecords: 3, negativeK: 4, windowWidth: 9)
+        }
+        var vectorized = make(), scalar = make()
+        for batchIndex in 0..<5 {
+            var rows = BatchRows()
+            for r in 0..<40 {
+                let isBOS = r % 10 == 0
+                if isBOS { rows.beginWindow() }
+                rows.append(document: UInt32(batchIndex), position: UInt32(r), token: UInt32(r % 7), counted: !isBOS)
+            }
+            let acts = (0..<rows.count * neurons).map { _ in
+                Int.random(in: 0..<4, using: &rng) == 0 ? special.randomElement(using: &rng)!
+                    : Float(Int.random(in: -40...90, using: &rng)) / 16
+            }
+            let entered = try acts.withUnsafeBufferPointer { a in
+                (try vectorized.absorb(a, rows: rows, sampleEntered: [], sampleLeft: [], threads: threads, kernel: .vectorized),
+                 try scalar.absorb(a, rows: rows, sampleEntered: [], sampleLeft: [], threads: threads, kernel: .scalar))
+            }
+            #expect(entered.0 == entered.1)
+        }
+        #expect(vectorized == scalar)
+        #expect(vectorized.encoded() == scalar.encoded())
+    }
+
     @Test func nonFiniteActivationsAreReportedWithTheirPlace() {
         var acc = LayerAccumulator(layer: 1, neurons: 4, k: 2, distinctTokens: false)
         var rows = BatchRows()
@@ -263,9 +297,10 @@ extension Float {
 }
 
 @Suite struct LogitLensTests {
-    /// Blocks smaller than the matrices, both weight layouts: the same lists as a direct product.
-    @Test(arguments: [false, true])
-    func blocksGiveTheDirectProduct(columns: Bool) {
+    /// Blocks smaller than the matrices, both weight layouts, one or two threads: the same lists
+    /// as a direct product.
+    @Test(arguments: [false, true], [1, 2])
+    func blocksGiveTheDirectProduct(columns: Bool, threads: Int) {
         var rng = SplitMix64(seed: 9)
         let neurons = 5, width = 3, vocabulary = 23
         let directions = (0..<neurons * width).map { _ in Float(Int.random(in: -20...20, using: &rng)) / 8 }
@@ -277,7 +312,7 @@ extension Float {
                 LogitLens.compute(NeuronOutputWeights(directions: d.baseAddress!, directionsAreColumns: columns,
                                                       unembedding: u.baseAddress!, neurons: neurons, width: width,
                                                       vocabulary: vocabulary),
-                                  count: 4, neuronBlock: 2, vocabularyBlock: 4)
+                                  count: 4, neuronBlock: 2, vocabularyBlock: 4, threads: threads)
             }
         }
         for n in 0..<neurons {

@@ -54,6 +54,14 @@ public struct LayerAccumulator: Sendable, Equatable {
     public mutating func absorb(_ activations: UnsafeBufferPointer<Float>, rows: BatchRows,
                                 sampleEntered: [Int] = [], sampleLeft: [SamplePosition] = [],
                                 threads: Int) throws -> [Int] {
+        try absorb(activations, rows: rows, sampleEntered: sampleEntered, sampleLeft: sampleLeft,
+                   threads: threads, kernel: .vectorized)
+    }
+
+    /// `absorb` with the capture kernel chosen (tests compare the two).
+    mutating func absorb(_ activations: UnsafeBufferPointer<Float>, rows: BatchRows,
+                         sampleEntered: [Int], sampleLeft: [SamplePosition],
+                         threads: Int, kernel: CaptureKernel) throws -> [Int] {
         precondition(activations.count == rows.count * neurons, "activations must be [rows, neurons]")
         let counted = rows.counted
         guard !counted.isEmpty else { return [] }
@@ -62,9 +70,11 @@ public struct LayerAccumulator: Sendable, Equatable {
         }
         let n = neurons, bins = self.bins
         let act = activations.baseAddress!
-        // Neurons are cut into chunks, one job each; a job owns its neurons' state.
-        let jobs = min(max(1, threads) * 4, max(1, n / 64))
-        let chunk = (n + jobs - 1) / jobs
+        // Neurons are cut into chunks of whole SIMD groups, one job each; a job owns its neurons' state.
+        let lanes = CaptureJob.laneWidth
+        let wantedJobs = min(max(1, threads) * 4, max(1, n / 64))
+        let chunk = ((n + wantedJobs - 1) / wantedJobs + lanes - 1) / lanes * lanes
+        let jobs = (n + chunk - 1) / chunk
         let hasRunningMean = count > 0
         // Per job: whether it met a non-finite value, and the rows that entered its neurons' top-K.
         let nonFiniteInJob = UnsafeMutableBufferPointer<Bool>.allocate(capacity: jobs)
@@ -76,6 +86,7 @@ public struct LayerAccumulator: Sendable, Equatable {
         var windows = self.windows, negative = self.negative
         self.windows = nil; self.negative = nil  // not copied on write while their views are held
         defer { self.windows = windows; self.negative = negative }
+        counted.withUnsafeBufferPointer { countedRows in
         windows.withView { top in
         negative.withView { bottom in
         topK.withHeapView { heap in
@@ -83,46 +94,22 @@ public struct LayerAccumulator: Sendable, Equatable {
                 forEachJobInParallel(jobs, threads: threads) { job in
                     let lo = job * chunk, hi = min(n, lo + chunk)
                     guard lo < hi else { return }
-                    // One pass: power sums of d = x − shift (shift = running mean, or the first
-                    // value of a first batch), extrema, positives, histogram, top-K.
+                    // Power sums of d = x − shift (shift = running mean, or the first value of a
+                    // first batch), extrema, positives, histogram, heaps.
                     let first = act + counted[0] * n
                     for j in lo..<hi {
                         stats.shift[j] = hasRunningMean ? stats.mean[j] : Double(first[j])
-                        stats.sum1[j] = 0; stats.sum2[j] = 0; stats.sum3[j] = 0; stats.sum4[j] = 0
                     }
-                    for r in counted {
-                        let row = act + r * n
-                        for j in lo..<hi {
-                            let v = row[j]
-                            let d = Double(v) - stats.shift[j], d2 = d * d
-                            stats.sum1[j] += d; stats.sum2[j] += d2; stats.sum3[j] += d2 * d; stats.sum4[j] += d2 * d2
-                            stats.minimum[j] = Swift.min(stats.minimum[j], v)
-                            stats.maximum[j] = Swift.max(stats.maximum[j], v)
-                            stats.positives[j] &+= v > 0 ? 1 : 0
-                        }
-                        for j in lo..<hi {
-                            stats.histogram[j * stats.binCount + bins.index(of: row[j])] &+= 1
-                        }
-                        for j in lo..<hi where row[j] > heap.threshold[j] {
-                            if heap.offer(neuron: j, CoreRecord(
-                                activation: row[j], document: rows.documents[r],
-                                position: rows.positions[r], token: rows.tokens[r])) != nil {
-                                enteredInJob[job * rows.count + r] = true
-                            }
-                            // The first records of the top-K: their threshold is at least the top-K's.
-                            top?.offer(neuron: j, value: row[j], row: r, rows: rows, activations: act, neurons: n)
-                        }
-                        if let bottom {
-                            for j in lo..<hi where -row[j] > bottom.heap.threshold[j] {
-                                bottom.offer(neuron: j, value: row[j], row: r, rows: rows, activations: act, neurons: n)
-                            }
-                        }
-                    }
+                    CaptureJob(activations: act, neurons: n, counted: countedRows, rows: rows, bins: bins,
+                               stats: stats, heap: heap, top: top, bottom: bottom,
+                               entered: enteredInJob.baseAddress! + job * rows.count)
+                        .absorb(lo..<hi, kernel: kernel)
                     for j in lo..<hi where !stats.sum1[j].isFinite || !stats.sum4[j].isFinite {
                         nonFiniteInJob[job] = true
                     }
                 }
             }
+        }
         }
         }
         }
