@@ -16,4 +16,8 @@ struct Progress: Codable, Equatable {
 enum StateKey {
     static let progress = "progress"
     static func layer(_ layer: Int) -> String { "layer.\(layer)" }
+    /// The band sample's positions, lowest hash first.
+    static let bandSample = "band_sample"
+    /// A layer's band-sample bins, in the order of `bandSample`.
+    static func bandSample(layer: Int) -> String { "band_sample.\(layer)" }
 }

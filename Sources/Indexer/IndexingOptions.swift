@@ -54,6 +54,9 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     public var shard: Shard?
     /// Positions in the seeded activation sample kept per layer.
     public var sampleSize = 64
+    /// Positions in the band sample, the seeded uniform sample the band examples are chosen
+    /// from (`BandSample`; 0: no bands).
+    public var bandSample = 2048
     public var seed: UInt64 = 0
     /// Not part of the run's identity.
     public var threads = 2
@@ -91,6 +94,7 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
         guard batchWindows >= 1 else { throw IndexError.invalidOption("--batch must be at least 1, got \(batchWindows)") }
         guard threads >= 1 else { throw IndexError.invalidOption("--threads must be at least 1, got \(threads)") }
         guard sampleSize >= 0 else { throw IndexError.invalidOption("the sample size cannot be negative") }
+        guard bandSample >= 0 else { throw IndexError.invalidOption("--band-sample cannot be negative, got \(bandSample)") }
         let window = context + (bos == .prepend ? 1 : 0)
         guard window <= maxContext else {
             throw IndexError.invalidOption("--context \(context)\(bos == .prepend ? " plus BOS" : "") exceeds the model's context of \(maxContext) tokens")

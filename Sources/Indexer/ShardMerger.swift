@@ -1,5 +1,6 @@
 import Canonical
 import Foundation
+import Models
 import Store
 
 /// Combines the stores of `--shard i/n` runs into one store equal to a single run over the
@@ -7,8 +8,13 @@ import Store
 /// addition, position samples by their hashes; documents and token streams are copied.
 public struct ShardMerger {
     public let shards: [NeurodexStore]
+    /// The model the shards were indexed with: needed when they hold band examples (`BandMerge`).
+    public let model: ModelBundle?
 
-    public init(shards: [NeurodexStore]) { self.shards = shards }
+    public init(shards: [NeurodexStore], model: ModelBundle? = nil) {
+        self.shards = shards
+        self.model = model
+    }
 
     /// What the shards agree on.
     struct Plan {
@@ -36,7 +42,7 @@ public struct ShardMerger {
     public func merge(into output: NeurodexStore) throws {
         let indices = try shards.map { try shardPlan($0).1.index }
         let ordered = zip(indices, shards).sorted { $0.0 < $1.0 }.map(\.1)
-        try ShardMerger(shards: ordered).mergeInGivenOrder(into: output)
+        try ShardMerger(shards: ordered, model: model).mergeInGivenOrder(into: output)
     }
 
     private func mergeInGivenOrder(into output: NeurodexStore) throws {
@@ -45,12 +51,16 @@ public struct ShardMerger {
             throw IndexError.storeMismatch("\(output.directory.path) is not empty; merge into a new store")
         }
         let sample = mergedSample(plan)
+        let bands = try BandMerge(shards: shards, options: plan.options, modelRow: plan.model, model: model)
+            .merge(layers: plan.layers, bins: sample.spec.bins)
         var options = plan.options
         options.shard = nil
         let builder = try StoreBuilder(store: output, model: plan.model, corpus: plan.corpus,
                                        runConfigJSON: try CanonicalJSON.string(options))
         let progress = try copyDocuments(into: builder)
         try copyVocabulary(into: builder)
+        if let bands { try builder.setBandSample(bands.positions) }
+        let bandPositions = bands?.positions.count ?? 0
         let flags: NeuronRecords.Flags = plan.options.distinctTokens ? .distinctTokens : []
         for layer in plan.layers {
             try builder.setLayer(layer.layer, neuronCount: layer.neuronCount, topK: layer.topK,
@@ -59,7 +69,11 @@ public struct ShardMerger {
                 let merged = try mergeNeuron(layer: layer.layer, neuron: neuron, options: plan.options, sample: sample)
                 try builder.addNeuron(layer: layer.layer, neuron: neuron, records: merged.records, flags: flags,
                                       statistics: merged.statistics, windows: merged.windows, negative: merged.negative,
-                                      logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) })
+                                      logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) },
+                                      bands: bands?.bands[layer.layer]?[neuron],
+                                      bandSampleBins: bands?.binColumns[layer.layer].map {
+                                          Array($0[neuron * bandPositions..<(neuron + 1) * bandPositions])
+                                      })
             }
         }
         try builder.finish(progress: progress, embedding: embedding)

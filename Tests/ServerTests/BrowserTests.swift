@@ -30,14 +30,22 @@ struct BrowserTests {
         #expect(console.isEmpty, "the browser console logged: \(console)")
         #expect(dom.contains("Layer 1 · neuron 3"))
         #expect(dom.contains(">" + Self.htmlEscaped(top) + "</span>"), "the top record's token is not on the page")
+        // The most negative records, the band examples and the random sample are shown like the
+        // top records.
+        let negative = document["negative"] as? [[String: Any]] ?? []
+        let bandExamples = (document["bands"] as? [[String: Any]] ?? []).flatMap { $0["examples"] as? [[String: Any]] ?? [] }
+        let randomSample = document["random_sample"] as? [[String: Any]] ?? []
+        #expect(!bandExamples.isEmpty && !randomSample.isEmpty, "the fixture store has no band examples")
+        #expect(dom.contains(#"id="bands""#) && dom.contains(#"id="random-sample""#))
+        let shown = records + negative + bandExamples + randomSample
         // One highlighted element per window token: a record with a window of per-token
         // activations shades each of its tokens, one without marks its own token.
-        let expected = records.reduce(0) { total, record in
+        let expected = shown.reduce(0) { total, record in
             total + (((record["window"] as? [String: Any])?["tokens"] as? [Any])?.count ?? 1)
         }
         let highlighted = dom.components(separatedBy: #"<span class="tok"#).count - 1
         #expect(highlighted == expected)
-        #expect(dom.components(separatedBy: #"class="tok focus""#).count - 1 == records.count)
+        #expect(dom.components(separatedBy: #"class="tok focus""#).count - 1 == shown.count)
         #expect(!dom.contains(#"class="error""#), "the page shows an error")
         #expect(server.stop() == 0, "neurodex serve did not stop cleanly on SIGTERM")
     }

@@ -280,10 +280,22 @@ async function neuronPage(layer, neuron) {
       `Show all ${records.length}`));
   }
   app.append(el("h2", {}, `Top examples (${records.length})`), examples);
-  for (const [key, title] of [["bands", "Band examples"], ["negatives", "Negative examples"]]) {
-    const list = doc[key];
-    if (Array.isArray(list) && list.length) app.append(el("h2", {}, title), recordsTable(list, scale));
+  const negative = doc.negative || [];
+  if (negative.length) app.append(el("h2", {}, `Most negative examples (${negative.length})`), recordsTable(negative, scale));
+  const bands = doc.bands || [];
+  if (bands.length) {
+    const section = el("div", { id: "bands" });
+    for (const band of bands) {
+      const [lower, upper] = band.quantiles;
+      const values = band.values[0] === null ? "no tokens" : `values ${number(band.values[0], 4)} … ${number(band.values[1], 4)}`;
+      section.append(el("h3", {}, `Quantiles ${lower} – ${upper}`),
+        el("p", { class: "note" }, `${values} · ${percent(band.share)} of tokens · ${band.examples.length} of ${band.sampled} sampled`),
+        band.examples.length ? recordsTable(band.examples, scale) : "");
+    }
+    app.append(el("h2", {}, "Band examples"), section);
   }
+  const sample = doc.random_sample || [];
+  if (sample.length) app.append(el("h2", {}, `Random sample (${sample.length})`), el("div", { id: "random-sample" }, recordsTable(sample, scale)));
   const lens = doc.logit_lens;
   if (lens && Array.isArray(lens.top)) {
     app.append(el("h2", {}, "Logit lens"), el("table", {}, el("tr", {}, el("th", {}, "token"), el("th", { class: "num" }, "logit")),
