@@ -129,7 +129,7 @@ import Testing
         try writer.finish()
         let lines = output.text.split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines[0].hasSuffix(#","window":{"token_ids":[2,3,4,5],"tokens":["t2","t3","t4","t5"],"activations":[0.5,-1,2.5,0.25],"focus":2}}"#))
+        #expect(lines[0].hasSuffix(#","window":{"token_ids":[2,3,4,5],"tokens":["t2","t3","t4","t5"],"activations":[0.5,-1.0,2.5,0.25],"focus":2}}"#))
         #expect(lines[1].hasSuffix(#","window":null}"#))
     }
 
