@@ -23,6 +23,7 @@ public struct CSVTableWriter: TableWriter {
             case .float(let v): line += v.isNaN ? "nan" : NumberFormatting.exact(v)
             case .double(let v): line += v.isNaN ? "nan" : NumberFormatting.exact(v)
             case .text(let s): line += Self.field(s)
+            case .json(let bytes): line += Self.field(String(decoding: bytes, as: UTF8.self))
             case .null: break
             }
         }

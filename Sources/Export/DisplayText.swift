@@ -8,6 +8,7 @@ public enum DisplayText {
         case .float(let v): NumberFormatting.display(Double(v))
         case .double(let v): NumberFormatting.display(v)
         case .text(let s): visible(s)
+        case .json(let bytes): String(decoding: bytes, as: UTF8.self)
         case .null: ""
         }
     }

@@ -45,6 +45,7 @@ public enum JSONText {
         case .float(let v): appendNumber(v, to: &out)
         case .double(let v): appendNumber(v, to: &out)
         case .text(let s): appendString(s, to: &out)
+        case .json(let bytes): out.append(contentsOf: bytes)
         case .null: out.append(contentsOf: "null".utf8)
         }
     }

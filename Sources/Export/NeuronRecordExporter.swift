@@ -14,12 +14,17 @@ import Store
 ///   the whole document when shorter) with the record's own activation exact and **every other
 ///   activation written as 0** (unknown).
 /// - `mean`, `variance`, `skewness`, `kurtosis`: the neuron's statistics row (null without one).
-/// - `random_sample`: one excerpt per position of the layer's seeded uniform sample, the sampled
-///   activation exact at its position, 0 elsewhere (as above).
+/// - With band examples (stores indexed with `--band-sample`): `random_sample` is the neuron's
+///   random sample and `random_sample_by_quantile` one list per band ([0, .5), [.5, .9),
+///   [.9, .99), [.99, .999)) of its examples, each its context window with the neuron's real
+///   activation at every token.
+/// - Without them: `random_sample` has one excerpt per position of the layer's seeded uniform
+///   sample, the sampled activation exact at its position, 0 elsewhere (as above), and
+///   `random_sample_by_quantile` is that sample split at the quantile boundaries into 5 groups
+///   ([0, 0.5), [0.5, 0.9), [0.9, 0.99), [0.99, 0.999), [0.999, 1]) — usually the top groups
+///   are empty, since the sample is uniform; null without a histogram.
 /// - `quantile_boundaries`: the 0.5, 0.9, 0.99 and 0.999 quantiles estimated from the
-///   histogram; `random_sample_by_quantile`: the random sample split at those boundaries into
-///   5 groups ([0, 0.5), [0.5, 0.9), [0.9, 0.99), [0.99, 0.999), [0.999, 1]) — usually the top
-///   groups are empty, since the sample is uniform. Both null without a histogram.
+///   histogram (null without one).
 /// A store made by `NeuronRecordImporter` gives back the imported values of all fields.
 public struct NeuronRecordExporter {
     /// Which files `write` makes.
@@ -108,10 +113,8 @@ public struct NeuronRecordExporter {
         }
         record.mostPositiveActivationRecords = try stored.records.map { r in
             if let window = windows[SamplePosition(document: r.document, position: r.position)],
-               let tokens = try reader.tokens(document: r.document, range: window.positions),
-               tokens.count == window.activations.count {
-                return OpenAIActivationRecord(tokens: tokens.map { query.vocabulary.text(of: $0) },
-                                              activations: window.activations.map(NumberFormatting.decimal))
+               let excerpt = try windowExcerpt(window, reader: reader) {
+                return excerpt
             }
             if let activations = extras?.excerptActivations[String(r.document)],
                let tokens = try reader.tokens(document: r.document), tokens.count == activations.count {
@@ -128,10 +131,20 @@ public struct NeuronRecordExporter {
         } else if let moments = extras?.moments, moments.count == 4 {
             (record.mean, record.variance, record.skewness, record.kurtosis) = (moments[0], moments[1], moments[2], moments[3])
         }
+        let bands = extras == nil ? try reader.bands(layer: layer, neuron: neuron) : nil
         if let extras {
             record.randomSample = extras.randomSample
             record.randomSampleByQuantile = extras.randomSampleByQuantile
             record.quantileBoundaries = extras.quantileBoundaries
+        } else if let bands {
+            record.randomSample = try bands.randomSample.map { try bandExcerpt($0, reader: reader) }
+            record.randomSampleByQuantile = try bands.bands.map { band in
+                try band.examples.map { try bandExcerpt($0, reader: reader) }
+            }
+            let boundaries = NeuronStatistics.standardQuantiles.compactMap { statistics?.quantile($0) }
+            if boundaries.count == NeuronStatistics.standardQuantiles.count {
+                record.quantileBoundaries = boundaries.map(NumberFormatting.decimal)
+            }
         } else if let statistics {
             let samples = try statistics.sample.map { s in
                 (s.activation, try excerpt(document: s.document, position: s.position, activation: s.activation,
@@ -147,6 +160,22 @@ public struct NeuronRecordExporter {
             }
         }
         return record
+    }
+
+    /// A stored window as an excerpt: its tokens, each with the neuron's activation there; nil
+    /// when the store lacks the window's tokens.
+    func windowExcerpt(_ window: WindowedRecord, reader: StoreReader) throws -> OpenAIActivationRecord? {
+        guard let tokens = try reader.tokens(document: window.record.document, range: window.positions),
+              tokens.count == window.activations.count else { return nil }
+        return OpenAIActivationRecord(tokens: tokens.map { query.vocabulary.text(of: $0) },
+                                      activations: window.activations.map(NumberFormatting.decimal))
+    }
+
+    /// `windowExcerpt`, or else the excerpt around the window's record.
+    func bandExcerpt(_ window: WindowedRecord, reader: StoreReader) throws -> OpenAIActivationRecord {
+        let r = window.record
+        return try windowExcerpt(window, reader: reader)
+            ?? excerpt(document: r.document, position: r.position, activation: r.activation, token: r.token, reader: reader)
     }
 
     /// The `excerptLength` tokens around (document, position), with `activation` there and 0

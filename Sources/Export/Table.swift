@@ -2,6 +2,8 @@
 public struct TableColumn: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case integer, real, text
+        /// A JSON value (JSON Lines only).
+        case json
     }
 
     /// The column name, as written in headers and JSON keys (snake_case).
@@ -16,7 +18,7 @@ public struct TableColumn: Sendable, Hashable {
         self.meaning = meaning
     }
 
-    public var isNumeric: Bool { kind != .text }
+    public var isNumeric: Bool { kind == .integer || kind == .real }
 }
 
 /// One value of an exported table.
@@ -27,6 +29,8 @@ public enum TableCell: Sendable, Hashable {
     /// An f64 value, written in its shortest exact form.
     case double(Double)
     case text(String)
+    /// A JSON value, as its UTF-8 text (written as such in JSON Lines, as text elsewhere).
+    case json([UInt8])
     /// A missing value: an empty CSV field, JSON null, an empty Markdown/LaTeX cell.
     case null
 }

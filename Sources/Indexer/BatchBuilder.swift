@@ -28,6 +28,18 @@ struct BatchBuilder {
         windowLengths.append(window.count + (bos == nil ? 0 : 1))
     }
 
+    /// The first document positions of the context windows a document of `length` tokens is
+    /// cut into: every `context` tokens from 0 on.
+    static func windowStarts(documentLength length: Int, context: Int) -> StrideTo<Int> {
+        stride(from: 0, to: length, by: context)
+    }
+
+    /// The document positions of the context window that holds `position`.
+    static func window(containing position: Int, documentLength length: Int, context: Int) -> Range<Int> {
+        let start = position / context * context
+        return start..<min(length, start + context)
+    }
+
     mutating func reset() {
         tokens.removeAll(keepingCapacity: true)
         windowLengths.removeAll(keepingCapacity: true)

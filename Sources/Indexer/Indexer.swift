@@ -22,8 +22,10 @@ public struct PhaseTimes: Sendable {
     public var forward = 0.0
     /// Folding activations into the accumulators (top-K, statistics).
     public var capture = 0.0
-    /// Checkpoints and the final writes.
+    /// Checkpoints and the final writes, the band examples' re-forward included.
     public var store = 0.0
+    /// The part of `store` spent choosing the band examples and running their windows again.
+    public var bandExamples = 0.0
 }
 
 /// Runs a corpus through a model once and stores, per neuron of the chosen layers, its top-K
@@ -51,6 +53,7 @@ public final class Indexer {
     private let bos: UInt32?
     private var layers: [Int: LayerAccumulator] = [:]
     private var sample: PositionSample
+    private var bandSample: BandSample
     private var progress = Progress(nextDocument: 0, documentsDone: 0, tokensDone: 0, samplePositions: [])
     /// The run being written, once it is started or resumed. It holds the documents (and, with
     /// `storeInputs`, the MLP inputs at positions that entered a top-K) since the last checkpoint.
@@ -68,6 +71,7 @@ public final class Indexer {
         try options.validate(layerCount: d.layerCount, maxContext: d.maxContext,
                              hasBOS: tokenizer.beginOfSequence ?? tokenizer.endOfText != nil)
         sample = PositionSample(size: options.sampleSize, seed: options.seed)
+        bandSample = BandSample(size: options.bandSample, seed: options.seed, layers: options.layers)
     }
 
     // MARK: - Run
@@ -144,7 +148,7 @@ public final class Indexer {
         }) { document in
             sawDocument = true
             let tokens = tokenizer.encode(document.text)
-            for start in stride(from: 0, to: tokens.count, by: options.context) {
+            for start in BatchBuilder.windowStarts(documentLength: tokens.count, context: options.context) {
                 let window = tokens[start..<min(tokens.count, start + options.context)]
                 batch.append(window: window, document: UInt32(document.index), firstPosition: start, bos: bos)
                 if batch.isFull { try process(&batch, into: builder) }
@@ -180,6 +184,7 @@ public final class Indexer {
         let offered = rows.counted.map { SamplePosition(document: rows.documents[$0], position: rows.positions[$0]) }
         let (entered, left) = sample.admit(offered)
         let enteredRows = entered.map { rows.counted[$0] }
+        let bandRows = bandSample.admit(offered).map { rows.counted[$0] }
         let last = options.layers.last!
         let start = clock.now
         var captureTime = Duration.zero
@@ -194,6 +199,8 @@ public final class Indexer {
             let enteredTopK = try layers[capture.layer]!.absorb(
                 capture.activations, rows: rows, sampleEntered: enteredRows, sampleLeft: left,
                 threads: options.threads)
+            bandSample.absorb(layer: capture.layer, activations: capture.activations,
+                              neurons: capture.activations.count / rows.count, rows: rows, enteredRows: bandRows)
             if options.storeInputs, let inputs = capture.mlpInput {
                 let width = inputs.count / rows.count  // [rows, embeddingSize]
                 for r in enteredTopK {
@@ -261,8 +268,34 @@ public final class Indexer {
         let spec = try JSONDecoder().decode(LayerStatisticsSpec.self, from: Data(first.statisticsJson.utf8))
         sample = PositionSample(size: options.sampleSize, seed: options.seed, positions: spec.samplePositions)
         for layer in options.layers { layers[layer] = try LayerAccumulator(stored: store, layer: layer, options: options, moments: .kept) }
+        if options.bandSample > 0 { bandSample = try storedBandSample() }
         progress = Progress(nextDocument: options.firstDocument ?? 0, documentsDone: 0, tokensDone: 0,
                             samplePositions: spec.samplePositions)
+    }
+
+    /// The band sample the store's complete runs ended with: its positions and every neuron's
+    /// stored bins there.
+    private func storedBandSample() throws -> BandSample {
+        let neurons = model.description.neuronCount
+        let (kept, columns) = try store.activations.read { r -> ([SamplePosition], [Int: [UInt16]]) in
+            guard let kept = try r.bandSamplePositions() else {
+                throw IndexError.storeMismatch("\(store.directory.path) has no band sample to continue")
+            }
+            var columns: [Int: [UInt16]] = [:]
+            for layer in options.layers {
+                var column: [UInt16] = []
+                column.reserveCapacity(neurons * kept.count)
+                for neuron in 0..<neurons {
+                    guard let bins = try r.bandSampleBins(layer: layer, neuron: neuron), bins.count == kept.count else {
+                        throw IndexError.storeMismatch("neuron \(neuron) of layer \(layer) has no band-sample bins to continue")
+                    }
+                    column += bins
+                }
+                columns[layer] = column
+            }
+            return (kept, columns)
+        }
+        return try BandSample(size: options.bandSample, seed: options.seed, positions: kept, columns: columns, neurons: neurons)
     }
 
     private func prepareResume() throws -> StoreBuilder {
@@ -289,12 +322,24 @@ public final class Indexer {
             for layer in options.layers { blobs[layer] = try r.state(StateKey.layer(layer)) }
             return (progress, blobs)
         }
+        let bandBlobs = try store.activations.read { r -> ([UInt8]?, [Int: [UInt8]]) in
+            var rows: [Int: [UInt8]] = [:]
+            for layer in options.layers { rows[layer] = try r.state(StateKey.bandSample(layer: layer)) }
+            return (try r.state(StateKey.bandSample), rows)
+        }
         if let saved {
             progress = saved
             sample = PositionSample(size: options.sampleSize, seed: options.seed, positions: saved.samplePositions)
             for layer in options.layers {
                 guard let blob = blobs[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
                 layers[layer] = try LayerAccumulator(encoded: blob)
+            }
+            if options.bandSample > 0 {
+                guard let positions = bandBlobs.0, bandBlobs.1.count == options.layers.count else {
+                    throw IndexError.badCheckpoint("no band sample")
+                }
+                bandSample = try BandSample(size: options.bandSample, seed: options.seed, positions: positions,
+                                            rows: bandBlobs.1, neurons: model.description.neuronCount)
             }
         } else if recorded.firstDocument != nil {
             try continueStoredState()  // an appended run that never checkpointed
@@ -333,10 +378,18 @@ public final class Indexer {
                     checkpointJSON: try CanonicalJSON.string(progress))
     }
 
-    /// The `state` values a resumed run starts from: the progress and each layer's accumulator.
+    /// The `state` values a resumed run starts from: the progress, each layer's accumulator and
+    /// the band sample.
     private func checkpointState() throws -> [(name: String, bytes: [UInt8])] {
-        [(StateKey.progress, Array(try CanonicalJSON.data(progress)))]
+        var state: [(name: String, bytes: [UInt8])] = [(StateKey.progress, Array(try CanonicalJSON.data(progress)))]
             + options.layers.compactMap { layer in layers[layer].map { (StateKey.layer(layer), $0.encoded()) } }
+        if options.bandSample > 0 {
+            state.append((StateKey.bandSample, bandSample.encodedPositions()))
+            for layer in options.layers {
+                state.append((StateKey.bandSample(layer: layer), bandSample.encodedRows(layer: layer)))
+            }
+        }
+        return state
     }
 
     /// Writes records, the token index, embeddings, vocabulary and statistics, then marks the
@@ -346,8 +399,11 @@ public final class Indexer {
         let samplePositions = progress.samplePositions.sorted { ($0.document, $0.position) < ($1.document, $1.position) }
         let spec = LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: options.seed, samplePositions: samplePositions)
         let flags: NeuronRecords.Flags = options.distinctTokens ? .distinctTokens : []
+        let (bands, bandColumns) = try bandExamples(builder)
+        if options.bandSample > 0 { try builder.setBandSample(bandSample.positionsByHash) }
         for layer in options.layers {
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
+            let positionCount = bandSample.positions.kept.count
             try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
                                  distinctTokens: options.distinctTokens, statistics: spec)
             let lens = model.withNeuronOutputWeights(layer: layer) { LogitLens.compute($0, threads: options.threads) }
@@ -356,7 +412,10 @@ public final class Indexer {
                                       statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions),
                                       windows: acc.windows?.entries(neuron: neuron) ?? [],
                                       negative: acc.negative?.entries(neuron: neuron) ?? [],
-                                      logitLens: lens?[neuron])
+                                      logitLens: lens?[neuron], bands: bands[layer]?[neuron],
+                                      bandSampleBins: bandColumns[layer].map {
+                                          Array($0[neuron * positionCount..<(neuron + 1) * positionCount])
+                                      })
             }
         }
         for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }
@@ -365,6 +424,33 @@ public final class Indexer {
                            keptState: options.layers.compactMap { layer in
                                layers[layer].map { (StateKey.moments(layer), $0.encodedMoments()) }
                            })
+    }
+
+    /// Each layer's neurons' band examples with their windows, and the band-sample bins
+    /// ([neurons, positions]); empty without a band sample. The documents are written first, so
+    /// that the windows' tokens are read from the store.
+    private func bandExamples(_ builder: StoreBuilder) throws -> ([Int: [NeuronBands]], [Int: [UInt16]]) {
+        guard options.bandSample > 0 else { return ([:], [:]) }
+        let start = clock.now
+        defer { phases.bandExamples += (clock.now - start).seconds }
+        try builder.flush()
+        let neurons = model.description.neuronCount
+        var columns: [Int: [UInt16]] = [:]
+        let parts = try options.layers.map { layer -> BandExamples.Layer in
+            guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
+            columns[layer] = bandSample.binColumns(layer: layer, neurons: neurons)
+            return BandExamples.Layer(layer: layer, neurons: neurons, binColumns: columns[layer]!) { j in
+                (acc.histogramCounts(neuron: j), acc.neuronStatistics.minimum(j), acc.neuronStatistics.maximum(j))
+            }
+        }
+        let examples = BandExamples(context: options.context, bos: bos, batchWindows: options.batchWindows, bins: bandSample.bins)
+        let bands = try examples.make(model: model, layers: parts, positions: bandSample.positionsByHash) { [store] document in
+            guard let tokens = try store.activations.read({ try $0.tokens(document: document) }) else {
+                throw IndexError.storeMismatch("document \(document) of the band sample has no tokens in the store")
+            }
+            return tokens
+        }
+        return (bands, columns)
     }
 
     // MARK: - Helpers

@@ -58,6 +58,9 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     public var firstDocument: Int?
     /// Positions in the seeded activation sample kept per layer.
     public var sampleSize = 64
+    /// Positions in the band sample, the seeded uniform sample the band examples are chosen
+    /// from (`BandSample`; 0: no bands).
+    public var bandSample = 2048
     public var seed: UInt64 = 0
     /// Not part of the run's identity.
     public var threads = 2
@@ -93,7 +96,7 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
             ("--bos", differs(\.bos)), ("--batch", differs(\.batchWindows)), ("--distinct-tokens", differs(\.distinctTokens)),
             ("--window-records", differs(\.windowRecords)), ("--negative-k", differs(\.negativeK)),
             ("--store-inputs", differs(\.storeInputs)), ("--shard", differs(\.shard) || shard != nil),
-            ("--sample-size", differs(\.sampleSize)), ("--seed", differs(\.seed)),
+            ("--sample-size", differs(\.sampleSize)), ("--band-sample", differs(\.bandSample)), ("--seed", differs(\.seed)),
         ]
         var conflicts = named.filter(\.1).map(\.0)
         var mine = identity, theirs = earlier.identity
@@ -115,6 +118,7 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
         guard batchWindows >= 1 else { throw IndexError.invalidOption("--batch must be at least 1, got \(batchWindows)") }
         guard threads >= 1 else { throw IndexError.invalidOption("--threads must be at least 1, got \(threads)") }
         guard sampleSize >= 0 else { throw IndexError.invalidOption("the sample size cannot be negative") }
+        guard bandSample >= 0 else { throw IndexError.invalidOption("--band-sample cannot be negative, got \(bandSample)") }
         let window = context + (bos == .prepend ? 1 : 0)
         guard window <= maxContext else {
             throw IndexError.invalidOption("--context \(context)\(bos == .prepend ? " plus BOS" : "") exceeds the model's context of \(maxContext) tokens")

@@ -1,6 +1,7 @@
 import Canonical
 import Foundation
 import Kernels
+import Models
 import Store
 
 /// Combines the stores of `--shard i/n` runs — or any complete stores of one model and the same
@@ -13,8 +14,13 @@ import Store
 /// memory is bounded by one layer per thread, and `threads` layers are merged at once.
 public struct ShardMerger {
     public let shards: [NeurodexStore]
+    /// The model the shards were indexed with: needed when they hold band examples (`BandMerge`).
+    public let model: ModelBundle?
 
-    public init(shards: [NeurodexStore]) { self.shards = shards }
+    public init(shards: [NeurodexStore], model: ModelBundle? = nil) {
+        self.shards = shards
+        self.model = model
+    }
 
     /// What the inputs agree on.
     struct Plan {
@@ -35,7 +41,7 @@ public struct ShardMerger {
         let shardIndices = plans.compactMap(\.options.shard?.index)
         let ordered = shardIndices.count == shards.count && Set(plans.map(\.options.shard?.count)).count == 1
             ? zip(shardIndices, shards).sorted { $0.0 < $1.0 }.map(\.1) : shards
-        try ShardMerger(shards: ordered).mergeInGivenOrder(into: output, threads: max(1, threads))
+        try ShardMerger(shards: ordered, model: model).mergeInGivenOrder(into: output, threads: max(1, threads))
     }
 
     private func mergeInGivenOrder(into output: NeurodexStore, threads: Int) throws {
@@ -46,11 +52,15 @@ public struct ShardMerger {
         let sample = mergedSample(plan)
         let spec = LayerStatisticsSpec(bins: plan.specs[0].bins, sampleSeed: plan.options.seed,
                                        samplePositions: sample.kept.map(\.position).sorted { ($0.document, $0.position) < ($1.document, $1.position) })
+        let bands = try BandMerge(shards: shards, options: plan.options, modelRow: plan.model, model: model)
+            .merge(layers: plan.layers, bins: plan.specs[0].bins)
         let builder = try StoreBuilder(store: output, model: plan.model, corpus: plan.corpus,
                                        runConfigJSON: try CanonicalJSON.string(plan.options))
         let progress = try copyDocuments(into: builder)
         if plan.options.storeInputs { try copyInputs(layers: plan.layers.map(\.layer), into: builder) }
         try copyVocabulary(into: builder)
+        if let bands { try builder.setBandSample(bands.positions) }
+        let bandPositions = bands?.positions.count ?? 0
         let flags: NeuronRecords.Flags = plan.options.distinctTokens ? .distinctTokens : []
         var keptMoments: [(name: String, bytes: [UInt8])] = []
         for first in stride(from: 0, to: plan.layers.count, by: threads) {
@@ -70,7 +80,11 @@ public struct ShardMerger {
                                           flags: flags, statistics: acc.statistics(neuron: neuron, samplePositions: spec.samplePositions),
                                           windows: acc.windows?.entries(neuron: neuron) ?? [],
                                           negative: acc.negative?.entries(neuron: neuron) ?? [],
-                                          logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) })
+                                          logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) },
+                                          bands: bands?.bands[layer.layer]?[neuron],
+                                          bandSampleBins: bands?.binColumns[layer.layer].map {
+                                              Array($0[neuron * bandPositions..<(neuron + 1) * bandPositions])
+                                          })
                 }
                 keptMoments.append((StateKey.moments(layer.layer), acc.encodedMoments()))
             }

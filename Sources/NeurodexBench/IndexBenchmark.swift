@@ -12,8 +12,9 @@ import Tokenizers
 /// Random-weight GPT-2 models of the real shapes with the real GPT-2 tokenizer, on the first
 /// `--tokens` tokens of the Shakespeare corpus cut into documents of about 4 KB. Forward-only
 /// and indexing alternate `--repeats` times; medians are reported. `--windows on,off` indexes
-/// with the default windows (20 windowed records and 20 negative records per neuron) and
-/// without any, back to back in each repeat, and reports the windows' overhead.
+/// with the default windows (20 windowed records and 20 negative records per neuron, and the
+/// band examples of a 2048-position band sample) and without any, back to back in each
+/// repeat, and reports the windows' overhead.
 struct IndexBenchmark {
     let cases: [(model: BenchmarkModel, lastLayer: Int?)]
     let threads: Int
@@ -80,7 +81,7 @@ struct IndexBenchmark {
                 options.batchWindows = batchWindows
                 options.threads = threads
                 options.checkpointSeconds = 3600
-                if !windows { options.windowRecords = 0; options.negativeK = 0 }
+                if !windows { options.windowRecords = 0; options.negativeK = 0; options.bandSample = 0 }
                 phases.append(try Indexer(model: gpt2, tokenizer: tokenizer, store: store, options: options).run(resume: false).phases)
             }
             var forwardSeconds: [Double] = [], boundSeconds: [Double] = []
@@ -107,7 +108,8 @@ struct IndexBenchmark {
             }
             if let p = phases.last {
                 print("    last indexing run: forward \(format(p.forward, 2)) s, capture (top-K + statistics) \(format(p.capture, 2)) s "
-                      + "= \(format(100 * p.capture / p.forward))% of the forward, store \(format(p.store, 2)) s, corpus \(format(p.corpus, 2)) s")
+                      + "= \(format(100 * p.capture / p.forward))% of the forward, store \(format(p.store, 2)) s "
+                      + "(band examples' re-forward \(format(p.bandExamples, 2)) s), corpus \(format(p.corpus, 2)) s")
             }
         }
     }

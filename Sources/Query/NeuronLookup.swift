@@ -15,6 +15,25 @@ public struct NeuronReport: Sendable {
     public var negative: [RecordView] = []
     /// The tokens the neuron's output weights raise and lower most; nil when the store has none.
     public var logitLens: LogitLensView? = nil
+    /// The quantile bands with their examples (empty for a store without them).
+    public var bands: [BandView] = []
+    /// The uniform random sample of positions, each with its window (empty without bands).
+    public var randomSample: [RecordView] = []
+}
+
+/// One quantile band of a neuron (see `ActivationBand`) with its examples ready to show.
+public struct BandView: Sendable, Hashable {
+    public var lowerQuantile: Double
+    public var upperQuantile: Double
+    /// The band's activations lie in [lowerValue, upperValue]; NaN when it holds no token.
+    public var lowerValue: Float
+    public var upperValue: Float
+    /// The exact share of the neuron's tokens in the band.
+    public var share: Double
+    /// Band-sample positions in the band (the examples are the first 5 of them).
+    public var sampled: Int
+    /// Lowest sample hash first, each with its window; `rank` is the index in this list.
+    public var examples: [RecordView]
 }
 
 /// A neuron's logit lens with token texts.
@@ -88,8 +107,8 @@ extension StoreQuery {
     public func neuron(layer: Int, neuron: Int, contextRadius: Int = 12, limit: Int? = nil,
                        statistics includeStatistics: Bool = true) throws -> NeuronReport {
         try checkNeuron(layer: layer, neuron: neuron)
-        let (flags, views, negative, lens) = try store.activations.read {
-            reader -> (NeuronRecords.Flags, [RecordView], [RecordView], LogitLensView?) in
+        let (flags, views, negative, lens, bands, randomSample) = try store.activations.read {
+            reader -> (NeuronRecords.Flags, [RecordView], [RecordView], LogitLensView?, [BandView], [RecordView]) in
             guard let stored = try reader.records(layer: layer, neuron: neuron) else {
                 throw QueryError.neuronNotIndexed(layer: layer, neuron: neuron)
             }
@@ -107,17 +126,26 @@ extension StoreQuery {
                 }
                 views.append(view)
             }
-            let negative = try (reader.negative(layer: layer, neuron: neuron) ?? []).enumerated().map { rank, entry in
-                var view = try recordView(rank: rank, entry.record, contextRadius: contextRadius, reader: reader)
-                view.window = try ActivationWindow(entry, reader: reader, vocabulary: vocabulary)
-                return view
+            func windowed(_ entries: [WindowedRecord]) throws -> [RecordView] {
+                try entries.enumerated().map { rank, entry in
+                    var view = try recordView(rank: rank, entry.record, contextRadius: contextRadius, reader: reader)
+                    view.window = try ActivationWindow(entry, reader: reader, vocabulary: vocabulary)
+                    return view
+                }
             }
+            let negative = try windowed(reader.negative(layer: layer, neuron: neuron) ?? [])
             let lens = try reader.logitLens(layer: layer, neuron: neuron).map { LogitLensView($0, vocabulary: vocabulary) }
-            return (stored.flags, views, negative, lens)
+            let storedBands = try reader.bands(layer: layer, neuron: neuron)
+            let bands = try (storedBands?.bands ?? []).map { b in
+                BandView(lowerQuantile: b.lowerQuantile, upperQuantile: b.upperQuantile, lowerValue: b.lowerValue,
+                         upperValue: b.upperValue, share: b.share, sampled: b.sampled, examples: try windowed(b.examples))
+            }
+            let randomSample = try windowed(storedBands?.randomSample ?? [])
+            return (stored.flags, views, negative, lens, bands, randomSample)
         }
         let stats = includeStatistics ? try statistics(layer: layer, neuron: neuron) : nil
         return NeuronReport(layer: layer, neuron: neuron, flags: flags, statistics: stats, records: views,
-                            negative: negative, logitLens: lens)
+                            negative: negative, logitLens: lens, bands: bands, randomSample: randomSample)
     }
 
     private func recordView(rank: Int, _ record: CoreRecord, contextRadius: Int, reader: StoreReader) throws -> RecordView {
@@ -126,19 +154,28 @@ extension StoreQuery {
     }
 
     /// Visits every neuron of `layer` that has records, in neuron order, with contexts (no
-    /// statistics), inside one read snapshot.
-    public func forEachNeuron(in layer: Int, contextRadius: Int = 12,
+    /// statistics) and, with `windows`, the stored windows of its records, inside one read
+    /// snapshot.
+    public func forEachNeuron(in layer: Int, contextRadius: Int = 12, windows: Bool = false,
                               _ body: (NeuronReport) throws -> Void) throws {
         _ = try self.layer(layer)
         try store.activations.read { reader in
             try reader.forEachNeuron(layer: layer) { _, neuron, stored in
+                var windowed: [SamplePosition: WindowedRecord] = [:]
+                for entry in try windows ? reader.windows(layer: layer, neuron: neuron) ?? [] : [] {
+                    windowed[SamplePosition(document: entry.record.document, position: entry.record.position)] = entry
+                }
                 var views: [RecordView] = []
                 views.reserveCapacity(stored.records.count)
                 for (rank, record) in stored.records.enumerated() {
                     let context = try ContextWindow(of: record, radius: contextRadius, reader: reader,
                                                     vocabulary: vocabulary)
-                    views.append(RecordView(rank: rank, record: record, token: vocabulary.text(of: record.token),
-                                            context: context))
+                    var view = RecordView(rank: rank, record: record, token: vocabulary.text(of: record.token),
+                                          context: context)
+                    if let entry = windowed[SamplePosition(document: record.document, position: record.position)] {
+                        view.window = try ActivationWindow(entry, reader: reader, vocabulary: vocabulary)
+                    }
+                    views.append(view)
                 }
                 try body(NeuronReport(layer: layer, neuron: neuron, flags: stored.flags, statistics: nil, records: views))
                 return true

@@ -1,8 +1,8 @@
 import Query
 
 /// `neurodex neuron --format json`: one neuron's statistics, its top-activating tokens in
-/// context, its most negative ones and its logit lens,
-/// `{"layer", "neuron", "stats", "top", "negative", "logit_lens"}`.
+/// context, its most negative ones, its logit lens, its quantile bands' examples and its random
+/// sample, `{"layer", "neuron", "stats", "top", "negative", "logit_lens", "bands", "random_sample"}`.
 ///
 /// Numbers are exact (f32 activations as f32); non-finite values are `null`.
 public struct NeuronResponse: ResponseDocument {
@@ -100,6 +100,42 @@ public struct NeuronResponse: ResponseDocument {
         }
     }
 
+    /// One quantile band of the neuron's activations with its examples.
+    public struct Band: Codable, Sendable, Hashable {
+        /// [lower, upper): the band's range of cumulative shares, e.g. [0.9, 0.99].
+        public var quantiles: [Double]
+        /// [lower, upper]: every activation of the band lies in it (each `null` when the band
+        /// holds no token).
+        public var values: [Float]
+        /// The exact share of the neuron's tokens in the band.
+        public var share: Double
+        /// Band-sample positions in the band; the examples are the first 5 of them by hash.
+        public var sampled: Int
+        /// Each with its window.
+        public var examples: [Record]
+
+        enum CodingKeys: String, ResponseCodingKey {
+            case quantiles, values, share, sampled, examples
+        }
+
+        public init(quantiles: [Double], values: [Float], share: Double, sampled: Int, examples: [Record]) {
+            self.quantiles = quantiles
+            self.values = values
+            self.share = share
+            self.sampled = sampled
+            self.examples = examples
+        }
+
+        /// Reads `null` values as NaN.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(quantiles: try c.decode([Double].self, forKey: .quantiles),
+                      values: try c.decode([Float?].self, forKey: .values).map { $0 ?? .nan },
+                      share: try c.decode(Double.self, forKey: .share), sampled: try c.decode(Int.self, forKey: .sampled),
+                      examples: try c.decode([Record].self, forKey: .examples))
+        }
+    }
+
     /// One core-token record, highest activation first.
     public struct Record: Codable, Sendable, Hashable {
         public var activation: Float
@@ -151,20 +187,28 @@ public struct NeuronResponse: ResponseDocument {
     public var negative: [Record]
     /// nil when the store has no logit lens for the neuron (written `null`).
     public var logitLens: LogitLens?
+    /// The quantile bands, lowest first, with their examples (`[]` for a store without them).
+    public var bands: [Band]
+    /// The uniform random sample of positions, each with its window (`[]` without bands).
+    public var randomSample: [Record]
 
     enum CodingKeys: String, ResponseCodingKey {
         case layer, neuron, stats, top, negative
         case logitLens = "logit_lens"
+        case bands
+        case randomSample = "random_sample"
     }
 
     public init(layer: Int, neuron: Int, stats: Statistics?, top: [Record], negative: [Record] = [],
-                logitLens: LogitLens? = nil) {
+                logitLens: LogitLens? = nil, bands: [Band] = [], randomSample: [Record] = []) {
         self.layer = layer
         self.neuron = neuron
         self.stats = stats
         self.top = top
         self.negative = negative
         self.logitLens = logitLens
+        self.bands = bands
+        self.randomSample = randomSample
     }
 
     /// The document of a query's report.
@@ -180,17 +224,25 @@ public struct NeuronResponse: ResponseDocument {
                           list.map { LogitLens.Entry(tokenID: $0.tokenID, token: $0.token, value: $0.value) }
                       }
                       return LogitLens(raised: entries(lens.raised), lowered: entries(lens.lowered))
-                  })
+                  },
+                  bands: report.bands.map { b in
+                      Band(quantiles: [b.lowerQuantile, b.upperQuantile], values: [b.lowerValue, b.upperValue],
+                           share: b.share, sampled: b.sampled, examples: b.examples.map(Record.init(view:)))
+                  },
+                  randomSample: report.randomSample.map(Record.init(view:)))
     }
 
-    /// Reads a document; one without `negative` (from an older build) has none.
+    /// Reads a document; one without `negative`, `bands` or `random_sample` (from an older
+    /// build) has none.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(layer: try c.decode(Int.self, forKey: .layer), neuron: try c.decode(Int.self, forKey: .neuron),
                   stats: try c.decodeIfPresent(Statistics.self, forKey: .stats),
                   top: try c.decode([Record].self, forKey: .top),
                   negative: try c.decodeIfPresent([Record].self, forKey: .negative) ?? [],
-                  logitLens: try c.decodeIfPresent(LogitLens.self, forKey: .logitLens))
+                  logitLens: try c.decodeIfPresent(LogitLens.self, forKey: .logitLens),
+                  bands: try c.decodeIfPresent([Band].self, forKey: .bands) ?? [],
+                  randomSample: try c.decodeIfPresent([Record].self, forKey: .randomSample) ?? [])
     }
 
     /// Writes `stats` as `null` when absent.
@@ -202,5 +254,7 @@ public struct NeuronResponse: ResponseDocument {
         try c.encode(top, forKey: .top)
         try c.encode(negative, forKey: .negative)
         try c.encode(logitLens, forKey: .logitLens)
+        try c.encode(bands, forKey: .bands)
+        try c.encode(randomSample, forKey: .randomSample)
     }
 }

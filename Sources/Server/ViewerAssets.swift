@@ -335,6 +335,22 @@ async function neuronPage(layer, neuron) {
     app.append(el("section", { id: "negative-examples" }, el("h2", {}, `Most negative examples (${negative.length})`),
       recordsTable(negative, scale)));
   }
+  const bands = doc.bands || [];
+  if (bands.length) {
+    const section = el("section", { id: "bands" }, el("h2", {}, "Band examples"));
+    for (const band of bands) {
+      const [lower, upper] = band.quantiles;
+      const values = band.values[0] === null ? "no tokens" : `values ${number(band.values[0], 4)} … ${number(band.values[1], 4)}`;
+      section.append(el("h3", {}, `Quantiles ${lower} – ${upper}`),
+        el("p", { class: "note" }, `${values} · ${percent(band.share)} of tokens · ${band.examples.length} of ${band.sampled} sampled`),
+        band.examples.length ? recordsTable(band.examples, scale) : "");
+    }
+    app.append(section);
+  }
+  const sample = doc.random_sample || [];
+  if (sample.length) {
+    app.append(el("section", { id: "random-sample" }, el("h2", {}, `Random sample (${sample.length})`), recordsTable(sample, scale)));
+  }
   const lens = doc.logit_lens;
   if (lens && (lens.raised?.length || lens.lowered?.length)) {
     const column = (title, entries) => el("table", {}, el("tr", {}, el("th", {}, title), el("th", { class: "num" }, "value")),

@@ -8,8 +8,9 @@ import Foundation
 /// one writer (`write`) commits.
 public final class ActivationStore: Sendable {
     /// The store format this build reads and writes.
-    /// Version 2 added the `windows`, `negative` and `logit_lens` databases.
-    public static let formatVersion: UInt32 = 2
+    /// Version 2 added the `windows`, `negative` and `logit_lens` databases; version 3 the
+    /// `bands` and `band_sample` databases.
+    public static let formatVersion: UInt32 = 3
     /// File name inside a store directory.
     public static let fileName = "activations.lmdb"
 
@@ -18,6 +19,7 @@ public final class ActivationStore: Sendable {
 
     struct Databases: Sendable {
         let records, tokens, byToken, embeddings, inputs, vocabulary, meta, state, windows, negative, logitLens: LMDBEnvironment.Database
+        let bands, bandSample: LMDBEnvironment.Database
     }
 
     /// Opens the store file at `path`. With `create`, a missing file is created and stamped
@@ -48,7 +50,7 @@ public final class ActivationStore: Sendable {
             records: try open("records"), tokens: try open("tokens"), byToken: try open("by_token"),
             embeddings: try open("embeddings"), inputs: try open("inputs"), vocabulary: try open("vocabulary"),
             meta: meta, state: try open("state"), windows: try open("windows"), negative: try open("negative"),
-            logitLens: try open("logit_lens"))
+            logitLens: try open("logit_lens"), bands: try open("bands"), bandSample: try open("band_sample"))
         self.environment = environment
     }
 
@@ -102,6 +104,8 @@ public enum StoreMeta {
     public static let formatVersion = "format_version"
     public static let modelFingerprint = "model_fingerprint"
     public static let embeddingSize = "embedding_size"
+    /// The band sample's positions (`BandSamplePositions`), in the order of `band_sample` values.
+    public static let bandSample = "band_sample"
 }
 
 /// Typed reads of one snapshot of the activation store.
@@ -140,6 +144,35 @@ public struct StoreReader {
                                            detail: "logit lens of layer \(layer) neuron \(neuron) has a bad length")
             }
             return decoded
+        }
+    }
+
+    /// A neuron's band examples and random sample, or nil when the store has none for it.
+    public func bands(layer: Int, neuron: Int) throws -> NeuronBands? {
+        try txn.withValue(db.bands, key: StoreKey.neuron(layer: layer, neuron: neuron)) { bytes in
+            guard let decoded = NeuronBands(encoded: bytes) else {
+                throw StoreError.corrupted(path: ActivationStore.fileName,
+                                           detail: "bands of layer \(layer) neuron \(neuron) have a bad length")
+            }
+            return decoded
+        }
+    }
+
+    /// The band sample's positions (see `StoreMeta.bandSample`), or nil when the store has none.
+    public func bandSamplePositions() throws -> [SamplePosition]? {
+        try txn.withValue(db.meta, key: StoreKey.name(StoreMeta.bandSample)) { bytes in
+            guard let decoded = BandSamplePositions.decoded(bytes) else {
+                throw StoreError.corrupted(path: ActivationStore.fileName, detail: "the band sample's positions have a bad length")
+            }
+            return decoded
+        }
+    }
+
+    /// A neuron's histogram bin at each band-sample position (u16 each, in the order of
+    /// `bandSamplePositions`), or nil when the store has none for it.
+    public func bandSampleBins(layer: Int, neuron: Int) throws -> [UInt16]? {
+        try txn.withValue(db.bandSample, key: StoreKey.neuron(layer: layer, neuron: neuron)) { bytes in
+            ByteCoding.copyLittleEndian(bytes, as: UInt16.self)
         }
     }
 
@@ -330,6 +363,17 @@ public struct StoreWriter {
     /// Stores a neuron's logit lens.
     public func putLogitLens(layer: Int, neuron: Int, _ lens: NeuronLogitLens) throws {
         try txn.put(db.logitLens, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: lens.encoded())
+    }
+
+    /// Stores a neuron's band examples and random sample.
+    public func putBands(layer: Int, neuron: Int, _ bands: NeuronBands) throws {
+        try txn.put(db.bands, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: bands.encoded())
+    }
+
+    /// Stores a neuron's histogram bins at the band-sample positions.
+    public func putBandSampleBins(layer: Int, neuron: Int, _ bins: [UInt16]) throws {
+        try txn.put(db.bandSample, key: StoreKey.neuron(layer: layer, neuron: neuron),
+                    bytes: bins.withUnsafeBytes { Array($0) })  // little-endian host
     }
 
     public func putTokens(document: UInt32, _ tokens: [UInt32]) throws {

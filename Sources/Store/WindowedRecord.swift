@@ -43,11 +43,19 @@ public struct WindowedRecord: Sendable, Hashable {
 
     /// Decodes a stored value; nil when its length does not match what it declares.
     public static func decoded(_ bytes: UnsafeRawBufferPointer) -> [WindowedRecord]? {
-        guard bytes.count >= 4 else { return nil }
-        let count = Int(ByteCoding.readLittleEndian(UInt32.self, bytes, at: 0))
-        var offset = 4
+        var offset = 0
+        guard let entries = decoded(bytes, from: &offset), offset == bytes.count else { return nil }
+        return entries
+    }
+
+    /// Decodes one encoded list that starts at `offset` (and may be followed by more bytes),
+    /// moving `offset` past it; nil when the bytes end before it does.
+    static func decoded(_ bytes: UnsafeRawBufferPointer, from offset: inout Int) -> [WindowedRecord]? {
+        guard offset + 4 <= bytes.count else { return nil }
+        let count = Int(ByteCoding.readLittleEndian(UInt32.self, bytes, at: offset))
+        offset += 4
         var entries: [WindowedRecord] = []
-        entries.reserveCapacity(min(count, bytes.count / entryHeaderSize))
+        entries.reserveCapacity(min(count, (bytes.count - offset) / entryHeaderSize))
         for _ in 0..<count {
             guard offset + entryHeaderSize <= bytes.count else { return nil }
             let record = CoreRecord(activation: ByteCoding.readFloat(bytes, at: offset),
@@ -62,7 +70,7 @@ public struct WindowedRecord: Sendable, Hashable {
             offset += 4 * length
             entries.append(WindowedRecord(record: record, windowStart: start, activations: activations))
         }
-        return offset == bytes.count ? entries : nil
+        return entries
     }
 }
 

@@ -90,6 +90,22 @@ import Testing
         }
     }
 
+    @Test func bandsGiveTheQuantileSamplesAndTheRandomSampleWithTheirWindows() throws {
+        let store = try TestStore()
+        let (layer, neuron) = TestStore.bandNeuron
+        let query = try store.open()
+        let record = try NeuronRecordExporter(query: query).record(layer: layer, neuron: neuron)
+        let bands = store.bands(layer: layer, neuron: neuron)
+        func excerpt(_ w: WindowedRecord) -> OpenAIActivationRecord {
+            OpenAIActivationRecord(tokens: w.positions.map { query.vocabulary.text(of: store.documents[Int(w.record.document)][$0]) },
+                                   activations: w.activations.map(NumberFormatting.decimal))
+        }
+        #expect(record.randomSampleByQuantile == bands.bands.map { $0.examples.map(excerpt) })
+        #expect(record.randomSampleByQuantile?.count == 4)
+        #expect(record.randomSample == bands.randomSample.map(excerpt))
+        #expect(record.quantileBoundaries?.count == 4)
+    }
+
     @Test func aNegativeRecordIsTheOnlyNonzeroActivationOfItsExcerpt() throws {
         let store = try TestStore()
         let (layer, neuron) = TestStore.negativeNeuron

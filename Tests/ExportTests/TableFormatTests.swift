@@ -106,6 +106,33 @@ import Testing
         }
     }
 
+    /// JSON Lines records carry their stored windows (null for a record without one).
+    @Test func jsonLinesRecordsHaveTheirWindows() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jsonl-windows-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = ModelRow(family: "test", source: "memory", fingerprint: "test", layerCount: 1, embeddingSize: 0,
+                             neuronCount: 1, vocabularySize: 10, maxContext: 64, activationDefinition: "seeded",
+                             configJson: "{}")
+        let builder = try StoreBuilder(directory: dir, model: model, corpusName: "test", corpusSources: [], runConfigJSON: "{}")
+        for id in 0..<10 { try builder.addVocabulary(UInt32(id), bytes: Array("t\(id)".utf8)) }
+        try builder.addDocument(tokens: (0..<10).map(UInt32.init), sourcePath: "doc")
+        try builder.setLayer(0, neuronCount: 1, topK: 2,
+                             statistics: LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: 0, samplePositions: []))
+        let first = CoreRecord(activation: 2.5, document: 0, position: 4, token: 4)
+        let second = CoreRecord(activation: 1.5, document: 0, position: 8, token: 8)
+        try builder.addNeuron(layer: 0, neuron: 0, records: [first, second],
+                              windows: [WindowedRecord(record: first, windowStart: 2, activations: [0.5, -1, 2.5, 0.25])])
+        try builder.finish()
+        let output = TextOutput()
+        var writer = try OutputFormat.jsonl.writer(columns: RecordsTable.columnsWithWindows, output: output)
+        try RecordsTable.write(query: try StoreQuery(directory: dir), layers: nil, contextRadius: 3, windows: true, to: &writer)
+        try writer.finish()
+        let lines = output.text.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasSuffix(#","window":{"token_ids":[2,3,4,5],"tokens":["t2","t3","t4","t5"],"activations":[0.5,-1.0,2.5,0.25],"focus":2}}"#))
+        #expect(lines[1].hasSuffix(#","window":null}"#))
+    }
+
     @Test func jsonStringsEscapeQuotesBackslashesAndControlCharacters() throws {
         var out: [UInt8] = []
         JSONText.appendString("a\"b\\c\nd\te\u{01}é", to: &out)

@@ -45,6 +45,8 @@ struct TestStore {
     static let topK = 6
     /// (layer, neuron) whose activations are all negative.
     static let negativeNeuron = (layer: 3, neuron: 4)
+    /// (layer, neuron) with band examples.
+    static let bandNeuron = (layer: 1, neuron: 0)
 
     let directory = TemporaryDirectory()
     var url: URL { directory.path("store") }
@@ -96,7 +98,8 @@ struct TestStore {
             try builder.setLayer(layer, neuronCount: Self.neuronCount, topK: Self.topK, statistics: spec)
             for neuron in 0..<Self.neuronCount {
                 try builder.addNeuron(layer: layer, neuron: neuron, records: topRecords(layer: layer, neuron: neuron),
-                                        statistics: statisticsRow(layer: layer, neuron: neuron, spec: spec))
+                                        statistics: statisticsRow(layer: layer, neuron: neuron, spec: spec),
+                                        bands: (layer, neuron) == Self.bandNeuron ? bands(layer: layer, neuron: neuron) : nil)
             }
         }
         try builder.finish()
@@ -133,6 +136,37 @@ struct TestStore {
             min: values.min()!, max: values.max()!, fractionPositive: Double(values.filter { $0 > 0 }.count) / n,
             histogram: Data(counts.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }),
             sample: Data(sample.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }))
+    }
+
+    /// The window of 16 tokens that holds a position, with the neuron's activations over it.
+    func window(layer: Int, neuron: Int, at p: SamplePosition) -> WindowedRecord {
+        let d = Int(p.document), start = Int(p.position) / 16 * 16, end = min(documents[d].count, start + 16)
+        let values = activations[layer]![neuron][d]
+        return WindowedRecord(record: CoreRecord(activation: values[Int(p.position)], document: p.document, position: p.position,
+                                                 token: documents[d][Int(p.position)]),
+                              windowStart: UInt32(start), activations: Array(values[start..<end]))
+    }
+
+    /// Bands cut from the neuron's histogram, with the first two positions of each (in document
+    /// order) as examples, and the first three positions as the random sample.
+    func bands(layer: Int, neuron: Int) -> NeuronBands {
+        let all = occurrences(layer: layer, neuron: neuron)
+        let bins = HistogramBins()
+        var counts = [UInt32](repeating: 0, count: bins.count)
+        for r in all { counts[bins.index(of: r.activation)] += 1 }
+        let bandOfBin = NeuronBands.bandOfBin(histogram: counts)
+        var bands = NeuronBands.bands(histogram: counts, bins: bins, min: all.map(\.activation).min()!,
+                                      max: all.map(\.activation).max()!)
+        for b in bands.indices {
+            let members = all.filter { bandOfBin[bins.index(of: $0.activation)] == b }
+            bands[b].sampled = members.count
+            bands[b].examples = members.prefix(2).map {
+                window(layer: layer, neuron: neuron, at: SamplePosition(document: $0.document, position: $0.position))
+            }
+        }
+        return NeuronBands(bands: bands, randomSample: all.prefix(3).map {
+            window(layer: layer, neuron: neuron, at: SamplePosition(document: $0.document, position: $0.position))
+        })
     }
 
     func open() throws -> StoreQuery { try StoreQuery(directory: url) }

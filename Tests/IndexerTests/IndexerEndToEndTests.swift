@@ -46,6 +46,7 @@ import Tokenizers
         o.sampleSize = 8
         o.windowRecords = 4  // fewer than the top-K: the windows are of its first records
         o.negativeK = 5
+        o.bandSample = 48  // of about 700 positions
         o.threads = 2
         o.checkpointSeconds = 0  // checkpoint at every document boundary
         return o
@@ -207,7 +208,20 @@ import Tokenizers
             shards.append(try index(shardOptions, into: "shard\(i)"))
         }
         let merged = try NeurodexStore(directory: tmp.path("merged"), mode: .create)
-        try ShardMerger(shards: shards).merge(into: merged)
+        // Band examples need the model: refused without it, or with another one.
+        #expect(throws: IndexError.self) {
+            try ShardMerger(shards: shards).merge(into: try NeurodexStore(directory: tmp.path("no-model"), mode: .create))
+        }
+        #expect(throws: StoreError.self) {
+            try ShardMerger(shards: shards, model: ModelBundle(model: try Self.model(seed: 2), tokenizer: try Self.tokenizer()))
+                .merge(into: try NeurodexStore(directory: tmp.path("other-model"), mode: .create))
+        }
+        try ShardMerger(shards: shards, model: ModelBundle(model: try Self.model(), tokenizer: try Self.tokenizer()))
+            .merge(into: merged)
+        let partsA = try whole.contentDigests().parts, partsB = try merged.contentDigests().parts
+        for part in ["bands", "band_sample", "meta", "windows", "negative"] {
+            #expect(partsA[part] == partsB[part], "part \(part) of the merged store differs from one run's")
+        }
 
         for layer in [0, 2] {
             for n in 0..<128 {
@@ -243,6 +257,101 @@ import Tokenizers
         #expect(throws: IndexError.storeMismatch("shards 2/3 are missing")) {
             try ShardMerger(shards: Array(shards[1...])).merge(into: partial)
         }
+    }
+
+    /// Every layer's activations of every neuron at every position, each window alone through the
+    /// model; and each document's tokens.
+    func bruteForceActivations(_ corpus: [String], _ opts: IndexingOptions) throws
+        -> (activations: [Int: [SamplePosition: [Float]]], tokens: [[UInt32]]) {
+        let model = try Self.model(), tokenizer = try Self.tokenizer()
+        var activations: [Int: [SamplePosition: [Float]]] = [:]
+        var documentTokens: [[UInt32]] = []
+        try Corpus(paths: corpus).forEachDocument { doc in
+            let tokens = tokenizer.encode(doc.text)
+            documentTokens.append(tokens)
+            for start in stride(from: 0, to: tokens.count, by: opts.context) {
+                let window = Array(tokens[start..<min(tokens.count, start + opts.context)])
+                try model.forward(TokenBatch(windows: [[tokenizer.endOfText!] + window]), through: opts.layers.last!,
+                                  captureLayers: opts.layers, captureMLPInput: false) { capture in
+                    let n = capture.activations.count / (window.count + 1)
+                    for i in window.indices {
+                        activations[capture.layer, default: [:]][SamplePosition(document: UInt32(doc.index), position: UInt32(start + i))] =
+                            Array(capture.activations[(i + 1) * n..<(i + 2) * n])
+                    }
+                }
+            }
+            return true
+        }
+        return (activations, documentTokens)
+    }
+
+    /// The band sample, each band's share, value range and examples, the random sample and every
+    /// example's window, against a brute-force pass and the histogram rule: a bin is in band
+    /// [a, b) when the share of tokens in lower bins is in [a, b).
+    @Test func bandExamplesMatchBruteForce() throws {
+        let corpus = try makeCorpus()
+        let opts = options(corpus)
+        let store = try index(opts, into: "store")
+        let (activations, documentTokens) = try bruteForceActivations(corpus, opts)
+        let bins = HistogramBins()
+        let hashing = PositionSample(size: 1, seed: BandSample.sampleSeed(opts.seed))
+        let everyPosition = Array(activations[0]!.keys)
+        let positions = Array(everyPosition.sorted { hashing.hash($0) < hashing.hash($1) }.prefix(opts.bandSample))
+        #expect(try store.activations.read { try $0.bandSamplePositions() } == positions)
+        var sameWindows = 0, shortBands = 0, bandCount = 0
+        try store.activations.read { (r: StoreReader) throws in
+            for layer in opts.layers {
+                for n in 0..<128 {
+                    func value(_ p: SamplePosition) -> Float { activations[layer]![p]![n] }
+                    let allBins = everyPosition.map { bins.index(of: value($0)) }
+                    func band(_ p: SamplePosition) -> Int? {
+                        let bin = bins.index(of: value(p))
+                        let share = Double(allBins.filter { $0 < bin }.count) / Double(allBins.count)
+                        return (0..<4).first { share >= NeuronBands.quantileEdges[$0] && share < NeuronBands.quantileEdges[$0 + 1] }
+                    }
+                    func expectWindow(_ entry: WindowedRecord, at p: SamplePosition) {
+                        let start = Int(p.position) / opts.context * opts.context
+                        let length = min(documentTokens[Int(p.document)].count, start + opts.context) - start
+                        #expect(entry.record == CoreRecord(activation: value(p), document: p.document, position: p.position,
+                                                           token: documentTokens[Int(p.document)][Int(p.position)]))
+                        #expect(Int(entry.windowStart) == start)
+                        #expect(entry.activations == (start..<start + length).map {
+                            value(SamplePosition(document: p.document, position: UInt32($0)))
+                        })
+                    }
+                    let stored = try #require(try r.bands(layer: layer, neuron: n))
+                    #expect(try r.bandSampleBins(layer: layer, neuron: n) == positions.map { UInt16(bins.index(of: value($0))) })
+                    #expect(stored.bands.count == 4)
+                    let bandOf = Dictionary(uniqueKeysWithValues: everyPosition.map { ($0, band($0)) })
+                    for (b, found) in stored.bands.enumerated() {
+                        let members = everyPosition.filter { bandOf[$0] == b }
+                        let inSample = positions.filter { bandOf[$0] == b }
+                        #expect(found.lowerQuantile == NeuronBands.quantileEdges[b] && found.upperQuantile == NeuronBands.quantileEdges[b + 1])
+                        #expect(found.share == Double(members.count) / Double(everyPosition.count))
+                        #expect(found.sampled == inSample.count)
+                        for p in members { #expect(found.lowerValue <= value(p) && value(p) <= found.upperValue) }
+                        if members.isEmpty { #expect(found.lowerValue.isNaN && found.upperValue.isNaN) }
+                        let expected = Array(inSample.prefix(5))
+                        #expect(found.examples.map { SamplePosition(document: $0.record.document, position: $0.record.position) } == expected)
+                        for (entry, p) in zip(found.examples, expected) { expectWindow(entry, at: p) }
+                        bandCount += 1
+                        if expected.count < 5 { shortBands += 1 }
+                    }
+                    #expect(stored.randomSample.count == 20)
+                    for (entry, p) in zip(stored.randomSample, positions.prefix(20)) { expectWindow(entry, at: p) }
+                    // A band example in the window of a stored record's window: the same bits.
+                    let recordWindows = try (r.windows(layer: layer, neuron: n) ?? []) + (r.negative(layer: layer, neuron: n) ?? [])
+                    for example in stored.bands.flatMap(\.examples) + stored.randomSample {
+                        for w in recordWindows where w.record.document == example.record.document && w.windowStart == example.windowStart {
+                            #expect(w.activations == example.activations)
+                            sameWindows += 1
+                        }
+                    }
+                }
+            }
+        }
+        #expect(sameWindows > 0)
+        #expect(shortBands > 0 && shortBands < bandCount)  // 48 positions: the top band often has fewer than 5
     }
 
     @Test func storedInputsAreTheLayerInputsAtEveryRecord() throws {

@@ -83,7 +83,7 @@ import Testing
                                     top: [.init(activation: 0.5, tokenID: 7, token: " a", document: 0, position: 3, context: "x a")])
         let encoded = try ResponseEncoder.encode(neuron)
         #expect(String(decoding: encoded, as: UTF8.self) == #"{"layer":1,"neuron":2,"stats":null,"top":[{"activation":0.5,"#
-                + #""token_id":7,"token":" a","document":0,"position":3,"context":"x a"}],"negative":[],"logit_lens":null}"#)
+                + #""token_id":7,"token":" a","document":0,"position":3,"context":"x a"}],"negative":[],"logit_lens":null,"bands":[],"random_sample":[]}"#)
         let decoded = try ResponseDecoderCheck.roundTrip(neuron)
         #expect(decoded.top == neuron.top && decoded.stats == nil)
 

@@ -47,6 +47,15 @@ struct BrowserTests {
         let negativeSection = try Self.section("negative-examples", of: dom)
         #expect(occurrences(#"<span class="tok"#, in: negativeSection) == tokenCount(negative))
         #expect(occurrences(#"class="tok focus""#, in: negativeSection) == negative.count)
+        // The band examples and the random sample, shaded the same way.
+        let bandExamples = (document["bands"] as? [[String: Any]] ?? []).flatMap { $0["examples"] as? [[String: Any]] ?? [] }
+        let randomSample = document["random_sample"] as? [[String: Any]] ?? []
+        #expect(!bandExamples.isEmpty && !randomSample.isEmpty, "the fixture store has no band examples")
+        for (id, shown) in [("bands", bandExamples), ("random-sample", randomSample)] {
+            let section = try Self.section(id, of: dom)
+            #expect(occurrences(#"<span class="tok"#, in: section) == tokenCount(shown), "section \(id)")
+            #expect(occurrences(#"class="tok focus""#, in: section) == shown.count, "section \(id)")
+        }
         // The logit lens: a row per raised and per lowered token.
         let lens = try #require(document["logit_lens"] as? [String: Any])
         let lensRows = ((lens["raised"] as? [Any])?.count ?? 0) + ((lens["lowered"] as? [Any])?.count ?? 0)

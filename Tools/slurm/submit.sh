@@ -48,7 +48,7 @@ array=$(sbatch --parsable --array=0-$((shards - 1)) --output="$shards_dir/logs/i
     -- "${index_options[@]}")
 array=${array%%;*}
 merge=$(sbatch --parsable --dependency=afterok:"$array" --output="$shards_dir/logs/merge.out" \
-    "${sbatch_options[@]}" "$here/merge.sbatch" "$shards_dir" "$shards" "$store")
+    "${sbatch_options[@]}" "$here/merge.sbatch" "$shards_dir" "$shards" "$store" "$model")
 merge=${merge%%;*}
 echo "index array job $array: $shards tasks into $shards_dir/shard-*"
 echo "merge job $merge: after the array succeeds, writes $store; digest in $shards_dir/logs/merge.out"

@@ -197,7 +197,7 @@ scontrol update jobid="$victim" StartTime=now >/dev/null  # skip the hold Slurm 
 # requeued and succeeds: submit the merge again after the array (docs/cluster.md).
 scancel "$merge"
 merge=$(sbatch --parsable --dependency=afterany:"$array" --output=run2/store.shards/logs/merge.out \
-    "$repo/Tools/slurm/merge.sbatch" run2/store.shards "$shards" run2/store) || fail "resubmitting the merge failed"
+    "$repo/Tools/slurm/merge.sbatch" run2/store.shards "$shards" run2/store model) || fail "resubmitting the merge failed"
 merge=${merge%%;*}
 wait_until 240 jobs_done "$array,$merge" || fail "the requeued array did not finish in 240 s"
 grep -q "attempt 2" run2/store.shards/logs/index-0.out || fail "task $victim did not run a second time"

@@ -57,10 +57,12 @@ struct ExportCommand: ParsableCommand {
             return
         }
         let output = out == "-" ? TextOutput.standardOutput() : try TextOutput(file: URL(fileURLWithPath: out))
-        let columns = what == .records ? RecordsTable.columns : StatisticsTable.columns
+        let windows = what == .records && format == .jsonl  // JSON Lines records carry their windows
+        let columns = what == .records ? (windows ? RecordsTable.columnsWithWindows : RecordsTable.columns) : StatisticsTable.columns
         var writer = try format.writer(columns: columns, output: output)
         let rows = switch what {
-        case .records: try RecordsTable.write(query: query, layers: selected, contextRadius: contextWindow, to: &writer)
+        case .records: try RecordsTable.write(query: query, layers: selected, contextRadius: contextWindow, windows: windows,
+                                              to: &writer)
         case .stats: try StatisticsTable.write(query: query, layers: selected, to: &writer)
         }
         try writer.finish()

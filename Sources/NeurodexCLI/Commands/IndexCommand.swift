@@ -66,7 +66,11 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Positions in each layer's seeded random sample of activations.")
     var sampleSize = 64
 
-    @Option(help: "Seed of the random sample.")
+    @Option(name: .customLong("band-sample"),
+            help: "Positions in the seeded sample that each neuron's band examples (5 per quantile band) and random sample (20) are chosen from; 0: no bands.")
+    var bandSample = 2048
+
+    @Option(help: "Seed of the random samples.")
     var seed: UInt64 = 0
 
     @Option(help: "Seconds between checkpoints.")
@@ -89,6 +93,7 @@ struct IndexCommand: ParsableCommand {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if windowRecordCount == nil { throw ValidationError("--window-records wants a number ≥ 0 or all, got \(windowRecords)") }
         if negativeK < 0 { throw ValidationError("--negative-k cannot be negative") }
+        if bandSample < 0 { throw ValidationError("--band-sample cannot be negative") }
     }
 
     /// `--window-records` as a count ("all": every record of the top-K).
@@ -116,6 +121,7 @@ struct IndexCommand: ParsableCommand {
         options.storeInputs = storeInputs
         options.shard = shard
         options.sampleSize = sampleSize
+        options.bandSample = bandSample
         options.seed = seed
         options.checkpointSeconds = checkpointSeconds
 
@@ -152,8 +158,8 @@ struct IndexCommand: ParsableCommand {
             print("indexed \(summary.documents) documents, \(summary.tokens) tokens, layers \(layers), "
                   + String(format: "in %.1f s (%.0f tokens/s) into %@", summary.seconds, rate, store))
             let p = summary.phases
-            print(String(format: "time: forward %.1f s, capture %.1f s, storage %.1f s, corpus %.1f s",
-                         p.forward, p.capture, p.store, p.corpus))
+            print(String(format: "time: forward %.1f s, capture %.1f s, storage %.1f s (band examples %.1f s), corpus %.1f s",
+                         p.forward, p.capture, p.store, p.bandExamples, p.corpus))
         } catch let error as IndexError {
             bar.finish()
             if case .interrupted = error {

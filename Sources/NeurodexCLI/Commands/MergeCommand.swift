@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Indexer
+import Models
 import Store
 
 /// `neurodex merge`: combine the stores of a sharded index (or any stores of one model and
@@ -17,7 +18,11 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "The new, merged store directory.", completion: .directory)
     var store: String
 
-    @Option(help: "Layers merged at once (each holds one layer of the stores in memory).")
+    @Option(help: "The model the shards were indexed with (needed when they hold band examples, whose windows are run again).",
+            completion: .file())
+    var model: String?
+
+    @Option(help: "Threads: layers merged at once (each holds one layer of the stores in memory), and the model's.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
     @Argument(help: "The shard stores (all n of them).", completion: .directory)
@@ -31,7 +36,8 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         let inputs = try shards.map { try NeurodexStore(directory: URL(fileURLWithPath: $0), mode: .read) }
         let output = try NeurodexStore(directory: URL(fileURLWithPath: store), mode: .create)
-        try ShardMerger(shards: inputs).merge(into: output, threads: threads)
+        let bundle = try model.map { try ModelBundle.load(path: $0, maxLayer: nil, threads: threads) }
+        try ShardMerger(shards: inputs, model: bundle).merge(into: output, threads: threads)
         let summary = try output.summary()
         print("merged \(shards.count) shards into \(store): \(summary.counts.documents) documents, \(summary.counts.neurons) neurons")
     }

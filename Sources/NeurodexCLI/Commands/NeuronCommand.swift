@@ -14,11 +14,13 @@ struct NeuronCommand: ParsableCommand {
             --format json prints one object: {"layer", "neuron", "stats": {"count", "mean", "variance", \
             "min", "max", "fraction_positive"} (null without statistics), "top": [{"activation", "token_id", \
             "token", "document", "position", "context", "window"}], "negative": [same], "logit_lens": {"raised", "lowered": [{"token_id", \
-            "token", "value"}]} or null} with top in descending \
+            "token", "value"}]} or null, "bands": [{"quantiles", "values", "share", "sampled", "examples": [record]}], \
+            "random_sample": [record]} with top in descending \
             activation and negative (the most negative records) in ascending activation; "window" \
             ({"token_ids", "tokens", "activations", "focus"}: the neuron's activation at every token of the \
             context window the record came from, focus = index of the record's token) is on the first \
-            --window-records records and on every negative one. On a terminal each window is drawn with the \
+            --window-records records, on every negative one, on every band example and on the random sample. \
+            On a terminal each window is drawn with the \
             activation as background intensity (NO_COLOR: plain text). \
             --format csv prints one row per record (columns as `neurodex export --what records`).
             """)
@@ -98,7 +100,29 @@ struct NeuronCommand: ParsableCommand {
             lines.append("most negative:")
             lines += recordLines(report.negative, color: color, windowColors: windowColors)
         }
+        lines += bandLines(report, color: color, windowColors: windowColors)
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Each quantile band's header (quantiles, value range, share of tokens, how many of the
+    /// band sample fell in it) and its examples, then the random sample.
+    static func bandLines(_ report: NeuronReport, color: Bool, windowColors: ActivationColors.Depth?) -> [String] {
+        guard !report.bands.isEmpty else { return [] }
+        let d = NumberFormatting.display
+        var lines: [String] = []
+        for band in report.bands {
+            let values = band.lowerValue.isNaN ? "no tokens" : "values \(d(Double(band.lowerValue)))…\(d(Double(band.upperValue)))"
+            lines.append("")
+            lines.append("band [\(d(band.lowerQuantile)), \(d(band.upperQuantile)))  \(values)  "
+                         + "share \(NumberFormatting.percent(band.share))  \(band.examples.count) of \(band.sampled) sampled")
+            if !band.examples.isEmpty { lines += recordLines(band.examples, color: color, windowColors: windowColors) }
+        }
+        if !report.randomSample.isEmpty {
+            lines.append("")
+            lines.append("random sample:")
+            lines += recordLines(report.randomSample, color: color, windowColors: windowColors)
+        }
+        return lines
     }
 
     /// Numbers right-aligned in measured columns, then the context with its token highlighted

@@ -49,6 +49,7 @@ public final class StoreBuilder {
     private var pendingInputs: [(layer: Int, position: SamplePosition, vector: [Float])] = []
     private var pendingNeurons: [PendingNeuron] = []
     private var pendingAnalyses: [AnalysisRow] = []
+    private var pendingBandSample: [SamplePosition]?
     private var pendingSize = 0
     /// Every added record's (token, hit), for the token index.
     private var tokenHits: [(token: UInt32, hit: TokenHit)] = []
@@ -63,6 +64,8 @@ public final class StoreBuilder {
         var windows: [WindowedRecord]
         var negative: [WindowedRecord]
         var logitLens: NeuronLogitLens?
+        var bands: NeuronBands?
+        var bandSampleBins: [UInt16]?
     }
 
     // MARK: - Starting a run
@@ -191,11 +194,13 @@ public final class StoreBuilder {
 
     /// Adds a neuron's records (sorted here into store order) and its statistics row, with the
     /// windows of its first records (`windows`, sorted into store order) and its most negative
-    /// records with their windows (`negative`, sorted lowest first), and its logit lens; empty
+    /// records with their windows (`negative`, sorted lowest first), its logit lens, its band
+    /// examples, and its histogram bins at the band-sample positions (`setBandSample`); empty
     /// lists are not stored.
     public func addNeuron(layer: Int, neuron: Int, records: [CoreRecord], flags: NeuronRecords.Flags = [],
                           statistics: NeuronStatsRow? = nil, windows: [WindowedRecord] = [],
-                          negative: [WindowedRecord] = [], logitLens: NeuronLogitLens? = nil) throws {
+                          negative: [WindowedRecord] = [], logitLens: NeuronLogitLens? = nil,
+                          bands: NeuronBands? = nil, bandSampleBins: [UInt16]? = nil) throws {
         guard declaredLayers.contains(layer) else { throw StoreError.layerNotDeclared(layer) }
         let sorted = records.sorted(by: CoreRecord.ranksBefore)
         for r in sorted {
@@ -207,10 +212,17 @@ public final class StoreBuilder {
                                             statistics: statistics,
                                             windows: windows.sorted { CoreRecord.ranksBefore($0.record, $1.record) },
                                             negative: negative.sorted { CoreRecord.ranksLowestFirst($0.record, $1.record) },
-                                            logitLens: logitLens))
-        let windowBytes = (windows + negative).reduce(0) { $0 + 24 + 4 * $1.activations.count }
-        try grow(by: records.count * 30 + windowBytes
+                                            logitLens: logitLens, bands: bands, bandSampleBins: bandSampleBins))
+        let examples = (bands?.bands.flatMap(\.examples) ?? []) + (bands?.randomSample ?? [])
+        let windowBytes = (windows + negative + examples).reduce(0) { $0 + 24 + 4 * $1.activations.count }
+        try grow(by: records.count * 30 + windowBytes + 2 * (bandSampleBins?.count ?? 0)
                  + (statistics.map { $0.histogram.count + $0.sample.count + 80 } ?? 0))
+    }
+
+    /// Records the band sample's positions (the order of every neuron's `bandSampleBins`).
+    public func setBandSample(_ positions: [SamplePosition]) throws {
+        pendingBandSample = positions
+        try grow(by: 8 * positions.count)
     }
 
     /// Adds a row to the catalog's `analyses` table, for this run.
@@ -317,6 +329,11 @@ public final class StoreBuilder {
             if !n.windows.isEmpty { try w.putWindows(layer: n.layer, neuron: n.neuron, n.windows) }
             if !n.negative.isEmpty { try w.putNegative(layer: n.layer, neuron: n.neuron, n.negative) }
             if let lens = n.logitLens { try w.putLogitLens(layer: n.layer, neuron: n.neuron, lens) }
+            if let bands = n.bands { try w.putBands(layer: n.layer, neuron: n.neuron, bands) }
+            if let bins = n.bandSampleBins { try w.putBandSampleBins(layer: n.layer, neuron: n.neuron, bins) }
+        }
+        if let positions = pendingBandSample {
+            try w.setMeta(StoreMeta.bandSample, bytes: BandSamplePositions.encoded(positions))
         }
     }
 
@@ -337,6 +354,7 @@ public final class StoreBuilder {
         pendingInputs.removeAll(keepingCapacity: true)
         pendingNeurons.removeAll(keepingCapacity: true)
         pendingAnalyses.removeAll(keepingCapacity: true)
+        pendingBandSample = nil
         pendingSize = 0
     }
 
