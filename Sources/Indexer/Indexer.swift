@@ -380,6 +380,12 @@ public final class Indexer {
 
     /// The `state` values a resumed run starts from: the progress, each layer's accumulator and
     /// the band sample.
+    /// The names of the `state` values a checkpoint writes.
+    private func checkpointStateNames() -> [String] {
+        [StateKey.progress] + options.layers.map(StateKey.layer)
+            + (options.bandSample > 0 ? [StateKey.bandSample] + options.layers.map { StateKey.bandSample(layer: $0) } : [])
+    }
+
     private func checkpointState() throws -> [(name: String, bytes: [UInt8])] {
         var state: [(name: String, bytes: [UInt8])] = [(StateKey.progress, Array(try CanonicalJSON.data(progress)))]
             + options.layers.compactMap { layer in layers[layer].map { (StateKey.layer(layer), $0.encoded()) } }
@@ -420,7 +426,7 @@ public final class Indexer {
         }
         for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }
         try builder.finish(progress: runProgress(), embedding: { [model] in model.tokenEmbedding($0) },
-                           keepingOnlyRecordInputs: options.storeInputs, state: try checkpointState(),
+                           keepingOnlyRecordInputs: options.storeInputs, removingState: checkpointStateNames(),
                            keptState: options.layers.compactMap { layer in
                                layers[layer].map { (StateKey.moments(layer), $0.encodedMoments()) }
                            })

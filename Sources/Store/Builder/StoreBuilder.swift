@@ -262,12 +262,14 @@ public final class StoreBuilder {
     /// `embedding` gives one for (replacing those stored), stores `model` when given (same id),
     /// and marks the run complete with `progress` (by default the documents and tokens added).
     /// With `keepingOnlyRecordInputs`, stored inputs at positions that are no longer records are
-    /// dropped. `state` is written with the records (a crash before the catalog is written
-    /// finishes on resume) and removed at the end; `keptState` is written with them and kept
-    /// (what a later appended run continues from).
+    /// dropped. The `removingState` values (the last checkpoint's) are removed once the run is
+    /// marked complete: a crash before that resumes from the last checkpoint, which redoes the
+    /// documents after it and writes the same store, so the final state itself is never written
+    /// (it is O(neurons) — hundreds of MB with windows — where the records are what count).
+    /// `keptState` is written with the records and kept (what a later appended run continues from).
     public func finish(model updated: ModelRow? = nil, progress: RunProgress? = nil,
                        embedding: ((UInt32) throws -> [Float]?)? = nil, keepingOnlyRecordInputs: Bool = false,
-                       state: [(name: String, bytes: [UInt8])] = [],
+                       removingState: [String] = [],
                        keptState: [(name: String, bytes: [UInt8])] = []) throws {
         let layers = declaredLayers.sorted()
         try store.activations.write { w in
@@ -280,7 +282,7 @@ public final class StoreBuilder {
                     if let vector = try embedding(token) { try w.putEmbedding(token: token, vector) }
                 }
             }
-            for (name, bytes) in state + keptState { try w.setState(name, bytes) }
+            for (name, bytes) in keptState { try w.setState(name, bytes) }
         }
         if var updated {
             updated.id = model.id
@@ -296,7 +298,7 @@ public final class StoreBuilder {
         tokenHits = []
         recordTokens = []
         try store.activations.write { w in
-            for (name, _) in state { try w.removeState(name) }
+            for name in removingState { try w.removeState(name) }
         }
         try store.activations.environment.sync()
     }
