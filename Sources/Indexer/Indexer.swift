@@ -380,22 +380,28 @@ public final class Indexer {
 
     /// The `state` values a resumed run starts from: the progress, each layer's accumulator and
     /// the band sample.
-    /// The names of the `state` values a checkpoint writes.
-    private func checkpointStateNames() -> [String] {
-        [StateKey.progress] + options.layers.map(StateKey.layer)
-            + (options.bandSample > 0 ? [StateKey.bandSample] + options.layers.map { StateKey.bandSample(layer: $0) } : [])
-    }
-
-    private func checkpointState() throws -> [(name: String, bytes: [UInt8])] {
-        var state: [(name: String, bytes: [UInt8])] = [(StateKey.progress, Array(try CanonicalJSON.data(progress)))]
-            + options.layers.compactMap { layer in layers[layer].map { (StateKey.layer(layer), $0.encoded()) } }
+    /// The `state` values a resumed run starts from — the progress, each layer's accumulator and
+    /// the band sample —, each encoded only when asked for (the final write needs just the names).
+    private func checkpointEntries() -> [(name: String, encode: () throws -> [UInt8])] {
+        var entries: [(name: String, encode: () throws -> [UInt8])] = [(StateKey.progress, { [progress] in
+            Array(try CanonicalJSON.data(progress))
+        })]
+        for layer in options.layers {
+            if let acc = layers[layer] { entries.append((StateKey.layer(layer), { acc.encoded() })) }
+        }
         if options.bandSample > 0 {
-            state.append((StateKey.bandSample, bandSample.encodedPositions()))
+            entries.append((StateKey.bandSample, { [bandSample] in bandSample.encodedPositions() }))
             for layer in options.layers {
-                state.append((StateKey.bandSample(layer: layer), bandSample.encodedRows(layer: layer)))
+                entries.append((StateKey.bandSample(layer: layer), { [bandSample] in bandSample.encodedRows(layer: layer) }))
             }
         }
-        return state
+        return entries
+    }
+
+    private func checkpointStateNames() -> [String] { checkpointEntries().map(\.name) }
+
+    private func checkpointState() throws -> [(name: String, bytes: [UInt8])] {
+        try checkpointEntries().map { ($0.name, try $0.encode()) }
     }
 
     /// Writes records, the token index, embeddings, vocabulary and statistics, then marks the
