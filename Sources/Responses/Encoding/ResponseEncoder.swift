@@ -13,7 +13,7 @@ public enum ResponseEncoder {
     public static func encode<Document: ResponseDocument>(_ document: Document) throws -> [UInt8] {
         let style = Document.style
         let root = Node()
-        try root.encode(document, encoder: TreeEncoder(node: root, codingPath: [], style: style))
+        try root.encode(document, lineBreaks: false, encoder: TreeEncoder(node: root, codingPath: [], style: style))
         var writer = JSONWriter(style: style)
         writer.write(root, indent: 0)
         return writer.bytes

@@ -21,11 +21,12 @@ final class Node {
     var content = Content.empty
 
     /// Encodes `value` into this node, the special cases first.
-    func encode<T: Encodable>(_ value: T, encoder: TreeEncoder) throws {
-        if let leaf = Self.leaf(value, lineBreaks: encoder.lineBreaks) {
+    /// `encoder` is made only for values that are not leaves (most values of a document are).
+    func encode<T: Encodable>(_ value: T, lineBreaks: Bool, encoder: @autoclosure () -> TreeEncoder) throws {
+        if let leaf = Self.leaf(value, lineBreaks: lineBreaks) {
             content = .value(leaf)
         } else {
-            try value.encode(to: encoder)
+            try value.encode(to: encoder())
         }
     }
 
@@ -162,11 +163,7 @@ struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         let (node, lineBreak) = member(key)
         let lineBreaks = lineBreak == .beforeElements
-        if let leaf = Node.leaf(value, lineBreaks: lineBreaks) {
-            node.content = .value(leaf)
-        } else {
-            try node.encode(value, encoder: encoder.child(node, key: key, lineBreaks: lineBreaks))
-        }
+        try node.encode(value, lineBreaks: lineBreaks, encoder: encoder.child(node, key: key, lineBreaks: lineBreaks))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
@@ -191,18 +188,24 @@ struct UnkeyedContainer: UnkeyedEncodingContainer {
     var codingPath: [CodingKey] { encoder.codingPath }
     var count: Int { box.elements.count }
 
-    func element() -> (Node, TreeEncoder) {
+    /// A new last element.
+    func newNode() -> Node {
         let node = Node()
-        let key = IndexKey(intValue: box.elements.count)
         box.elements.append(node)
-        return (node, encoder.child(node, key: key))
+        return node
     }
 
-    func append(_ value: JSONValue) {
-        let node = Node()
-        node.content = .value(value)
-        box.elements.append(node)
+    /// The encoder of `node`, the last element.
+    func encoder(of node: Node) -> TreeEncoder {
+        encoder.child(node, key: IndexKey(intValue: box.elements.count - 1))
     }
+
+    func element() -> (Node, TreeEncoder) {
+        let node = newNode()
+        return (node, encoder(of: node))
+    }
+
+    func append(_ value: JSONValue) { newNode().content = .value(value) }
 
     mutating func encodeNil() throws { append(.null) }
     mutating func encode(_ value: Bool) throws { append(.bool(value)) }
@@ -221,12 +224,8 @@ struct UnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: UInt64) throws { append(.integer(String(value))) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        if let leaf = Node.leaf(value, lineBreaks: false) {
-            append(leaf)
-        } else {
-            let (node, encoder) = element()
-            try node.encode(value, encoder: encoder)
-        }
+        let node = newNode()
+        try node.encode(value, lineBreaks: false, encoder: encoder(of: node))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
@@ -260,5 +259,5 @@ struct SingleValueContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt32) throws { set(.integer(String(value))) }
     mutating func encode(_ value: UInt64) throws { set(.integer(String(value))) }
 
-    mutating func encode<T: Encodable>(_ value: T) throws { try encoder.node.encode(value, encoder: encoder) }
+    mutating func encode<T: Encodable>(_ value: T) throws { try encoder.node.encode(value, lineBreaks: encoder.lineBreaks, encoder: encoder) }
 }
