@@ -112,13 +112,13 @@ public struct NeuronRecordExporter {
             windows[SamplePosition(document: entry.record.document, position: entry.record.position)] = entry
         }
         record.mostPositiveActivationRecords = try stored.records.map { r in
+            if let activations = extras?.excerptActivations[String(r.document)],  // imported f64 values
+               let tokens = try reader.tokens(document: r.document), tokens.count == activations.count {
+                return OpenAIActivationRecord(tokens: tokens.map { query.vocabulary.text(of: $0) }, activations: activations)
+            }
             if let window = windows[SamplePosition(document: r.document, position: r.position)],
                let excerpt = try windowExcerpt(window, reader: reader) {
                 return excerpt
-            }
-            if let activations = extras?.excerptActivations[String(r.document)],
-               let tokens = try reader.tokens(document: r.document), tokens.count == activations.count {
-                return OpenAIActivationRecord(tokens: tokens.map { query.vocabulary.text(of: $0) }, activations: activations)
             }
             return try excerpt(document: r.document, position: r.position, activation: r.activation, token: r.token,
                                reader: reader)

@@ -22,9 +22,12 @@ import Store
 ///   its count is 0 (unknown), min and max are over every activation the file lists,
 ///   fraction_positive over the random-sample activations (over all listed when there are
 ///   none); it has no histogram and no sample.
-/// - Everything else — random samples, quantiles, moments with a null, and the activations of
-///   excerpts that are not "the record and zeros" — is kept in the catalog's `analyses` table
-///   (method `openai-neuron-record`), so that exporting the store writes the same files back.
+/// - A top excerpt with real per-token activations (not "the record and zeros") becomes its
+///   record's window (f32), which `neuron` and the viewer show.
+/// - Everything else — random samples, quantiles, moments with a null, and the f64
+///   activations of excerpts whose f32 window would not export back to the same numbers — is
+///   kept in the catalog's `analyses` table (method `openai-neuron-record`), so that exporting
+///   the store writes the same files back.
 public struct NeuronRecordImporter {
     /// What an import did.
     public struct Summary: Sendable, Equatable {
@@ -36,8 +39,11 @@ public struct NeuronRecordImporter {
         public var vocabularySize = 0
         /// Distinct token texts that the tokenizer has no token for (they got new ids).
         public var textsWithoutToken = 0
-        /// Top excerpts whose activations were all kept (not reproducible from the record).
+        /// Top excerpts whose f64 activations were kept aside for the export (the f32 window
+        /// does not give them back).
         public var excerptsKeptWhole = 0
+        /// Top excerpts with real per-token activations, stored as their record's window.
+        public var excerptWindows = 0
     }
 
     /// Tokens per excerpt that `NeuronRecordExporter` writes; longer excerpts are kept whole.
@@ -202,6 +208,7 @@ private struct ImportState {
         }
         var extras = NeuronRecordExtras()
         var records: [CoreRecord] = []
+        var windows: [WindowedRecord] = []
         for (i, excerpt) in record.mostPositiveActivationRecords.enumerated() {
             guard let position = NeuronRecordImporter.recordPosition(excerpt.activations) else {
                 throw ExportError.badNeuronRecord(path: path, reason: "most_positive_activation_records[\(i)] is empty")
@@ -214,8 +221,16 @@ private struct ImportState {
             records.append(CoreRecord(activation: Float(activation), document: document, position: UInt32(position),
                                       token: ids[position]))
             if !reproducible(excerpt.activations, at: position) {
-                extras.excerptActivations[String(document)] = excerpt.activations
-                summary.excerptsKeptWhole += 1
+                // Real per-token values: the record's window, for `neuron` and the viewer.
+                if excerpt.activations.allSatisfy(\.isFinite) {
+                    windows.append(WindowedRecord(record: records[records.count - 1], windowStart: 0,
+                                                  activations: excerpt.activations.map { Float($0) }))
+                    summary.excerptWindows += 1
+                }
+                if !excerpt.activations.allSatisfy(Self.exportsBack) {  // the f64 values, for the export
+                    extras.excerptActivations[String(document)] = excerpt.activations
+                    summary.excerptsKeptWhole += 1
+                }
             }
             summary.documents += 1
             longestExcerpt = max(longestExcerpt, ids.count)
@@ -227,7 +242,7 @@ private struct ImportState {
         extras.randomSample = record.randomSample
         extras.randomSampleByQuantile = record.randomSampleByQuantile
         extras.quantileBoundaries = record.quantileBoundaries
-        try builder.addNeuron(layer: layer, neuron: neuron, records: records, statistics: statistics)
+        try builder.addNeuron(layer: layer, neuron: neuron, records: records, statistics: statistics, windows: windows)
         if !extras.isEmpty {
             try builder.addAnalysis(AnalysisRow(
                 runId: builder.runID, layer: layer, neuron: neuron, method: NeuronRecordExtras.method,
@@ -238,12 +253,18 @@ private struct ImportState {
         summary.neurons += 1
     }
 
-    /// Whether the exporter writes this excerpt back as it is: the record's f32 activation at
-    /// its position, +0 elsewhere, and no longer than an exported excerpt.
+    /// Whether the exporter writes this excerpt back as it is from its record alone: the
+    /// record's f32 activation at its position, +0 elsewhere, and no longer than an exported
+    /// excerpt.
     func reproducible(_ activations: [Double], at position: Int) -> Bool {
         let a = activations[position]
-        guard activations.count <= excerptLength, a.isFinite, NumberFormatting.decimal(Float(a)) == a else { return false }
+        guard activations.count <= excerptLength, Self.exportsBack(a) else { return false }
         return activations.indices.allSatisfy { $0 == position || activations[$0].bitPattern == 0 }
+    }
+
+    /// Whether the exporter, which writes an f32 in its shortest decimal, gives back `a`.
+    static func exportsBack(_ a: Double) -> Bool {
+        a.isFinite && NumberFormatting.decimal(Float(a)) == a
     }
 
     func statisticsRow(_ record: OpenAINeuronRecord) -> NeuronStatsRow? {

@@ -102,6 +102,11 @@ import Testing
         #expect(records.map(\.activation) == [Float(2.718281828459045), 1.25])
         #expect(records.map { query.vocabulary.text(of: $0.token) } == [" cat", " dog"])
         #expect(records.map(\.position) == [1, 0])
+        // The excerpt with every activation is the record's window; the other is the record and zeros.
+        #expect(summary.excerptWindows == 1)
+        let windows = try #require(try query.store.activations.read { try $0.windows(layer: 5, neuron: 17) })
+        #expect(windows.map(\.activations) == [[Float(0.1), Float(2.718281828459045), 1.5]])
+        #expect(windows.map(\.windowStart) == [0] && windows.map(\.record) == [records[0]])
         #expect(try query.statistics(layer: 5, neuron: 17) == nil)  // a null moment: kept aside
         #expect(query.layers[5]?.row.neuronCount == 18)
 

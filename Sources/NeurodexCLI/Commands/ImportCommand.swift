@@ -39,7 +39,7 @@ struct ImportCommand: ParsableCommand {
             from: URL(fileURLWithPath: openAIRecords), into: URL(fileURLWithPath: store), tokenizer: vocabulary,
             progress: { TerminalOutput.note("… \($0.neurons) neurons") })
         var line = "imported \(summary.neurons) neurons of layers \(summary.layers.map(String.init).joined(separator: ",")): "
-            + "\(summary.documents) excerpts, vocabulary \(summary.vocabularySize)"
+            + "\(summary.documents) excerpts (\(summary.excerptWindows) with per-token activations), vocabulary \(summary.vocabularySize)"
         if vocabulary != nil { line += ", \(summary.textsWithoutToken) token texts not in the tokenizer" }
         print(line)
     }
