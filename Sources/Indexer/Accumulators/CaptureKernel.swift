@@ -69,6 +69,7 @@ struct CaptureJob {
             histogram[bins.index(of: v)] &+= 1
             offer(neuron: j, value: v, row: r)
         }
+        copyPendingWindows(j)
         stats.sum1[j] = sum1; stats.sum2[j] = sum2; stats.sum3[j] = sum3; stats.sum4[j] = sum4
         stats.minimum[j] = minimum; stats.maximum[j] = maximum
         stats.positives[j] = positives
@@ -111,7 +112,17 @@ struct CaptureJob {
         store(sum3Low, stats.sum3 + j0); store(sum3High, stats.sum3 + j0 + 4)
         store(sum4Low, stats.sum4 + j0); store(sum4High, stats.sum4 + j0 + 4)
         store(minimum, stats.minimum + j0); store(maximum, stats.maximum + j0)
-        for lane in 0..<Self.laneWidth { stats.positives[j0 + lane] &+= UInt64(positives[lane]) }
+        for lane in 0..<Self.laneWidth {
+            stats.positives[j0 + lane] &+= UInt64(positives[lane])
+            copyPendingWindows(j0 + lane)
+        }
+    }
+
+    /// The windows of neuron `j`'s windowed records that entered during this batch.
+    @inline(__always)
+    func copyPendingWindows(_ j: Int) {
+        top?.copyPendingWindows(neuron: j, rows: rows, activations: activations, neurons: neurons)
+        bottom?.copyPendingWindows(neuron: j, rows: rows, activations: activations, neurons: neurons)
     }
 
     /// `bins.index(of:)` of each lane.
@@ -143,10 +154,10 @@ struct CaptureJob {
                                                 position: rows.positions[r], token: rows.tokens[r])) != nil {
                 entered[r] = true
             }
-            top?.offer(neuron: j, value: v, row: r, rows: rows, activations: activations, neurons: neurons)
+            top?.offer(neuron: j, value: v, row: r, rows: rows)
         }
         if let bottom, -v > bottom.heap.threshold[j] {
-            bottom.offer(neuron: j, value: v, row: r, rows: rows, activations: activations, neurons: neurons)
+            bottom.offer(neuron: j, value: v, row: r, rows: rows)
         }
     }
 

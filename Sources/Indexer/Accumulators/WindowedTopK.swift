@@ -6,8 +6,9 @@ import Store
 /// Records are ranked exactly as by `TopK` (the lowest by `TopK` on negated activations: lowest
 /// first, ties by (document, position) ascending), with the same `distinctTokens` rule, so over
 /// the same candidates the highest-order records are the first k of a larger `TopK`'s. A window
-/// is copied out of the batch only when its record enters the heap, which is rare once the
-/// heap is full: the cost grows with heap insertions, not with tokens.
+/// is copied out of the batch only for a record that entered the heap during the batch and is
+/// still there after it (`WindowedView.copyPendingWindows`), which is rare once the heap is
+/// full: the cost grows with heap insertions that last a batch, not with tokens.
 public struct WindowedTopK: Sendable, Equatable {
     /// Which end of the activations is kept.
     public enum Order: UInt8, Sendable {
@@ -22,6 +23,9 @@ public struct WindowedTopK: Sendable, Equatable {
     var values: [Float]           // [neurons, k, width]
     var windowStart: [UInt32]     // [neurons, k]
     var windowLength: [UInt32]    // [neurons, k]
+    /// [neurons, k] the batch row whose window a slot still has to copy (−1: none); all −1
+    /// between batches.
+    var pendingRow: [Int32]
 
     public var neurons: Int { heap.neurons }
     public var k: Int { heap.k }
@@ -34,6 +38,7 @@ public struct WindowedTopK: Sendable, Equatable {
         values = [Float](repeating: 0, count: neurons * k * width)
         windowStart = [UInt32](repeating: 0, count: neurons * k)
         windowLength = [UInt32](repeating: 0, count: neurons * k)
+        pendingRow = [Int32](repeating: -1, count: neurons * k)
     }
 
     /// Offers a record with its window to neuron `n` (any order of arrival).
@@ -74,9 +79,12 @@ public struct WindowedTopK: Sendable, Equatable {
         return try values.withUnsafeMutableBufferPointer { v in
             try windowStart.withUnsafeMutableBufferPointer { ws in
                 try windowLength.withUnsafeMutableBufferPointer { wl in
-                    try heap.withHeapView { h in
-                        try body(WindowedView(heap: h, negate: negate, k: k, width: width, values: v.baseAddress!,
-                                              windowStart: ws.baseAddress!, windowLength: wl.baseAddress!))
+                    try pendingRow.withUnsafeMutableBufferPointer { pending in
+                        try heap.withHeapView { h in
+                            try body(WindowedView(heap: h, negate: negate, k: k, width: width, values: v.baseAddress!,
+                                                  windowStart: ws.baseAddress!, windowLength: wl.baseAddress!,
+                                                  pendingRow: pending.baseAddress!))
+                        }
                     }
                 }
             }
@@ -94,26 +102,38 @@ struct WindowedView {
     let windowStart: UnsafeMutablePointer<UInt32>
     let windowLength: UnsafeMutablePointer<UInt32>
 
-    /// Offers neuron `j`'s activation `value` at row `r` of a batch; when the record enters,
-    /// copies the neuron's activations over the row's window out of `activations`
-    /// ([rows.count, neurons], row-major).
+    /// [neurons, k] see `WindowedTopK.pendingRow`.
+    let pendingRow: UnsafeMutablePointer<Int32>
+
+    /// Offers neuron `j`'s activation `value` at row `r` of a batch; when the record enters, its
+    /// slot remembers the row, whose window `copyPendingWindows` copies after the batch.
     @inline(__always)
-    func offer(neuron j: Int, value: Float, row r: Int, rows: BatchRows,
-               activations: UnsafePointer<Float>, neurons: Int) {
+    func offer(neuron j: Int, value: Float, row r: Int, rows: BatchRows) {
         let key = negate ? -value : value
         guard key > heap.threshold[j] else { return }
         guard let s = heap.offer(neuron: j, CoreRecord(activation: key, document: rows.documents[r],
                                                        position: rows.positions[r], token: rows.tokens[r])) else { return }
-        let window = rows.windowRows[rows.windowOfRow[r]]
-        let slot = j * k + s
-        let out = values + slot * width
-        var source = activations + window.lowerBound * neurons + j
-        for i in 0..<window.count {
-            out[i] = source.pointee
-            source += neurons
+        pendingRow[j * k + s] = Int32(r)
+    }
+
+    /// Copies neuron `j`'s activations over the windows of the records that entered its heap
+    /// during the batch and are still there, out of `activations` ([rows.count, neurons],
+    /// row-major); call once the batch has been offered for `j`.
+    @inline(__always)
+    func copyPendingWindows(neuron j: Int, rows: BatchRows, activations: UnsafePointer<Float>, neurons: Int) {
+        for slot in j * k..<(j + 1) * k where pendingRow[slot] >= 0 {
+            let r = Int(pendingRow[slot])
+            pendingRow[slot] = -1
+            let window = rows.windowRows[rows.windowOfRow[r]]
+            let out = values + slot * width
+            var source = activations + window.lowerBound * neurons + j
+            for i in 0..<window.count {
+                out[i] = source.pointee
+                source += neurons
+            }
+            windowStart[slot] = rows.positions[window.lowerBound]
+            windowLength[slot] = UInt32(window.count)
         }
-        windowStart[slot] = rows.positions[window.lowerBound]
-        windowLength[slot] = UInt32(window.count)
     }
 }
 
