@@ -4,10 +4,13 @@ import Store
 /// Chooses each neuron's band examples from a band sample and gives them their windows by
 /// running the model once more on just the windows they come from.
 ///
-/// A band's examples are the band-sample positions whose bin is in the band, lowest hash
-/// first, up to `NeuronBands.examplesPerBand`. The band sample holds the globally lowest
-/// hashes, so these are the lowest-hash positions of the whole band: a seeded uniform draw from
-/// it. The random sample is the first `NeuronBands.randomSampleSize` positions by hash.
+/// A band's examples are band-sample positions whose bin is in the band, up to
+/// `NeuronBands.examplesPerBand`, one per window first: in hash order, a position is taken
+/// when no earlier example of the band comes from its window; when that leaves the band short,
+/// the remaining positions fill it in hash order. The band sample is a seeded draw of whole
+/// windows (`BandSample`), so these are a seeded draw of the band's tokens spread over as many
+/// windows as it allows. The random sample is chosen the same way from all positions (the same
+/// for every neuron).
 ///
 /// Matrix products do not depend on which windows share a batch (`blockedSgemm`), so the
 /// re-forward gives the activations of the streaming pass bit for bit; a bin that differs is
@@ -54,7 +57,8 @@ struct BandExamples {
     func make(model: any LanguageModel, layers: [Layer], positions: [SamplePosition],
               tokens: (UInt32) throws -> [UInt32]) throws -> [Int: [NeuronBands]] {
         guard !layers.isEmpty else { return [:] }
-        let randomSample = Array(positions.indices.prefix(NeuronBands.randomSampleSize))
+        let windowOf = windowOrdinals(positions)
+        let randomSample = Self.spread(positions.indices, limit: NeuronBands.randomSampleSize, window: windowOf)
         // Per layer and window (document, start): the copies it serves.
         var requests: [Int: [SamplePosition: [Request]]] = [:]
         var results: [Int: [NeuronBands]] = [:]
@@ -70,7 +74,7 @@ struct BandExamples {
             var neuronsBands: [NeuronBands] = []
             neuronsBands.reserveCapacity(part.neurons)
             for neuron in 0..<part.neurons {
-                let choice = choose(neuron: neuron, part: part, positionCount: positions.count)
+                let choice = choose(neuron: neuron, part: part, window: windowOf)
                 for (band, chosen) in choice.examples.enumerated() {
                     for (index, i) in chosen.enumerated() { request(i, neuron: neuron, band: band, index: index) }
                 }
@@ -89,19 +93,43 @@ struct BandExamples {
     }
 
     /// The bands of one neuron and the band-sample positions each band chooses.
-    private func choose(neuron: Int, part: Layer, positionCount: Int) -> Choice {
+    private func choose(neuron: Int, part: Layer, window: [Int]) -> Choice {
         let (counts, min, max) = part.histogram(neuron)
         let bandOfBin = NeuronBands.bandOfBin(histogram: counts)
         var bands = NeuronBands.bands(histogram: counts, bins: bins, min: min, max: max)
-        var examples = [[Int]](repeating: [], count: bands.count)
-        let column = neuron * positionCount
-        for i in 0..<positionCount {
+        var members = [[Int]](repeating: [], count: bands.count)  // by band: its positions, in hash order
+        let column = neuron * window.count
+        for i in window.indices {
             let bin = Int(part.binColumns[column + i])
             guard bin < bandOfBin.count, let band = bandOfBin[bin] else { continue }
-            bands[band].sampled += 1
-            if examples[band].count < NeuronBands.examplesPerBand { examples[band].append(i) }
+            members[band].append(i)
         }
+        for b in bands.indices { bands[b].sampled = members[b].count }
+        let examples = members.map { Self.spread($0, limit: NeuronBands.examplesPerBand, window: window) }
         return Choice(bands: bands, examples: examples)
+    }
+
+    /// Up to `limit` of `candidates` (band-sample indices in hash order): in order, those whose
+    /// window no earlier pick has, then, if still short, the others in order; in hash order.
+    static func spread<C: Collection<Int>>(_ candidates: C, limit: Int, window: [Int]) -> [Int] {
+        var picked: [Int] = [], skipped: [Int] = []
+        var windows = Set<Int>()
+        for i in candidates where picked.count < limit {
+            if windows.insert(window[i]).inserted { picked.append(i) } else { skipped.append(i) }
+        }
+        if picked.count < limit { picked += skipped.prefix(limit - picked.count) }
+        return picked.sorted()
+    }
+
+    /// Each band-sample position's window, numbered in order of first appearance.
+    private func windowOrdinals(_ positions: [SamplePosition]) -> [Int] {
+        var ordinal: [SamplePosition: Int] = [:]
+        return positions.map { p in
+            let key = SamplePosition(document: p.document, position: p.position / UInt32(context) * UInt32(context))
+            if let o = ordinal[key] { return o }
+            ordinal[key] = ordinal.count
+            return ordinal.count - 1
+        }
     }
 
     /// Runs every requested window through the model, in (document, start) order and batches

@@ -34,7 +34,7 @@ struct BandMerge {
         guard model.model.description.fingerprint == modelRow.fingerprint else {
             throw StoreError.modelMismatch(expected: modelRow.fingerprint, found: model.model.description.fingerprint)
         }
-        var sample = PositionSample(size: options.bandSample, seed: BandSample.sampleSeed(options.seed))
+        var sample = BandSample.positionSample(size: options.bandSample, seed: options.seed, context: options.context)
         var owner: [SamplePosition: (shard: Int, index: Int)] = [:]
         for (s, shard) in shards.enumerated() {
             guard let positions = try shard.activations.read({ try $0.bandSamplePositions() }) else {

@@ -71,7 +71,7 @@ public final class Indexer {
         try options.validate(layerCount: d.layerCount, maxContext: d.maxContext,
                              hasBOS: tokenizer.beginOfSequence ?? tokenizer.endOfText != nil)
         sample = PositionSample(size: options.sampleSize, seed: options.seed)
-        bandSample = BandSample(size: options.bandSample, seed: options.seed, layers: options.layers)
+        bandSample = BandSample(size: options.bandSample, seed: options.seed, context: options.context, layers: options.layers)
     }
 
     // MARK: - Run
@@ -295,7 +295,8 @@ public final class Indexer {
             }
             return (kept, columns)
         }
-        return try BandSample(size: options.bandSample, seed: options.seed, positions: kept, columns: columns, neurons: neurons)
+        return try BandSample(size: options.bandSample, seed: options.seed, context: options.context, positions: kept,
+                              columns: columns, neurons: neurons)
     }
 
     private func prepareResume() throws -> StoreBuilder {
@@ -338,7 +339,7 @@ public final class Indexer {
                 guard let positions = bandBlobs.0, bandBlobs.1.count == options.layers.count else {
                     throw IndexError.badCheckpoint("no band sample")
                 }
-                bandSample = try BandSample(size: options.bandSample, seed: options.seed, positions: positions,
+                bandSample = try BandSample(size: options.bandSample, seed: options.seed, context: options.context, positions: positions,
                                             rows: bandBlobs.1, neurons: model.description.neuronCount)
             }
         } else if recorded.firstDocument != nil {

@@ -10,7 +10,7 @@ public final class ActivationStore: Sendable {
     /// The store format this build reads and writes.
     /// Version 2 added the `windows`, `negative` and `logit_lens` databases; version 3 the
     /// `bands` and `band_sample` databases.
-    public static let formatVersion: UInt32 = 3
+    public static let formatVersion: UInt32 = 4
     /// File name inside a store directory.
     public static let fileName = "activations.lmdb"
 

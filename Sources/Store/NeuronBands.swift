@@ -17,7 +17,7 @@ public struct ActivationBand: Sendable, Hashable {
     /// How many positions of the band sample fall in the band (examples are the first
     /// `NeuronBands.examplesPerBand` of them; fewer when this is smaller).
     public var sampled: Int
-    /// The band's examples, lowest sample hash first, each with its window.
+    /// The band's examples, one per window first, in band-sample order, each with its window.
     public var examples: [WindowedRecord]
 
     public init(lowerQuantile: Double, upperQuantile: Double, lowerValue: Float, upperValue: Float, share: Double,
@@ -45,8 +45,8 @@ public struct NeuronBands: Sendable, Hashable {
 
     /// One per pair of consecutive `quantileEdges`, lowest first.
     public var bands: [ActivationBand]
-    /// The first `randomSampleSize` positions of the band sample by hash (the same positions
-    /// for every neuron of a store), each with its window.
+    /// `randomSampleSize` positions of the band sample, one per window first (the same
+    /// positions for every neuron of a store), each with its window.
     public var randomSample: [WindowedRecord]
 
     public init(bands: [ActivationBand], randomSample: [WindowedRecord]) {

@@ -243,6 +243,44 @@ extension Float {
     }
 }
 
+extension PositionSampleTests {
+    /// `Grouping.windows`: the kept positions are whole windows' eligible positions, lowest
+    /// window hash first; order and splitting do not matter; about `perWindow` of each window
+    /// is eligible; the restore drops positions that could not have entered.
+    @Test func windowGroupingKeepsWholeWindowsIndependentOfOrder() {
+        let context = 16
+        let positions = (0..<4000).map { SamplePosition(document: UInt32($0 / 400), position: UInt32($0 % 400)) }
+        let grouping = PositionSample.Grouping.windows(context: context, perWindow: 4)
+        var forward = PositionSample(size: 40, seed: 9, grouping: grouping)
+        _ = forward.admit(positions)
+        var chunked = PositionSample(size: 40, seed: 9, grouping: grouping)
+        for chunk in stride(from: 0, to: positions.count, by: 48) {
+            _ = chunked.admit(Array(positions[chunk..<min(positions.count, chunk + 48)].reversed()))
+        }
+        #expect(chunked == forward)
+        #expect(forward.kept.count == 40)
+        func window(_ p: SamplePosition) -> SamplePosition {
+            SamplePosition(document: p.document, position: p.position / UInt32(context) * UInt32(context))
+        }
+        let eligible = positions.filter { forward.hash($0) != nil }
+        let share = Double(eligible.count) / Double(positions.count)
+        #expect(share > 0.2 && share < 0.3)  // 4 of 16
+        // Every window met in the sample, except the last, is there with all its eligible positions.
+        let windows = forward.kept.map { window($0.position) }
+        var distinct: [SamplePosition] = []
+        for w in windows where distinct.last != w { distinct.append(w) }
+        #expect(Set(distinct).count == distinct.count)  // contiguous runs
+        for w in distinct.dropLast() {
+            #expect(forward.kept.filter { window($0.position) == w }.count == eligible.filter { window($0) == w }.count)
+        }
+        let ineligible = positions.first { forward.hash($0) == nil }!
+        let restored = PositionSample(size: 40, seed: 9, grouping: grouping, positions: forward.kept.map(\.position) + [ineligible])
+        #expect(restored == forward)
+        let all = PositionSample.Grouping.windows(context: context, perWindow: context)
+        #expect(positions.allSatisfy { PositionSample(size: 1, seed: 9, grouping: all).hash($0) != nil })
+    }
+}
+
 @Suite struct WindowedTopKTests {
     /// A window that names its record: [activation, document, position].
     static func window(of r: CoreRecord) -> WindowedRecord {

@@ -294,10 +294,26 @@ import Tokenizers
         let store = try index(opts, into: "store")
         let (activations, documentTokens) = try bruteForceActivations(corpus, opts)
         let bins = HistogramBins()
-        let hashing = PositionSample(size: 1, seed: BandSample.sampleSeed(opts.seed))
+        let hashing = BandSample.positionSample(size: opts.bandSample, seed: opts.seed, context: opts.context)
         let everyPosition = Array(activations[0]!.keys)
-        let positions = Array(everyPosition.sorted { hashing.hash($0) < hashing.hash($1) }.prefix(opts.bandSample))
+        let keyed = everyPosition.compactMap { p in hashing.hash(p).map { (hash: $0, position: p) } }
+            .sorted { ($0.hash, $0.position.document, $0.position.position) < ($1.hash, $1.position.document, $1.position.position) }
+        let positions = Array(keyed.prefix(opts.bandSample).map(\.position))
         #expect(try store.activations.read { try $0.bandSamplePositions() } == positions)
+        // Whole windows: the sample's positions come window by window, about 2 of each window's 16.
+        func window(_ p: SamplePosition) -> SamplePosition {
+            SamplePosition(document: p.document, position: p.position / UInt32(opts.context) * UInt32(opts.context))
+        }
+        let windowRuns = zip(positions, positions.dropFirst()).filter { window($0) != window($1) }.count + 1
+        #expect(windowRuns == Set(positions.map(window)).count)
+        #expect(windowRuns >= 16 && windowRuns <= 40)
+        /// Up to `limit` of `list`, the first of each window first, then the others, in list order.
+        func spread(_ list: [SamplePosition], limit: Int) -> [SamplePosition] {
+            var seen = Set<SamplePosition>()
+            let firsts = list.filter { seen.insert(window($0)).inserted }
+            let picked = Set(firsts.prefix(limit) + list.filter { !firsts.contains($0) }.prefix(max(0, limit - firsts.count)))
+            return list.filter(picked.contains)
+        }
         var sameWindows = 0, shortBands = 0, bandCount = 0
         try store.activations.read { (r: StoreReader) throws in
             for layer in opts.layers {
@@ -331,14 +347,16 @@ import Tokenizers
                         #expect(found.sampled == inSample.count)
                         for p in members { #expect(found.lowerValue <= value(p) && value(p) <= found.upperValue) }
                         if members.isEmpty { #expect(found.lowerValue.isNaN && found.upperValue.isNaN) }
-                        let expected = Array(inSample.prefix(5))
+                        let expected = spread(inSample, limit: 5)
                         #expect(found.examples.map { SamplePosition(document: $0.record.document, position: $0.record.position) } == expected)
                         for (entry, p) in zip(found.examples, expected) { expectWindow(entry, at: p) }
                         bandCount += 1
                         if expected.count < 5 { shortBands += 1 }
                     }
                     #expect(stored.randomSample.count == 20)
-                    for (entry, p) in zip(stored.randomSample, positions.prefix(20)) { expectWindow(entry, at: p) }
+                    let randomSample = spread(positions, limit: 20)
+                    #expect(stored.randomSample.map { SamplePosition(document: $0.record.document, position: $0.record.position) } == randomSample)
+                    for (entry, p) in zip(stored.randomSample, randomSample) { expectWindow(entry, at: p) }
                     // A band example in the window of a stored record's window: the same bits.
                     let recordWindows = try (r.windows(layer: layer, neuron: n) ?? []) + (r.negative(layer: layer, neuron: n) ?? [])
                     for example in stored.bands.flatMap(\.examples) + stored.randomSample {

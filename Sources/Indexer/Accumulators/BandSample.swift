@@ -1,30 +1,42 @@
 import Store
 
-/// The band sample: a seeded uniform sample of positions shared by all neurons (its own, larger
-/// than the statistics sample, and independent of it through its seed salt), with, for every
-/// indexed layer and every neuron, the histogram bin of the neuron's activation at each kept
-/// position. The bands' examples are chosen from it at the end of a run (`BandExamples`).
+/// The band sample: a seeded sample of positions shared by all neurons (its own, larger than the
+/// statistics sample, and independent of it through its seed salt), with, for every indexed
+/// layer and every neuron, the histogram bin of the neuron's activation at each kept position.
+/// The bands' examples are chosen from it at the end of a run (`BandExamples`).
 ///
 /// Like `PositionSample` it keeps the positions with the lowest hashes, so it does not depend
-/// on batching and shards merge exactly.
+/// on batching and shards merge exactly. Its hashes put whole context windows first
+/// (`PositionSample.Grouping.windows`): the sample is about `windowCount` seeded random windows,
+/// of each a seeded random `size / windowCount` of its positions (all of them at context 64 and
+/// the default size), so the examples' windows are made by running just those windows again.
 public struct BandSample: Sendable, Equatable {
     /// Mixed into `--seed` (the ASCII of "bandsamp").
     public static let seedSalt: UInt64 = 0x6261_6e64_7361_6d70
+    /// The number of windows a full sample is spread over.
+    public static let windowCount = 32
 
     public private(set) var positions: PositionSample
     public let bins: HistogramBins
     /// Layer → kept position → [neurons] the bin of each neuron's activation there.
     private(set) var binRows: [Int: [SamplePosition: [UInt16]]]
 
-    /// An empty sample of `size` positions (0: none) for `layers`.
-    public init(size: Int, seed: UInt64, layers: [Int], bins: HistogramBins = HistogramBins()) {
-        positions = PositionSample(size: size, seed: Self.sampleSeed(seed))
+    /// An empty sample of `size` positions (0: none) over windows of `context` for `layers`.
+    public init(size: Int, seed: UInt64, context: Int, layers: [Int], bins: HistogramBins = HistogramBins()) {
+        positions = Self.positionSample(size: size, seed: seed, context: context)
         self.bins = bins
         binRows = Dictionary(uniqueKeysWithValues: layers.map { ($0, [:]) })
     }
 
     /// The seed of the position sample of `--seed`.
     public static func sampleSeed(_ seed: UInt64) -> UInt64 { seed ^ seedSalt }
+
+    /// The position sample of `--band-sample size`, `--seed seed` and `--context context`, holding
+    /// `positions` (in any order; empty: a new sample).
+    public static func positionSample(size: Int, seed: UInt64, context: Int, positions: [SamplePosition] = []) -> PositionSample {
+        let grouping = PositionSample.Grouping.windows(context: context, perWindow: (size + windowCount - 1) / windowCount)
+        return PositionSample(size: size, seed: sampleSeed(seed), grouping: grouping, positions: positions)
+    }
 
     /// The kept positions, lowest hash first.
     public var positionsByHash: [SamplePosition] { positions.kept.map(\.position) }
@@ -80,14 +92,14 @@ public struct BandSample: Sendable, Equatable {
     }
 
     /// Restores a checkpointed sample: its positions, then each layer's rows.
-    init(size: Int, seed: UInt64, bins: HistogramBins = HistogramBins(), positions encoded: [UInt8],
+    init(size: Int, seed: UInt64, context: Int, bins: HistogramBins = HistogramBins(), positions encoded: [UInt8],
          rows: [Int: [UInt8]], neurons: Int) throws {
         guard let kept = encoded.withUnsafeBytes({ BandSamplePositions.decoded($0) }) else {
             throw IndexError.badCheckpoint("bad band sample positions")
         }
-        self.init(size: size, seed: seed, layers: Array(rows.keys), bins: bins)
-        positions = PositionSample(size: size, seed: Self.sampleSeed(seed), positions: kept)
-        guard positionsByHash == kept else { throw IndexError.badCheckpoint("band sample positions out of hash order") }
+        self.init(size: size, seed: seed, context: context, layers: Array(rows.keys), bins: bins)
+        positions = Self.positionSample(size: size, seed: seed, context: context, positions: kept)
+        guard positionsByHash == kept else { throw IndexError.badCheckpoint("band sample positions out of hash order, or not of this sample") }
         for (layer, bytes) in rows {
             var r = BinaryReader(bytes)
             let flat = try r.readArray(UInt16.self, expectedCount: kept.count * neurons)
@@ -98,11 +110,11 @@ public struct BandSample: Sendable, Equatable {
 
     /// Restores the sample a complete store ended with, for an appended run to continue: its
     /// positions (lowest hash first) and each layer's stored bins, [neurons, positions].
-    init(size: Int, seed: UInt64, bins: HistogramBins = HistogramBins(), positions kept: [SamplePosition],
+    init(size: Int, seed: UInt64, context: Int, bins: HistogramBins = HistogramBins(), positions kept: [SamplePosition],
          columns: [Int: [UInt16]], neurons: Int) throws {
-        self.init(size: size, seed: seed, layers: Array(columns.keys), bins: bins)
-        positions = PositionSample(size: size, seed: Self.sampleSeed(seed), positions: kept)
-        guard positionsByHash == kept else { throw IndexError.storeMismatch("the store's band sample is not in hash order") }
+        self.init(size: size, seed: seed, context: context, layers: Array(columns.keys), bins: bins)
+        positions = Self.positionSample(size: size, seed: seed, context: context, positions: kept)
+        guard positionsByHash == kept else { throw IndexError.storeMismatch("the store's band sample is not in hash order, or not of this --band-sample, --seed and --context") }
         for (layer, column) in columns {
             guard column.count == neurons * kept.count else {
                 throw IndexError.storeMismatch("the store's band sample of layer \(layer) has \(column.count) bins, not \(neurons * kept.count)")
