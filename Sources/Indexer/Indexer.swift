@@ -26,6 +26,8 @@ public struct PhaseTimes: Sendable {
     public var store = 0.0
     /// The part of `store` spent choosing the band examples and running their windows again.
     public var bandExamples = 0.0
+    /// The part of `store` spent on the logit lens (a cost of the model, not of the corpus).
+    public var logitLens = 0.0
 }
 
 /// Runs a corpus through a model once and stores, per neuron of the chosen layers, its top-K
@@ -419,7 +421,9 @@ public final class Indexer {
             let positionCount = bandSample.positions.kept.count
             try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
                                  distinctTokens: options.distinctTokens, statistics: spec)
+            let lensStart = clock.now
             let lens = model.withNeuronOutputWeights(layer: layer) { LogitLens.compute($0, threads: options.threads) }
+            phases.logitLens += (clock.now - lensStart).seconds
             for neuron in 0..<acc.neurons {
                 try builder.addNeuron(layer: layer, neuron: neuron, records: acc.topK.records(neuron: neuron), flags: flags,
                                       statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions),

@@ -33,11 +33,10 @@ enum LogitLens {
                                   m: nb, n: vb, k: w.width, transposeB: true, ldc: vb)
                         }
                     }
-                    for i in 0..<nb {
-                        for t in 0..<vb {
-                            let s = TokenScore(token: UInt32(v0 + t), value: scores[i * vb + t])
-                            insert(s, into: &raised[i], count: count) { $0.value > $1.value }
-                            insert(s, into: &lowered[i], count: count) { $0.value < $1.value }
+                    scores.withUnsafeBufferPointer { scores in
+                        for i in 0..<nb {
+                            scan(UnsafeBufferPointer(rebasing: scores[i * vb..<(i + 1) * vb]), firstToken: v0,
+                                 raised: &raised[i], lowered: &lowered[i], count: count)
                         }
                     }
                 }
@@ -45,6 +44,31 @@ enum LogitLens {
             }
         }
         return lenses
+    }
+
+    /// Folds one row of scores (tokens `firstToken`...) into the running lists. Chunks of 16
+    /// whose values can enter neither full list are skipped with one vector comparison; the
+    /// others go value by value through `insert`, so the lists are those of the plain loop.
+    static func scan(_ scores: UnsafeBufferPointer<Float>, firstToken: Int, raised: inout [TokenScore],
+                     lowered: inout [TokenScore], count: Int) {
+        typealias Chunk = SIMD16<Float>
+        var t = 0
+        while t < scores.count {
+            let end = min(t + Chunk.scalarCount, scores.count)
+            if end - t == Chunk.scalarCount, raised.count == count, lowered.count == count {
+                let chunk = UnsafeRawPointer(scores.baseAddress! + t).loadUnaligned(as: Chunk.self)
+                if !any(chunk .> Chunk(repeating: raised[count - 1].value)) && !any(chunk .< Chunk(repeating: lowered[count - 1].value)) {
+                    t = end
+                    continue
+                }
+            }
+            for u in t..<end {
+                let s = TokenScore(token: UInt32(firstToken + u), value: scores[u])
+                insert(s, into: &raised, count: count) { $0.value > $1.value }
+                insert(s, into: &lowered, count: count) { $0.value < $1.value }
+            }
+            t = end
+        }
     }
 
     /// Keeps `list` the best `count` scores under `better` (ties: the lower token id, which

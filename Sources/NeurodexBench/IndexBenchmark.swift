@@ -109,7 +109,8 @@ struct IndexBenchmark {
             if let p = phases.last {
                 print("    last indexing run: forward \(format(p.forward, 2)) s, capture (top-K + statistics) \(format(p.capture, 2)) s "
                       + "= \(format(100 * p.capture / p.forward))% of the forward, store \(format(p.store, 2)) s "
-                      + "(band examples' re-forward \(format(p.bandExamples, 2)) s), corpus \(format(p.corpus, 2)) s")
+                      + "(band examples' re-forward \(format(p.bandExamples, 2)) s, logit lens \(format(p.logitLens, 2)) s), "
+                      + "corpus \(format(p.corpus, 2)) s")
             }
         }
     }

@@ -361,4 +361,23 @@ extension PositionSampleTests {
             #expect(lens[n].lowered == low.map { TokenScore(token: UInt32($0), value: scores[$0]) })
         }
     }
+
+    /// The chunked scan (whole chunks skipped once both lists are full) keeps the lists of a
+    /// sort, ties to the lower token, over rows with many ties and a ragged end, fed in pieces.
+    @Test(arguments: [1, 10, 40])
+    func scanKeepsTheListsOfASort(count: Int) {
+        var rng = SplitMix64(seed: UInt64(count))
+        let scores = (0..<5_003).map { _ in Float(Int.random(in: -300...300, using: &rng)) / 16 }
+        var raised: [TokenScore] = [], lowered: [TokenScore] = []
+        for start in stride(from: 0, to: scores.count, by: 1_000) {
+            let end = min(scores.count, start + 1_000)
+            scores[start..<end].withUnsafeBufferPointer {
+                LogitLens.scan($0, firstToken: start, raised: &raised, lowered: &lowered, count: count)
+            }
+        }
+        let high = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(count)
+        let low = scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] < scores[$1] : $0 < $1 }.prefix(count)
+        #expect(raised == high.map { TokenScore(token: UInt32($0), value: scores[$0]) })
+        #expect(lowered == low.map { TokenScore(token: UInt32($0), value: scores[$0]) })
+    }
 }

@@ -158,8 +158,8 @@ struct IndexCommand: ParsableCommand {
             print("indexed \(summary.documents) documents, \(summary.tokens) tokens, layers \(layers), "
                   + String(format: "in %.1f s (%.0f tokens/s) into %@", summary.seconds, rate, store))
             let p = summary.phases
-            print(String(format: "time: forward %.1f s, capture %.1f s, storage %.1f s (band examples %.1f s), corpus %.1f s",
-                         p.forward, p.capture, p.store, p.bandExamples, p.corpus))
+            print(String(format: "time: forward %.1f s, capture %.1f s, storage %.1f s (band examples %.1f s, logit lens %.1f s), corpus %.1f s",
+                         p.forward, p.capture, p.store, p.bandExamples, p.logitLens, p.corpus))
         } catch let error as IndexError {
             bar.finish()
             if case .interrupted = error {
