@@ -422,7 +422,7 @@ public final class Indexer {
             try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
                                  distinctTokens: options.distinctTokens, statistics: spec)
             let lensStart = clock.now
-            let lens = model.withNeuronOutputWeights(layer: layer) { LogitLens.compute($0, threads: options.threads) }
+            let lens = try logitLens(layer: layer, neurons: acc.neurons)
             phases.logitLens += (clock.now - lensStart).seconds
             for neuron in 0..<acc.neurons {
                 try builder.addNeuron(layer: layer, neuron: neuron, records: acc.topK.records(neuron: neuron), flags: flags,
@@ -441,6 +441,19 @@ public final class Indexer {
                            keptState: options.layers.compactMap { layer in
                                layers[layer].map { (StateKey.moments(layer), $0.encodedMoments()) }
                            })
+    }
+
+    /// The logit lens of `layer`'s neurons, nil without one. An appended run reads back the
+    /// earlier runs' (the same weights give the same lists); a first run computes it.
+    private func logitLens(layer: Int, neurons: Int) throws -> [NeuronLogitLens]? {
+        guard options.logitLensTokens > 0 else { return nil }
+        if options.firstDocument != nil {
+            let stored = try store.activations.read { r in try (0..<neurons).compactMap { try r.logitLens(layer: layer, neuron: $0) } }
+            if stored.count == neurons { return stored }
+        }
+        return model.withNeuronOutputWeights(layer: layer) {
+            LogitLens.compute($0, count: options.logitLensTokens, threads: options.threads)
+        }
     }
 
     /// Each layer's neurons' band examples with their windows, and the band-sample bins

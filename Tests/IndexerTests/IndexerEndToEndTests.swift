@@ -372,6 +372,27 @@ import Tokenizers
         #expect(shortBands > 0 && shortBands < bandCount)  // 48 positions: the top band often has fewer than 5
     }
 
+    /// `--logit-lens N` lists N tokens each way, the first N of the default's; 0 stores none.
+    @Test func logitLensLengthIsAnOption() throws {
+        let corpus = try makeCorpus()
+        var opts = options(corpus)
+        opts.bandSample = 0
+        let full = try index(opts, into: "lens-10")
+        opts.logitLensTokens = 3
+        let short = try index(opts, into: "lens-3")
+        opts.logitLensTokens = 0
+        let none = try index(opts, into: "lens-0")
+        for layer in opts.layers {
+            for n in [0, 5, 127] {
+                let ten = try #require(try full.activations.read { try $0.logitLens(layer: layer, neuron: n) })
+                let three = try #require(try short.activations.read { try $0.logitLens(layer: layer, neuron: n) })
+                #expect(ten.raised.count == 10 && ten.lowered.count == 10)
+                #expect(three.raised == Array(ten.raised.prefix(3)) && three.lowered == Array(ten.lowered.prefix(3)))
+                #expect(try none.activations.read { try $0.logitLens(layer: layer, neuron: n) } == nil)
+            }
+        }
+    }
+
     @Test func storedInputsAreTheLayerInputsAtEveryRecord() throws {
         let corpus = try makeCorpus()
         var opts = options(corpus)

@@ -70,6 +70,10 @@ struct IndexCommand: ParsableCommand {
             help: "Positions in the seeded sample that each neuron's band examples (5 per quantile band) and random sample (20) are chosen from; 0: no bands.")
     var bandSample = 2048
 
+    @Option(name: .customLong("logit-lens"),
+            help: "Output tokens each neuron's logit lens lists, most raised and most lowered (0: none; a fixed cost of the model, e.g. 2.85 TFLOP for GPT-2 small's 12 layers).")
+    var logitLens = 10
+
     @Option(help: "Seed of the random samples.")
     var seed: UInt64 = 0
 
@@ -94,6 +98,7 @@ struct IndexCommand: ParsableCommand {
         if windowRecordCount == nil { throw ValidationError("--window-records wants a number ≥ 0 or all, got \(windowRecords)") }
         if negativeK < 0 { throw ValidationError("--negative-k cannot be negative") }
         if bandSample < 0 { throw ValidationError("--band-sample cannot be negative") }
+        if logitLens < 0 { throw ValidationError("--logit-lens cannot be negative") }
     }
 
     /// `--window-records` as a count ("all": every record of the top-K).
@@ -122,6 +127,7 @@ struct IndexCommand: ParsableCommand {
         options.shard = shard
         options.sampleSize = sampleSize
         options.bandSample = bandSample
+        options.logitLensTokens = logitLens
         options.seed = seed
         options.checkpointSeconds = checkpointSeconds
 
