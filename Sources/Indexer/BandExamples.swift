@@ -113,9 +113,10 @@ struct BandExamples {
     /// window no earlier pick has, then, if still short, the others in order; in hash order.
     static func spread<C: Collection<Int>>(_ candidates: C, limit: Int, window: [Int]) -> [Int] {
         var picked: [Int] = [], skipped: [Int] = []
-        var windows = Set<Int>()
+        picked.reserveCapacity(limit)
         for i in candidates where picked.count < limit {
-            if windows.insert(window[i]).inserted { picked.append(i) } else { skipped.append(i) }
+            // `limit` is small (5 or 20): a linear search beats hashing.
+            if !picked.contains(where: { window[$0] == window[i] }) { picked.append(i) } else { skipped.append(i) }
         }
         if picked.count < limit { picked += skipped.prefix(limit - picked.count) }
         return picked.sorted()
