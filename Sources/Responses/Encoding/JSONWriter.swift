@@ -93,7 +93,8 @@ struct JSONWriter: TextOutputStream {
 
     /// A finite number in the shortest text that reads back exactly, as its `description` spells
     /// it ("3.0", "0.1", "1e-05"; Foundation's flavor drops a trailing ".0"), or the style's
-    /// spelling of a non-finite value.
+    /// spelling of a non-finite value. `write(to:)` prints the text of `description`
+    /// (`JSONWriterTests` holds it to that) without making a String of it.
     mutating func writeNumber<Number: BinaryFloatingPoint & TextOutputStreamable>(_ value: Number) {
         guard value.isFinite else {
             switch style.flavor {

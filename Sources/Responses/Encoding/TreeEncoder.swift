@@ -79,7 +79,7 @@ final class ObjectBox {
 
     init(declaredOrder: Bool) {
         self.declaredOrder = declaredOrder
-        members.reserveCapacity(8)  // the documents' objects have up to 8 members
+        members.reserveCapacity(8)  // most of the documents' objects have at most 8 members
     }
 }
 
@@ -144,7 +144,7 @@ struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     /// Where `key` breaks the line.
     func lineBreak(_ key: Key) -> ResponseLineBreak {
-        box.declaredOrder ? (key as? any ResponseCodingKey)?.lineBreak ?? .none : .none
+        (key as? any ResponseCodingKey)?.lineBreak ?? .none
     }
 
     /// Adds the member `key`: `value`.
