@@ -7,12 +7,13 @@ import Darwin
 
 /// `neurodex-bench serve`: concurrent clients against a running `neurodex serve` on loopback,
 /// each on its own keep-alive connection, asking for random neurons
-/// (`GET /api/neurons/{layer}/{neuron}`). Prints requests/s and latency percentiles, and with
-/// --pid the server's resident memory after warm-up and at the end.
+/// (`GET /api/neurons/{layer}/{neuron}`). Prints requests/s, latency percentiles and the
+/// clients' CPU time per request, and with --pid the server's CPU time per request (from /proc,
+/// the robust figure on a loaded machine) and its resident memory after warm-up and at the end.
 ///
 /// Options: --port (8080), --clients (32), --requests (20000, after --warmup 2000),
 /// --layers and --neurons (the store's shape: 48 and 6400), --path (a fixed path instead),
-/// --pid (the server's process id, for its memory).
+/// --pid (the server's process id, for its CPU time and memory).
 struct ServeBenchmark {
     let port: UInt16
     let clients: Int
@@ -38,15 +39,21 @@ struct ServeBenchmark {
         print("serve: \(clients) clients, \(warmup) warm-up + \(requests) requests to 127.0.0.1:\(port)")
         _ = try round(total: warmup)
         let warmRSS = serverPID.flatMap { Self.residentKilobytes($0, "RssAnon") }
+        let serverCPUBefore = serverPID.flatMap(Self.cpuSeconds(ofProcess:))
+        let clientCPUBefore = Self.cpuSecondsOfThisProcess()
         let start = ContinuousClock.now
         let (latencies, failures) = try round(total: requests)
         let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - start).components.seconds)
+        let clientCPU = Self.cpuSecondsOfThisProcess() - clientCPUBefore
+        let serverCPU = serverPID.flatMap(Self.cpuSeconds(ofProcess:)).flatMap { after in serverCPUBefore.map { after - $0 } }
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double { sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(p * Double(sorted.count)))] }
         print(String(format: "  %.0f requests/s; latency p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; %d failed",
                      Double(latencies.count) / seconds, percentile(0.5) * 1e3, percentile(0.9) * 1e3, percentile(0.99) * 1e3,
                      (sorted.last ?? .nan) * 1e3, failures))
+        print(String(format: "  CPU per request: clients %.3f ms", clientCPU * 1e3 / Double(requests))
+              + (serverCPU.map { String(format: ", server %.3f ms", $0 * 1e3 / Double(requests)) } ?? ""))
         if let warmRSS, let pid = serverPID, let endRSS = Self.residentKilobytes(pid, "RssAnon"),
            let mapped = Self.residentKilobytes(pid, "RssFile") {
             print("  server anonymous resident memory: \(warmRSS / 1024) MB after warm-up, \(endRSS / 1024) MB at the end "
@@ -89,6 +96,24 @@ struct ServeBenchmark {
         } catch {
             results.fail(client: client, "\(error)")
         }
+    }
+
+    /// User + system CPU time of a process so far, from /proc/PID/stat (Linux).
+    static func cpuSeconds(ofProcess pid: Int) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let afterName = stat.lastIndex(of: ")") else { return nil }
+        // Fields after the command name, which may hold spaces: state is field 3, utime 14, stime 15.
+        let fields = stat[stat.index(after: afterName)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// User + system CPU time of this process (the clients) so far.
+    static func cpuSecondsOfThisProcess() -> Double {
+        var usage = rusage()
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// A resident-memory line of a process's /proc status in kB (Linux): `RssAnon` (heap and

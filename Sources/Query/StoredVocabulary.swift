@@ -8,6 +8,9 @@ public struct StoredVocabulary: Sendable {
     private let bytes: [UInt8]
     /// Token `id` is `bytes[offsets[id]..<offsets[id + 1]]`.                          [count + 1]
     private let offsets: [Int]
+    /// Every token's text (see `text(of:)`), decoded once: a neuron lookup shows thousands of
+    /// tokens.                                                                          [count]
+    private let texts: [String]
 
     /// Builds the table from one byte array per id (empty for ids the store does not have).
     public init(table: [[UInt8]]) {
@@ -21,6 +24,7 @@ public struct StoredVocabulary: Sendable {
         }
         self.bytes = bytes
         self.offsets = offsets
+        texts = Self.texts(bytes: bytes, offsets: offsets)
     }
 
     /// Reads the vocabulary of a store, straight into the concatenated table.
@@ -34,6 +38,7 @@ public struct StoredVocabulary: Sendable {
         }
         self.bytes = bytes
         self.offsets = offsets
+        texts = Self.texts(bytes: bytes, offsets: offsets)
     }
 
     /// One more than the largest id the table covers.
@@ -90,7 +95,17 @@ public struct StoredVocabulary: Sendable {
 
     /// One token as text (see `TokenText`); `<unk:ID>` when the store has no bytes for it.
     public func text(of token: UInt32) -> String {
-        bytes(of: token).map { TokenText.string(of: $0) } ?? Self.unknownText(token)
+        Int(token) < texts.count ? texts[Int(token)] : Self.unknownText(token)
+    }
+
+    /// The text of each id of the table.
+    private static func texts(bytes: [UInt8], offsets: [Int]) -> [String] {
+        bytes.withUnsafeBufferPointer { all in
+            (0..<offsets.count - 1).map { (id: Int) -> String in
+                let range = offsets[id]..<offsets[id + 1]
+                return range.isEmpty ? unknownText(UInt32(id)) : TokenText.string(of: UnsafeBufferPointer(rebasing: all[range]))
+            }
+        }
     }
 
     /// The text of a run of tokens, decoded as a whole (characters split between tokens come

@@ -1,7 +1,8 @@
 import Synchronization
 
-/// Serializes the tree `TreeEncoder` builds in a `JSONStyle`.
-struct JSONWriter {
+/// Serializes the tree `TreeEncoder` builds in a `JSONStyle`, straight into its bytes: numbers
+/// without a String each, strings copied in runs between the bytes they escape.
+struct JSONWriter: TextOutputStream {
     let style: JSONStyle
     var bytes: [UInt8] = []
 
@@ -9,26 +10,38 @@ struct JSONWriter {
 
     mutating func write(_ text: String) { bytes.append(contentsOf: text.utf8) }
 
+    /// Where `Float.write(to:)` and `Double.write(to:)` hand over their text, so that a
+    /// number's text goes into `bytes` without becoming a String (TextOutputStream's own
+    /// version of this makes one).
+    mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
+
     /// Writes the tree under `node`.
     mutating func write(_ node: Node, indent: Int) {
         switch node.content {
         case .empty:
-            writeContainer("{", "}", count: 0, indent: indent) { _, _ in }
+            writeContainer(UInt8(ascii: "{"), UInt8(ascii: "}"), count: 0, indent: indent) { _, _ in }
         case .value(let value):
             write(value, indent: indent)
         case .array(let box):
-            writeContainer("[", "]", count: box.elements.count, indent: indent) { writer, i in
-                if box.lineBreaks { writer.write("\n") }
+            writeContainer(UInt8(ascii: "["), UInt8(ascii: "]"), count: box.elements.count, indent: indent) { writer, i in
+                if box.lineBreaks { writer.bytes.append(UInt8(ascii: "\n")) }
                 writer.write(box.elements[i], indent: indent + 1)
             }
         case .object(let box):
             let ordered = box.declaredOrder ? box.members : box.members.sorted { $0.key < $1.key }
-            writeContainer("{", "}", count: ordered.count, indent: indent) { writer, i in
+            writeContainer(UInt8(ascii: "{"), UInt8(ascii: "}"), count: ordered.count, indent: indent) { writer, i in
                 let member = ordered[i]
-                if member.lineBreak == .beforeKey { writer.write("\n") }
+                if member.lineBreak == .beforeKey { writer.bytes.append(UInt8(ascii: "\n")) }
                 writer.writeString(member.key)
-                writer.write(writer.style.layout == .compact ? ":" : writer.style.layout == .spaced ? ": " : " : ")
-                writer.write(member.node, indent: indent + 1)
+                switch writer.style.layout {
+                case .compact: writer.bytes.append(UInt8(ascii: ":"))
+                case .spaced: writer.write(": ")
+                case .indented: writer.write(" : ")
+                }
+                switch member.value {
+                case .leaf(let value): writer.write(value, indent: indent + 1)
+                case .node(let node): writer.write(node, indent: indent + 1)
+                }
             }
         }
     }
@@ -37,29 +50,31 @@ struct JSONWriter {
         switch value {
         case .null: write("null")
         case .bool(let v): write(v ? "true" : "false")
-        case .integer(let text): write(text)
-        case .float(let v): writeNumber(v.isFinite ? v.description : nil, nonFinite: v)
-        case .double(let v): writeNumber(v.isFinite ? v.description : nil, nonFinite: Float(v))
+        case .integer(let v): writeDecimal(v.magnitude, negative: v < 0)
+        case .unsignedInteger(let v): writeDecimal(v)
+        case .float(let v): writeNumber(v)
+        case .double(let v): writeNumber(v)
         case .string(let text): writeString(text)
         case .floats(let values):
-            writeContainer("[", "]", count: values.count, indent: indent) { writer, i in
-                writer.write(.float(values[i]), indent: indent + 1)
-            }
+            writeContainer(UInt8(ascii: "["), UInt8(ascii: "]"), count: values.count, indent: indent) { writer, i in writer.writeNumber(values[i]) }
         case .strings(let values):
-            writeContainer("[", "]", count: values.count, indent: indent) { writer, i in writer.writeString(values[i]) }
-        case .unsigned(let values):
-            writeContainer("[", "]", count: values.count, indent: indent) { writer, i in writer.write(String(values[i])) }
+            writeContainer(UInt8(ascii: "["), UInt8(ascii: "]"), count: values.count, indent: indent) { writer, i in writer.writeString(values[i]) }
+        case .unsignedIntegers(let values):
+            writeContainer(UInt8(ascii: "["), UInt8(ascii: "]"), count: values.count, indent: indent) { writer, i in writer.writeDecimal(UInt64(values[i])) }
         }
     }
 
     /// Brackets around `count` elements, separated and indented as the layout says.
-    mutating func writeContainer(_ open: String, _ close: String, count: Int, indent: Int,
+    mutating func writeContainer(_ open: UInt8, _ close: UInt8, count: Int, indent: Int,
                                  element: (inout JSONWriter, Int) -> Void) {
-        write(open)
+        bytes.append(open)
         switch style.layout {
         case .compact, .spaced:
             for i in 0..<count {
-                if i > 0 { write(style.layout == .spaced ? ", " : ",") }
+                if i > 0 {
+                    bytes.append(UInt8(ascii: ","))
+                    if style.layout == .spaced { bytes.append(UInt8(ascii: " ")) }
+                }
                 element(&self, i)
             }
         case .indented:
@@ -73,49 +88,85 @@ struct JSONWriter {
             }
             write("\n" + String(repeating: "  ", count: indent))
         }
-        write(close)
+        bytes.append(close)
     }
 
-    /// `text` (a finite number's shortest form) or the style's spelling of a non-finite value.
-    mutating func writeNumber(_ text: String?, nonFinite value: Float) {
-        switch (style.flavor, text) {
-        case (.exact, let text?): write(text)
-        case (.exact, nil): write("null")
-        case (.foundation, let text?): write(text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
-        case (.foundation, nil): writeString(value.isNaN ? "nan" : value < 0 ? "-inf" : "inf")
+    /// A finite number in the shortest text that reads back exactly, as its `description` spells
+    /// it ("3.0", "0.1", "1e-05"; Foundation's flavor drops a trailing ".0"), or the style's
+    /// spelling of a non-finite value. `write(to:)` prints the text of `description`
+    /// (`JSONWriterTests` holds it to that) without making a String of it.
+    mutating func writeNumber<Number: BinaryFloatingPoint & TextOutputStreamable>(_ value: Number) {
+        guard value.isFinite else {
+            switch style.flavor {
+            case .exact: write("null")
+            case .foundation: writeString(value.isNaN ? "nan" : value < 0 ? "-inf" : "inf")
+            }
+            return
+        }
+        let start = bytes.count
+        value.write(to: &self)
+        if style.flavor == .foundation, bytes.count - start >= 2, bytes[bytes.count - 2] == UInt8(ascii: "."),
+           bytes[bytes.count - 1] == UInt8(ascii: "0") {
+            bytes.removeLast(2)
+        }
+    }
+
+    /// `magnitude` in decimal, after a "-" when `negative`.
+    mutating func writeDecimal(_ magnitude: UInt64, negative: Bool = false) {
+        // The digits from the last one, into the end of a buffer that holds UInt64.max and a sign.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
+            var start = buffer.count
+            var rest = magnitude
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            if negative {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start...]))
         }
     }
 
     /// A string literal: quotes, backslash and control characters escaped (`\b \f \n \r \t`,
     /// others as `\u00xx`), "/" as the style says, everything else as UTF-8.
     mutating func writeString(_ text: String) {
-        bytes.append(UInt8(ascii: "\""))
         var text = text
-        let copied = text.withUTF8 { utf8 -> Bool in
-            guard !utf8.contains(where: needsEscape) else { return false }
-            bytes.append(contentsOf: utf8)
-            return true
-        }
-        if !copied {
-            let utf8 = text.utf8
-            for byte in utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
-                case UInt8(ascii: "/") where style.escapesSlashes: bytes.append(contentsOf: [0x5C, 0x2F])
-                case 0x08 where style.flavor == .foundation: bytes.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-                case 0x0C where style.flavor == .foundation: bytes.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-                case 0x0A: bytes.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: bytes.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: bytes.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                case 0..<0x20:
-                    bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                              Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0xF)]])
-                default: bytes.append(byte)
-                }
-            }
-        }
+        text.withUTF8 { writeString(utf8: $0) }
+    }
+
+    /// The string literal of UTF-8 `utf8`: the runs between escaped bytes copied at once.
+    mutating func writeString(utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
+        var run = 0
+        for i in utf8.indices where needsEscape(utf8[i]) {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+            writeEscaped(utf8[i])
+            run = i + 1
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// The escape of a byte `needsEscape` picked.
+    private mutating func writeEscaped(_ byte: UInt8) {
+        bytes.append(0x5C)
+        switch byte {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes.append(byte)
+        case 0x08 where style.flavor == .foundation: bytes.append(UInt8(ascii: "b"))
+        case 0x0C where style.flavor == .foundation: bytes.append(UInt8(ascii: "f"))
+        case 0x0A: bytes.append(UInt8(ascii: "n"))
+        case 0x0D: bytes.append(UInt8(ascii: "r"))
+        case 0x09: bytes.append(UInt8(ascii: "t"))
+        default:
+            bytes.append(UInt8(ascii: "u"))
+            bytes.append(UInt8(ascii: "0"))
+            bytes.append(UInt8(ascii: "0"))
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0xF)])
+        }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

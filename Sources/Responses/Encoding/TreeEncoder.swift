@@ -4,10 +4,10 @@ import Foundation
 
 /// A leaf of the tree the encoder builds: a scalar, or an array of scalars of one type.
 enum JSONValue {
-    case null, bool(Bool), integer(String), float(Float), double(Double), string(String)
+    case null, bool(Bool), integer(Int64), unsignedInteger(UInt64), float(Float), double(Double), string(String)
     /// Arrays of one leaf type, kept as they are (a neuron document holds thousands of window
     /// values; a node each would dominate the encoding).
-    case floats([Float]), strings([String]), unsigned([UInt32])
+    case floats([Float]), strings([String]), unsignedIntegers([UInt32])
 }
 
 /// A value being encoded; containers fill it in, `JSONWriter` writes it.
@@ -40,7 +40,7 @@ final class Node {
         case LeafType.string: return .string(value as! String)
         case LeafType.floats where !lineBreaks: return .floats(value as! [Float])
         case LeafType.strings where !lineBreaks: return .strings(value as! [String])
-        case LeafType.unsigned where !lineBreaks: return .unsigned(value as! [UInt32])
+        case LeafType.unsigned where !lineBreaks: return .unsignedIntegers(value as! [UInt32])
         case LeafType.date: return .string(ISO8601DateFormatter().string(from: value as! Date))
         case LeafType.url: return .string((value as! URL).absoluteString)
         default: return nil
@@ -67,11 +67,20 @@ final class ArrayBox {
 
 /// The members of an object being encoded.
 final class ObjectBox {
-    var members: [(key: String, lineBreak: ResponseLineBreak, node: Node)] = []
+    /// A member's value: a leaf, kept in place (most members are one), or a node that the
+    /// member's own encoder fills in.
+    enum Value {
+        case leaf(JSONValue), node(Node)
+    }
+
+    var members: [(key: String, lineBreak: ResponseLineBreak, value: Value)] = []
     /// Whether the keys are `ResponseCodingKey`s, written in their order (otherwise sorted).
     let declaredOrder: Bool
 
-    init(declaredOrder: Bool) { self.declaredOrder = declaredOrder }
+    init(declaredOrder: Bool) {
+        self.declaredOrder = declaredOrder
+        members.reserveCapacity(8)  // most of the documents' objects have at most 8 members
+    }
 }
 
 /// Encodes a value into `node`.
@@ -133,37 +142,53 @@ struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let encoder: TreeEncoder
     var codingPath: [CodingKey] { encoder.codingPath }
 
-    /// A new member for `key`.
+    /// Where `key` breaks the line.
+    func lineBreak(_ key: Key) -> ResponseLineBreak {
+        (key as? any ResponseCodingKey)?.lineBreak ?? .none
+    }
+
+    /// Adds the member `key`: `value`.
+    func append(_ key: Key, lineBreak: ResponseLineBreak, _ value: ObjectBox.Value) {
+        let name = encoder.style.snakeCaseKeys ? SnakeCaseKeys.name(key.stringValue) : key.stringValue
+        box.members.append((name, lineBreak, value))
+    }
+
+    /// A new member for `key`, a node for its encoder to fill in.
     func member(_ key: Key) -> (Node, ResponseLineBreak) {
         let node = Node()
-        let lineBreak = (key as? any ResponseCodingKey)?.lineBreak ?? .none
-        let name = encoder.style.snakeCaseKeys ? SnakeCaseKeys.name(key.stringValue) : key.stringValue
-        box.members.append((name, lineBreak, node))
+        let lineBreak = lineBreak(key)
+        append(key, lineBreak: lineBreak, .node(node))
         return (node, lineBreak)
     }
 
-    func set(_ value: JSONValue, _ key: Key) { member(key).0.content = .value(value) }
+    func set(_ value: JSONValue, _ key: Key) { append(key, lineBreak: lineBreak(key), .leaf(value)) }
 
     mutating func encodeNil(forKey key: Key) throws { set(.null, key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { set(.string(value), key) }
     mutating func encode(_ value: Double, forKey key: Key) throws { set(.double(value), key) }
     mutating func encode(_ value: Float, forKey key: Key) throws { set(.float(value), key) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { set(.integer(String(value)), key) }
-    mutating func encode(_ value: Int8, forKey key: Key) throws { set(.integer(String(value)), key) }
-    mutating func encode(_ value: Int16, forKey key: Key) throws { set(.integer(String(value)), key) }
-    mutating func encode(_ value: Int32, forKey key: Key) throws { set(.integer(String(value)), key) }
-    mutating func encode(_ value: Int64, forKey key: Key) throws { set(.integer(String(value)), key) }
-    mutating func encode(_ value: UInt, forKey key: Key) throws { set(.integer(String(value)), key) }
-    mutating func encode(_ value: UInt8, forKey key: Key) throws { set(.integer(String(value)), key) }
-    mutating func encode(_ value: UInt16, forKey key: Key) throws { set(.integer(String(value)), key) }
-    mutating func encode(_ value: UInt32, forKey key: Key) throws { set(.integer(String(value)), key) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { set(.integer(String(value)), key) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { set(.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { set(.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { set(.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { set(.integer(Int64(value)), key) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { set(.integer(value), key) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { set(.unsignedInteger(UInt64(value)), key) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { set(.unsignedInteger(UInt64(value)), key) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { set(.unsignedInteger(UInt64(value)), key) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { set(.unsignedInteger(UInt64(value)), key) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { set(.unsignedInteger(value), key) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        let (node, lineBreak) = member(key)
+        let lineBreak = lineBreak(key)
         let lineBreaks = lineBreak == .beforeElements
-        try node.encode(value, lineBreaks: lineBreaks, encoder: encoder.child(node, key: key, lineBreaks: lineBreaks))
+        if let leaf = Node.leaf(value, lineBreaks: lineBreaks) {
+            append(key, lineBreak: lineBreak, .leaf(leaf))
+        } else {
+            let node = Node()
+            append(key, lineBreak: lineBreak, .node(node))
+            try value.encode(to: encoder.child(node, key: key, lineBreaks: lineBreaks))
+        }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type,
@@ -212,16 +237,16 @@ struct UnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode(_ value: String) throws { append(.string(value)) }
     mutating func encode(_ value: Double) throws { append(.double(value)) }
     mutating func encode(_ value: Float) throws { append(.float(value)) }
-    mutating func encode(_ value: Int) throws { append(.integer(String(value))) }
-    mutating func encode(_ value: Int8) throws { append(.integer(String(value))) }
-    mutating func encode(_ value: Int16) throws { append(.integer(String(value))) }
-    mutating func encode(_ value: Int32) throws { append(.integer(String(value))) }
-    mutating func encode(_ value: Int64) throws { append(.integer(String(value))) }
-    mutating func encode(_ value: UInt) throws { append(.integer(String(value))) }
-    mutating func encode(_ value: UInt8) throws { append(.integer(String(value))) }
-    mutating func encode(_ value: UInt16) throws { append(.integer(String(value))) }
-    mutating func encode(_ value: UInt32) throws { append(.integer(String(value))) }
-    mutating func encode(_ value: UInt64) throws { append(.integer(String(value))) }
+    mutating func encode(_ value: Int) throws { append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { append(.integer(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { append(.integer(value)) }
+    mutating func encode(_ value: UInt) throws { append(.unsignedInteger(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { append(.unsignedInteger(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { append(.unsignedInteger(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { append(.unsignedInteger(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { append(.unsignedInteger(value)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let node = newNode()
@@ -248,16 +273,16 @@ struct SingleValueContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: String) throws { set(.string(value)) }
     mutating func encode(_ value: Double) throws { set(.double(value)) }
     mutating func encode(_ value: Float) throws { set(.float(value)) }
-    mutating func encode(_ value: Int) throws { set(.integer(String(value))) }
-    mutating func encode(_ value: Int8) throws { set(.integer(String(value))) }
-    mutating func encode(_ value: Int16) throws { set(.integer(String(value))) }
-    mutating func encode(_ value: Int32) throws { set(.integer(String(value))) }
-    mutating func encode(_ value: Int64) throws { set(.integer(String(value))) }
-    mutating func encode(_ value: UInt) throws { set(.integer(String(value))) }
-    mutating func encode(_ value: UInt8) throws { set(.integer(String(value))) }
-    mutating func encode(_ value: UInt16) throws { set(.integer(String(value))) }
-    mutating func encode(_ value: UInt32) throws { set(.integer(String(value))) }
-    mutating func encode(_ value: UInt64) throws { set(.integer(String(value))) }
+    mutating func encode(_ value: Int) throws { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { set(.integer(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { set(.integer(value)) }
+    mutating func encode(_ value: UInt) throws { set(.unsignedInteger(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { set(.unsignedInteger(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { set(.unsignedInteger(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { set(.unsignedInteger(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { set(.unsignedInteger(value)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws { try encoder.node.encode(value, lineBreaks: encoder.lineBreaks, encoder: encoder) }
 }
