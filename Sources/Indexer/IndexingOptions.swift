@@ -1,3 +1,4 @@
+import Kernels
 import Store
 
 /// Whether a BOS token starts every context window.
@@ -62,6 +63,10 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     /// from (`BandSample`; 0: no bands).
     public var bandSample = 2048
     public var seed: UInt64 = 0
+    /// The BLAS library of the run when it is not the default OpenBLAS (`BLASLibrary.name`,
+    /// e.g. "MKL 2026.2, CNR branch AVX512_E1"), nil with OpenBLAS: another library changes the
+    /// last bits of the activations. Set from the library this process runs on.
+    public var blas: String? = IndexingOptions.processBLAS
     /// Not part of the run's identity.
     public var threads = 2
     /// Seconds between checkpoints (at the next document boundary); not part of the identity.
@@ -71,6 +76,12 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
         self.modelPath = modelPath
         self.corpusPaths = corpusPaths
         self.layers = Array(Set(layers)).sorted()
+    }
+
+    /// `blas` of a run made by this process.
+    static var processBLAS: String? {
+        let library = BLASLibrary.current
+        return library.kind == .openBLAS ? nil : library.name
     }
 
     /// How many records of each neuron keep their windows.
@@ -97,6 +108,7 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
             ("--window-records", differs(\.windowRecords)), ("--negative-k", differs(\.negativeK)),
             ("--store-inputs", differs(\.storeInputs)), ("--shard", differs(\.shard) || shard != nil),
             ("--sample-size", differs(\.sampleSize)), ("--band-sample", differs(\.bandSample)), ("--seed", differs(\.seed)),
+            ("--blas", differs(\.blas)),
         ]
         var conflicts = named.filter(\.1).map(\.0)
         var mine = identity, theirs = earlier.identity
