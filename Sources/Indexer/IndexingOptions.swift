@@ -78,10 +78,11 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
         self.layers = Array(Set(layers)).sorted()
     }
 
-    /// `blas` of a run made by this process.
+    /// `blas` of a run made by this process (nil too when its library cannot be loaded: then
+    /// no run can start, and decoding recorded options must still work).
     static var processBLAS: String? {
-        let library = BLASLibrary.current
-        return library.kind == .openBLAS ? nil : library.name
+        guard let library = try? BLASLibrary.loadCurrent(), library.kind != .openBLAS else { return nil }
+        return library.name
     }
 
     /// How many records of each neuron keep their windows.
