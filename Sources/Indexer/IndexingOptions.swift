@@ -65,7 +65,8 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     public var seed: UInt64 = 0
     /// The BLAS library of the run when it is not the default OpenBLAS (`BLASLibrary.name`,
     /// e.g. "MKL 2026.2, CNR branch AVX512_E1"), nil with OpenBLAS: another library changes the
-    /// last bits of the activations. Set from the library this process runs on.
+    /// last bits of the activations, so it is part of the identity. Set from the library this
+    /// process runs on.
     public var blas: String? = IndexingOptions.processBLAS
     /// Not part of the run's identity.
     public var threads = 2
