@@ -59,7 +59,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], exclude: ["Viewer"]),
         .executableTarget(name: "NeurodexCLI", dependencies: [
-            "Store", "Indexer", "Models", "ModelFiles", "Tokenizers", "Query", "Export", "Analysis", "Study", "Responses",
+            "Store", "Indexer", "Models", "Kernels", "ModelFiles", "Tokenizers", "Query", "Export", "Analysis", "Study", "Responses",
             "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -1,3 +1,4 @@
+import Kernels
 import Store
 
 /// Whether a BOS token starts every context window.
@@ -66,6 +67,11 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     /// from (`BandSample`; 0: no bands).
     public var bandSample = 2048
     public var seed: UInt64 = 0
+    /// The BLAS library of the run when it is not the default OpenBLAS (`BLASLibrary.name`,
+    /// e.g. "MKL 2026.2, CNR branch AVX512_E1"), nil with OpenBLAS: another library changes the
+    /// last bits of the activations, so it is part of the identity. Set from the library this
+    /// process runs on.
+    public var blas: String? = IndexingOptions.processBLAS
     /// Not part of the run's identity.
     public var threads = 2
     /// Seconds between checkpoints (at the next document boundary); not part of the identity.
@@ -75,6 +81,13 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
         self.modelPath = modelPath
         self.corpusPaths = corpusPaths
         self.layers = Array(Set(layers)).sorted()
+    }
+
+    /// `blas` of a run made by this process (nil too when its library cannot be loaded: then
+    /// no run can start, and decoding recorded options must still work).
+    static var processBLAS: String? {
+        guard let library = try? BLASLibrary.loadCurrent(), library.kind != .openBLAS else { return nil }
+        return library.name
     }
 
     /// How many records of each neuron keep their windows.
@@ -102,6 +115,7 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
             ("--logit-lens", differs(\.logitLensTokens)),
             ("--store-inputs", differs(\.storeInputs)), ("--shard", differs(\.shard) || shard != nil),
             ("--sample-size", differs(\.sampleSize)), ("--band-sample", differs(\.bandSample)), ("--seed", differs(\.seed)),
+            ("--blas", differs(\.blas)),
         ]
         var conflicts = named.filter(\.1).map(\.0)
         var mine = identity, theirs = earlier.identity

@@ -37,8 +37,8 @@ public struct BLASCore: Sendable, Equatable, CustomStringConvertible {
         case chosenFromCPUFeatures = "chosen from the CPU's features"
     }
 
-    /// The core in use, chosen on first use (every BLAS call in Neurodex goes through `sgemm`
-    /// or `BLAS`, which ask for it first).
+    /// The core in use, chosen on first use (every OpenBLAS call in Neurodex goes through
+    /// `BLASLibrary.openBLAS`, which asks for it first).
     public static var current: BLASCore { selectedCore }
 
     /// "SkylakeX (chosen from the CPU's features; OpenBLAS detected Prescott)".

@@ -1,24 +1,19 @@
 import COpenBLAS
 
-/// Thread control for the OpenBLAS library the matrix products run on. Every call into
-/// OpenBLAS goes through here or `sgemm`, which first make sure its kernels are chosen
-/// (`BLASCore.current`).
+/// Thread control for the BLAS library the matrix products run on (`BLASLibrary.current`).
 public enum BLAS {
-    /// Sets how many threads OpenBLAS uses for each call (process-wide). When you parallelize
-    /// over cores yourself, set 1 to avoid oversubscription.
+    /// Sets how many threads the library uses for each call (process-wide). When you
+    /// parallelize over cores yourself, set 1 to avoid oversubscription.
     public static func setThreadCount(_ threads: Int) {
-        _ = BLASCore.current
-        openblas_set_num_threads(Int32(clamping: max(1, threads)))
+        BLASLibrary.current.setThreadCount(threads)
     }
 
-    /// The number of threads OpenBLAS currently uses.
-    public static var threadCount: Int {
-        _ = BLASCore.current
-        return Int(openblas_get_num_threads())
-    }
+    /// The number of threads the library currently uses.
+    public static var threadCount: Int { BLASLibrary.current.threadCount }
 }
 
-/// Single-precision matrix product through OpenBLAS, all matrices row-major:
+/// Single-precision matrix product through `library` (the process's BLAS unless told), all
+/// matrices row-major:
 ///
 ///     C[m, n] = alpha · op(A)[m, k] · op(B)[k, n] + beta · C[m, n]
 ///
@@ -31,15 +26,15 @@ public func sgemm(
     m: Int, n: Int, k: Int,
     transposeA: Bool = false, transposeB: Bool = false,
     alpha: Float = 1, beta: Float = 0,
-    lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil
+    lda: Int? = nil, ldb: Int? = nil, ldc: Int? = nil,
+    on library: BLASLibrary = .current
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm dimensions must not be negative")
     if m == 0 || n == 0 { return }
-    _ = BLASCore.current
     let strideA = lda ?? (transposeA ? m : k)
     let strideB = ldb ?? (transposeB ? k : n)
     let strideC = ldc ?? n
-    cblas_sgemm(
+    library.sgemm(
         CblasRowMajor,
         transposeA ? CblasTrans : CblasNoTrans,
         transposeB ? CblasTrans : CblasNoTrans,
@@ -53,25 +48,26 @@ public func sgemm(
 /// whatever the other rows of A are: rows of A are the tokens of a batch, and a token's
 /// activations must not depend on the thread count or on which windows share its batch.
 ///
-/// OpenBLAS alone gives neither: its threads split the product along m and n by the thread
-/// count, and elements that fall on a partial tile go through other kernels (or gemv, for one
-/// row), which sum in another order. So the product is cut into a fixed grid of blocks,
+/// A BLAS alone gives neither: OpenBLAS's threads split the product along m and n by the
+/// thread count, and elements that fall on a partial tile go through other kernels (or gemv,
+/// for one row), which sum in another order. So the product is cut into a fixed grid of blocks,
 /// `SgemmBlocks.rows` × `SgemmBlocks.columns`, that depends only on m and n; each block is one
-/// single-threaded OpenBLAS call of the same shape (the last, partial row block is padded with
+/// single-threaded call of `library` with the same shape (the last, partial row block is padded with
 /// zero rows to a full one), and `threads` threads take blocks in turn. Every element is then
 /// computed by the same kernel call at the same position in its tile, however many threads
-/// there are and however many rows the batch has. Sets OpenBLAS to one thread (process-wide).
+/// there are and however many rows the batch has (MKL needs its reproducibility mode for this,
+/// which `BLASLibrary` sets). Sets `library` to one thread (process-wide).
 ///
 /// With `addingBias` [n], C[i, j] += bias[j] after the product, block by block while the block
 /// is in cache: the same values as `addBias` on the whole of C afterwards, without the pass.
 public func blockedSgemm(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
     m: Int, n: Int, k: Int, transposeB: Bool = false, beta: Float = 0,
-    addingBias bias: UnsafePointer<Float>? = nil, threads: Int
+    addingBias bias: UnsafePointer<Float>? = nil, threads: Int, on library: BLASLibrary = .current
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm dimensions must not be negative")
     if m == 0 || n == 0 { return }
-    BLAS.setThreadCount(1)
+    library.setThreadCount(1)
     let (blockRows, blockColumns) = (SgemmBlocks.rows, SgemmBlocks.columns)
     let fullRows = m / blockRows * blockRows
     let tailRows = m - fullRows
@@ -89,7 +85,7 @@ public func blockedSgemm(
         let cBlock = c + firstRow * n + firstColumn                        // [rows, width], stride n
         if firstRow < fullRows {
             sgemm(a + firstRow * k, bBlock, into: cBlock, m: blockRows, n: width, k: k,
-                  transposeB: transposeB, beta: beta, ldb: ldb, ldc: n)
+                  transposeB: transposeB, beta: beta, ldb: ldb, ldc: n, on: library)
             if let bias {
                 for row in 0..<blockRows { addScaled(bias + firstColumn, times: 1, to: cBlock + row * n, count: width) }
             }
@@ -102,7 +98,7 @@ public func blockedSgemm(
                 for row in 0..<tailRows { (padded + row * width).update(from: cBlock + row * n, count: width) }
             }
             sgemm(paddedTail.pointer, bBlock, into: padded, m: blockRows, n: width, k: k,
-                  transposeB: transposeB, beta: beta, ldb: ldb, ldc: width)
+                  transposeB: transposeB, beta: beta, ldb: ldb, ldc: width, on: library)
             for row in 0..<tailRows {
                 (cBlock + row * n).update(from: padded + row * width, count: width)
                 if let bias { addScaled(bias + firstColumn, times: 1, to: cBlock + row * n, count: width) }

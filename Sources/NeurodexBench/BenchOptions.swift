@@ -28,6 +28,9 @@ struct BenchOptions {
         return number
     }
 
+    /// The value of `--name`, if given.
+    func text(_ name: String) -> String? { values[name] }
+
     func list(_ name: String, default value: [String]) -> [String] {
         values[name].map { $0.split(separator: ",").map(String.init) } ?? value
     }

@@ -32,7 +32,7 @@ struct ForwardBenchmark {
     func run() throws {
         let tokens = windows * windowLength
         print("forward: \(windows) × \(windowLength)-token windows, \(threads) threads, median of \(repeats) after a warm-up; "
-              + "BLAS core \(BLASCore.current)")
+              + "BLAS \(BLASLibrary.current)")
         for model in models {
             let config = model.config
             for range in layerRanges {

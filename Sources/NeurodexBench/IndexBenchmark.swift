@@ -57,7 +57,7 @@ struct IndexBenchmark {
         let batches = makeBatches(documents, bos: tokenizer.endOfText!)
         let counted = documents.reduce(0) { $0 + $1.count }
         print("index: \(documents.count) documents, \(counted) tokens, \(context)-token windows + BOS, "
-              + "\(batchWindows) windows per batch, \(threads) threads, median of \(repeats); BLAS core \(BLASCore.current)")
+              + "\(batchWindows) windows per batch, \(threads) threads, median of \(repeats); BLAS \(BLASLibrary.current)")
         for (model, last) in cases {
             let config = model.config
             let lastLayer = last ?? config.nLayer - 1

@@ -1,7 +1,7 @@
 import Kernels
 
-/// Measures OpenBLAS sgemm at the GPT-2 projection shapes: one whole-matrix call on `threads`
-/// OpenBLAS threads, and `blockedSgemm` (the forward's fixed grid of single-threaded calls,
+/// Measures sgemm of the BLAS library in use at the GPT-2 projection shapes: one whole-matrix
+/// call on `threads` BLAS threads, and `blockedSgemm` (the forward's fixed grid of single-threaded calls,
 /// `threads` threads), alternating, medians.
 struct SgemmBenchmark {
     let models: [BenchmarkModel]
@@ -17,7 +17,7 @@ struct SgemmBenchmark {
     }
 
     func run() throws {
-        print("sgemm, \(threads) threads, median of \(repeats); BLAS core \(BLASCore.current)")
+        print("sgemm, \(threads) threads, median of \(repeats); BLAS \(BLASLibrary.current)")
         for model in models {
             print(model.label)
             for shape in blockProducts(model.config, tokens: tokens, includeMLPDown: true) {

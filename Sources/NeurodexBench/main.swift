@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 // neurodex-bench: benchmarks, run in release (`swift build -c release`).
 // The first argument picks the benchmark; the rest are its options.
@@ -7,7 +8,7 @@ let usage = """
 usage: neurodex-bench <benchmark> [options]
   forward   GPT-2 forward throughput vs the sgemm bound
             [--models small,xl] [--layers all,0-1] [--threads 2] [--repeats 3]
-  sgemm     OpenBLAS sgemm GFLOP/s at the GPT-2 projection shapes
+  sgemm     sgemm GFLOP/s at the GPT-2 projection shapes
             [--models small,xl] [--threads 2] [--repeats 5] [--tokens 512]
   kernels   time per layer of attention, layernorm, gelu and bias additions
             [--models small,xl] [--threads 2]
@@ -23,6 +24,7 @@ usage: neurodex-bench <benchmark> [options]
   serve     concurrent clients against a running `neurodex serve` (random GET /api/neurons/{l}/{n})
             [--port 8080] [--clients 32] [--requests 20000] [--warmup 2000] [--layers 48] [--neurons 6400]
             [--path P] [--pid PID]
+every benchmark: [--blas openblas|mkl|PATH] (as NEURODEX_BLAS: the BLAS library the products run on)
 """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -32,6 +34,8 @@ guard let benchmark = arguments.first else {
 }
 do {
     let options = try BenchOptions(Array(arguments.dropFirst()))
+    if let blas = options.text("blas") { setenv(BLASChoice.environmentVariable, blas, 1) }
+    try BLASLibrary.loadCurrent()
     switch benchmark {
     case "forward":
         try ForwardBenchmark(options: options).run()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Export
+import Kernels
 import Store
 
 /// `--store DIR`, shared by every command that reads a store.
@@ -13,6 +14,24 @@ struct StoreOption: ParsableArguments {
     /// Opens the store for reading.
     func openForReading() throws -> NeurodexStore {
         try NeurodexStore(directory: url, mode: .read)
+    }
+}
+
+/// `--blas`, shared by the commands that run a model: the BLAS library, as `NEURODEX_BLAS` names it.
+struct BLASOption: ParsableArguments {
+    @Option(help: "The BLAS library: openblas (default), mkl, or the path of MKL's libmkl_rt.so.N (the same as NEURODEX_BLAS).")
+    var blas: String?
+
+    func validate() throws {
+        if let blas { _ = try BLASChoice(parsing: blas) }
+    }
+
+    /// Makes `--blas` (when given) the process's choice and loads that library; call it before
+    /// any model runs.
+    @discardableResult
+    func load() throws -> BLASLibrary {
+        if let blas { setenv(BLASChoice.environmentVariable, blas, 1) }
+        return try BLASLibrary.loadCurrent()
     }
 }
 

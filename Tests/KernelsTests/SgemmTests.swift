@@ -41,18 +41,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func blockedMatchesReference(transposeB: Bool) {
-        // Two row blocks and a partial one, two column blocks and a partial one.
-        let (m, n, k) = (2 * SgemmBlocks.rows + 5, 2 * SgemmBlocks.columns + 3, 19)
-        let a = randomValues(m * k, seed: 1)
-        let b = randomValues(k * n, seed: 2)
-        let original = randomValues(m * n, seed: 3)
-        var c = [Float](repeating: .nan, count: m * n)
-        blockedSgemm(a, b, into: &c, m: m, n: n, k: k, transposeB: transposeB, threads: 2)
-        let product = Reference.matrixProduct(a, b, m: m, n: n, k: k, transposeB: transposeB)
-        #expect(relativeError(c, product) < 1e-6)
-        var accumulated = original
-        blockedSgemm(a, b, into: &accumulated, m: m, n: n, k: k, transposeB: transposeB, beta: 1, threads: 3)
-        #expect(relativeError(accumulated, zip(original, product).map { $0 + $1 }) < 1e-6)
+        expectBlockedMatchesReference(transposeB: transposeB, on: .current)
     }
 
     /// `addingBias` gives the very values of `addBias` after the product, on full and partial blocks.
@@ -74,22 +63,7 @@ import Testing
     /// before or after it, which a plain OpenBLAS call does not give (its threads split the
     /// product by the thread count, and rows on a partial tile take another kernel).
     @Test func blockedRowsDependOnlyOnTheirInput() {
-        let (m, n, k) = (133, 600, 128)
-        let a = randomValues(m * k, seed: 4)
-        let b = randomValues(k * n, seed: 5)
-        func product(rows: Range<Int>, threads: Int) -> [Float] {
-            var c = [Float](repeating: 0, count: rows.count * n)
-            Array(a[(rows.lowerBound * k)..<(rows.upperBound * k)]).withUnsafeBufferPointer { block in
-                blockedSgemm(block.baseAddress!, b, into: &c, m: rows.count, n: n, k: k, threads: threads)
-            }
-            return c
-        }
-        let whole = product(rows: 0..<m, threads: 1)
-        for threads in [2, 3] { #expect(product(rows: 0..<m, threads: threads) == whole, "\(threads) threads") }
-        for rows in [0..<1, 5..<6, 3..<40, 100..<133, 1..<132] {
-            #expect(product(rows: rows, threads: 2) == Array(whole[(rows.lowerBound * n)..<(rows.upperBound * n)]),
-                    "rows \(rows)")
-        }
+        expectBlockedRowsDependOnlyOnTheirInput(on: .current)
     }
 
     @Test func threadCountIsApplied() {
@@ -97,5 +71,43 @@ import Testing
         BLAS.setThreadCount(1)
         #expect(BLAS.threadCount == 1)
         BLAS.setThreadCount(previous)
+    }
+}
+
+/// `blockedSgemm` on `library` equals the reference product, with beta 0 and 1, on full and
+/// partial blocks.
+func expectBlockedMatchesReference(transposeB: Bool, on library: BLASLibrary) {
+    // Two row blocks and a partial one, two column blocks and a partial one.
+    let (m, n, k) = (2 * SgemmBlocks.rows + 5, 2 * SgemmBlocks.columns + 3, 19)
+    let a = randomValues(m * k, seed: 1)
+    let b = randomValues(k * n, seed: 2)
+    let original = randomValues(m * n, seed: 3)
+    var c = [Float](repeating: .nan, count: m * n)
+    blockedSgemm(a, b, into: &c, m: m, n: n, k: k, transposeB: transposeB, threads: 2, on: library)
+    let product = Reference.matrixProduct(a, b, m: m, n: n, k: k, transposeB: transposeB)
+    #expect(relativeError(c, product) < 1e-6)
+    var accumulated = original
+    blockedSgemm(a, b, into: &accumulated, m: m, n: n, k: k, transposeB: transposeB, beta: 1, threads: 3, on: library)
+    #expect(relativeError(accumulated, zip(original, product).map { $0 + $1 }) < 1e-6)
+}
+
+/// Each row of `blockedSgemm` on `library` is bit-identical whatever the thread count and
+/// whatever rows come before or after it.
+func expectBlockedRowsDependOnlyOnTheirInput(on library: BLASLibrary) {
+    let (m, n, k) = (133, 600, 128)
+    let a = randomValues(m * k, seed: 4)
+    let b = randomValues(k * n, seed: 5)
+    func product(rows: Range<Int>, threads: Int) -> [Float] {
+        var c = [Float](repeating: 0, count: rows.count * n)
+        Array(a[(rows.lowerBound * k)..<(rows.upperBound * k)]).withUnsafeBufferPointer { block in
+            blockedSgemm(block.baseAddress!, b, into: &c, m: rows.count, n: n, k: k, threads: threads, on: library)
+        }
+        return c
+    }
+    let whole = product(rows: 0..<m, threads: 1)
+    for threads in [2, 3] { #expect(product(rows: 0..<m, threads: threads) == whole, "\(threads) threads") }
+    for rows in [0..<1, 5..<6, 3..<40, 100..<133, 1..<132] {
+        #expect(product(rows: rows, threads: 2) == Array(whole[(rows.lowerBound * n)..<(rows.upperBound * n)]),
+                "rows \(rows)")
     }
 }

@@ -89,6 +89,8 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @OptionGroup var blasOption: BLASOption
+
     func validate() throws {
         if corpus.isEmpty { throw ValidationError("give at least one --corpus path") }
         if topK < 1 { throw ValidationError("--top-k must be at least 1") }
@@ -109,6 +111,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     func run() throws {
+        let blas = try blasOption.load()
         let shard = try self.shard.map { try Shard(parsing: $0) }
         // Load only the layers that are indexed.
         let requested = NumberList(parsing: layers) == .all ? nil : try parseLayers(layers, layerCount: nil)
@@ -166,6 +169,7 @@ struct IndexCommand: ParsableCommand {
             let p = summary.phases
             print(String(format: "time: forward %.1f s, capture %.1f s, storage %.1f s (band examples %.1f s, logit lens %.1f s), corpus %.1f s",
                          p.forward, p.capture, p.store, p.bandExamples, p.logitLens, p.corpus))
+            print("BLAS: \(blas)")
         } catch let error as IndexError {
             bar.finish()
             if case .interrupted = error {

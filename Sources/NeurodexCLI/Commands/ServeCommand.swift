@@ -31,12 +31,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Threads of the model's forward pass.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @OptionGroup var blasOption: BLASOption
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() async throws {
+        try blasOption.load()
         let loadModel = model.map { path in
             { (lastLayer: Int?) throws -> InferenceModel in
                 let bundle = try ModelBundle.load(path: path, maxLayer: lastLayer, threads: threads)
