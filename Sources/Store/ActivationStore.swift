@@ -315,6 +315,22 @@ public struct StoreReader {
     }
 }
 
+/// One record of a store being built, as the reverse token index keys it: 16 bytes, where a
+/// `(UInt32, TokenHit)` pair takes 32 (a GPT-2 XL store at K = 100 has 30.7 million of them).
+public struct TokenIndexEntry: Sendable, Equatable {
+    public var token: UInt32
+    public var layer: UInt16
+    public var neuron: UInt32
+    public var activation: Float
+
+    public init(token: UInt32, layer: Int, neuron: Int, activation: Float) {
+        self.token = token
+        self.layer = UInt16(layer)
+        self.neuron = UInt32(neuron)
+        self.activation = activation
+    }
+}
+
 /// One entry of the reverse token index.
 public struct TokenHit: Sendable, Hashable, Codable {
     public var layer: Int
@@ -380,32 +396,39 @@ public struct StoreWriter {
         try txn.put(db.tokens, key: StoreKey.document(document), bytes: ByteCoding.bytes(of: tokens))
     }
 
+    /// Removes a document's tokens; returns whether it had any.
+    @discardableResult
+    public func deleteTokens(document: UInt32) throws -> Bool {
+        try txn.delete(db.tokens, key: StoreKey.document(document))
+    }
+
     public func putTokenHit(token: UInt32, _ hit: TokenHit) throws {
         try txn.put(db.byToken, key: StoreKey.tokenNeuron(token: token, layer: hit.layer, neuron: hit.neuron),
                     bytes: ByteCoding.bytes(of: [hit.activation]))
     }
 
-    /// Replaces the whole token index with `hits` (token, hit), loaded in key order; of
-    /// several hits for one (token, layer, neuron) the highest activation is kept.
-    public func replaceTokenIndex(_ hits: [(token: UInt32, hit: TokenHit)]) throws {
+    /// Replaces the whole token index with `entries`, loaded in key order (`entries` is sorted
+    /// in place, so that the index of a large store needs no second copy); of several entries
+    /// for one (token, layer, neuron) the highest activation is kept.
+    public func replaceTokenIndex(_ entries: inout [TokenIndexEntry]) throws {
         try txn.clear(db.byToken)
-        let sorted = hits.sorted { a, b in
-            if (a.token, a.hit.layer, a.hit.neuron) != (b.token, b.hit.layer, b.hit.neuron) {
-                return (a.token, a.hit.layer, a.hit.neuron) < (b.token, b.hit.layer, b.hit.neuron)
+        entries.sort { a, b in
+            if (a.token, a.layer, a.neuron) != (b.token, b.layer, b.neuron) {
+                return (a.token, a.layer, a.neuron) < (b.token, b.layer, b.neuron)
             }
-            return a.hit.activation > b.hit.activation
+            return a.activation > b.activation
         }
         var key = [UInt8](repeating: 0, count: 10)
-        var previous: (UInt32, Int, Int)? = nil
-        for (token, hit) in sorted {
-            if let p = previous, p == (token, hit.layer, hit.neuron) { continue }  // keep the first of duplicates
-            previous = (token, hit.layer, hit.neuron)
+        var previous: (UInt32, UInt16, UInt32)? = nil
+        for entry in entries {
+            if let p = previous, p == (entry.token, entry.layer, entry.neuron) { continue }  // keep the first of duplicates
+            previous = (entry.token, entry.layer, entry.neuron)
             key.withUnsafeMutableBytes { k in
-                k.storeBytes(of: token.bigEndian, toByteOffset: 0, as: UInt32.self)
-                k.storeBytes(of: UInt16(hit.layer).bigEndian, toByteOffset: 4, as: UInt16.self)
-                k.storeBytes(of: UInt32(hit.neuron).bigEndian, toByteOffset: 6, as: UInt32.self)
+                k.storeBytes(of: entry.token.bigEndian, toByteOffset: 0, as: UInt32.self)
+                k.storeBytes(of: entry.layer.bigEndian, toByteOffset: 4, as: UInt16.self)
+                k.storeBytes(of: entry.neuron.bigEndian, toByteOffset: 6, as: UInt32.self)
             }
-            var value = hit.activation.bitPattern.littleEndian
+            var value = entry.activation.bitPattern.littleEndian
             try key.withUnsafeBytes { k in
                 try withUnsafeBytes(of: &value) { try txn.append(db.byToken, key: k, value: $0) }
             }

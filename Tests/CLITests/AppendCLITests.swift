@@ -7,7 +7,8 @@ import Glibc
 /// `neurodex index --append`, through the built binary: a run appended to a complete store makes
 /// exactly the store of one run over the earlier corpora followed by the new ones (`info
 /// --digest` equal, moments included); it is refused when the options differ or the store is
-/// not complete; a killed append leaves the earlier content intact and resumes.
+/// not complete; a killed append leaves the earlier content intact and resumes; a failed one is
+/// undone and can be run again.
 @Suite(.enabled(if: NeurodexBinary.url != nil, NeurodexBinary.missingNote))
 struct AppendCLITests {
     let tmp = TemporaryDirectory()
@@ -115,6 +116,26 @@ struct AppendCLITests {
         _ = child.wait()
         let incomplete = try neurodex(indexArguments(interrupted, corpus: [new.path], extra: ["--append"]))
         #expect(incomplete.status != 0 && incomplete.standardError.contains("not complete"), "\(incomplete)")
+    }
+
+    @Test func aFailedAppendIsUndoneAndCanBeRunAgain() throws {
+        let single = tmp.path("single")
+        try index(single, corpus: [old, new])
+
+        let store = tmp.path("grown")
+        try index(store, corpus: [old])
+        let before = try digest(store)
+        // The new folder's documents are checkpointed (every boundary), then a broken line fails the run.
+        let broken = tmp.path("broken.jsonl")
+        try "{\"text\": \"a first good line\"}\n{\"text\": \n".write(to: broken, atomically: true, encoding: .utf8)
+        let failed = try neurodex(indexArguments(store, corpus: [new.path, broken.path], extra: ["--append"]))
+        #expect(failed.status != 0 && !failed.signaled && failed.standardError.contains(broken.lastPathComponent), "\(failed)")
+        #expect(try digest(store) == before, "the failed append left documents or content behind")
+        #expect(try runs(of: store)?.count == 1 && (try corpora(of: store)?.count) == 1, "the failed append left its run")
+
+        try index(store, corpus: [new], extra: ["--append"])
+        #expect(try digest(store) == (try digest(single)))
+        #expect(try runs(of: store)?.count == 2)
     }
 
     @Test func aKilledAppendKeepsTheStoreAndResumes() throws {

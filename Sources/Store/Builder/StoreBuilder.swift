@@ -33,8 +33,10 @@ public final class StoreBuilder {
     public private(set) var model: ModelRow
     public let corpusID: Int64
     public let runID: Int64
+    /// The default `batchBytes`.
+    public static let defaultBatchBytes = 64 << 20
     /// Pending bytes after which a batch is written (`Int.max`: only at `checkpoint` and `finish`).
-    public var batchBytes = 64 << 20
+    public var batchBytes = defaultBatchBytes
     /// Whether `finish` writes the reverse token index (`by_token`, for token search) of every
     /// added record; off only for stores that are never searched, such as lookup benchmarks.
     public var indexesTokens = true
@@ -51,8 +53,11 @@ public final class StoreBuilder {
     private var pendingAnalyses: [AnalysisRow] = []
     private var pendingBandSample: [SamplePosition]?
     private var pendingSize = 0
-    /// Every added record's (token, hit), for the token index.
-    private var tokenHits: [(token: UInt32, hit: TokenHit)] = []
+    /// Set once this run has written layers or records (or begun `finish`): from then on a
+    /// failed appended run cannot be undone.
+    private var wroteRecords = false
+    /// Every added record, for the token index.
+    private var tokenIndex: [TokenIndexEntry] = []
     /// Every token of an added record, for the embeddings.
     private var recordTokens = Set<UInt32>()
 
@@ -205,7 +210,7 @@ public final class StoreBuilder {
         let sorted = records.sorted(by: CoreRecord.ranksBefore)
         for r in sorted {
             recordTokens.insert(r.token)
-            if indexesTokens { tokenHits.append((r.token, TokenHit(layer: layer, neuron: neuron, activation: r.activation))) }
+            if indexesTokens { tokenIndex.append(TokenIndexEntry(token: r.token, layer: layer, neuron: neuron, activation: r.activation)) }
         }
         pendingNeurons.append(PendingNeuron(layer: layer, neuron: neuron,
                                             records: NeuronRecords(flags: flags, records: sorted),
@@ -243,17 +248,18 @@ public final class StoreBuilder {
     }
 
     /// A checkpoint of a resumable run: writes what is pending and `progress` to the catalog
-    /// first, then the pending activation data and `state` (name → bytes) to the `state`
+    /// first, then the pending activation data and `state` (name → its bytes) to the `state`
     /// database. The `state` values are authoritative: catalog rows beyond them are dropped
-    /// on resume.
-    public func checkpoint(_ progress: RunProgress, state: [(name: String, bytes: [UInt8])]) throws {
+    /// on resume. Each value is encoded when it is written and dropped before the next, so
+    /// only one is in memory at a time (a GPT-2 XL run's accumulators encode to gigabytes).
+    public func checkpoint(_ progress: RunProgress, state: [(name: String, encode: () throws -> [UInt8])]) throws {
         try store.catalog.write { db in
             try writePendingCatalog(db)
             try Self.record(progress, status: .running, finished: false, runID: runID, db)
         }
         try store.activations.write { w in
             try writePendingActivations(w)
-            for (name, bytes) in state { try w.setState(name, bytes) }
+            for (name, encode) in state { try w.setState(name, try encode()) }
         }
         clearPending()
     }
@@ -272,10 +278,11 @@ public final class StoreBuilder {
                        removingState: [String] = [],
                        keptState: [(name: String, bytes: [UInt8])] = []) throws {
         let layers = declaredLayers.sorted()
+        wroteRecords = true
         try store.activations.write { w in
             try writePendingActivations(w)
             if keepingOnlyRecordInputs { try dropInputsOutsideRecords(layers: layers, w) }
-            if indexesTokens { try w.replaceTokenIndex(tokenHits) }
+            if indexesTokens { try w.replaceTokenIndex(&tokenIndex) }
             if let embedding {
                 try w.removeAllEmbeddings()
                 for token in recordTokens.sorted() {
@@ -295,12 +302,40 @@ public final class StoreBuilder {
             try Self.record(progress, status: .complete, finished: true, runID: runID, db)
         }
         clearPending()
-        tokenHits = []
+        tokenIndex = []
         recordTokens = []
         try store.activations.write { w in
             for name in removingState { try w.removeState(name) }
         }
         try store.activations.environment.sync()
+    }
+
+    /// Undoes a run appended to a store's complete runs (`init(appendingTo:…)`, or one resumed)
+    /// that failed: removes its documents from `firstDocument` on with their tokens and stored
+    /// inputs, the `removingState` values its checkpoints wrote, its run and its corpus, so that
+    /// the store is again what its complete runs made and the same append can be run again.
+    /// Returns false, changing nothing, once the run has written layers or records: then only
+    /// `markFailed` is left (and `--resume`, which writes them all again).
+    public func discardAppendedRun(firstDocument: Int, removingState: [String]) throws -> Bool {
+        guard !wroteRecords else { return false }
+        let layers = try store.catalog.layers().map(\.layer)
+        try store.activations.write { w in
+            var document = firstDocument  // an appended run's documents are numbered on from the first
+            while try w.deleteTokens(document: UInt32(document)) { document += 1 }
+            for layer in layers {
+                for p in try w.reader.inputPositions(layer: layer) where p.document >= firstDocument {
+                    try w.deleteInput(layer: layer, document: p.document, position: p.position)
+                }
+            }
+            for name in removingState { try w.removeState(name) }
+        }
+        try store.catalog.write { [runID, corpusID] db in
+            try DocumentRow.filter(Column("id") >= firstDocument).deleteAll(db)
+            try RunRow.deleteOne(db, key: runID)
+            try CorpusRow.deleteOne(db, key: corpusID)
+        }
+        clearPending()
+        return true
     }
 
     /// Marks the run interrupted (resumable).
@@ -321,6 +356,7 @@ public final class StoreBuilder {
     // MARK: - Private
 
     private func writePendingActivations(_ w: StoreWriter) throws {
+        if !pendingNeurons.isEmpty || !pendingLayers.isEmpty { wroteRecords = true }
         for (id, bytes) in pendingVocabulary { try w.putTokenBytes(id, bytes) }
         for (row, tokens) in pendingDocuments { try w.putTokens(document: UInt32(row.id), tokens) }
         for (layer, p, vector) in pendingInputs {
