@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "QueryTests", dependencies: ["Query", "Store", grdb]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Responses", "Analysis", "Export", "Query", "Store", "Kernels"]),
-        .testTarget(name: "ResponsesTests", dependencies: ["Responses", "Store", "Query", "Analysis", "Study"]),
+        .testTarget(name: "ResponsesTests", dependencies: ["Responses", "Store", "Query", "Analysis", "Study", "Kernels"]),
         .testTarget(name: "CLITests", dependencies: ["NeurodexCLI", "Indexer", "ModelFiles", "Tokenizers", "Export"]),
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "ModelFiles", "Models", "Tokenizers",
