@@ -66,7 +66,7 @@ struct BandExamples {
             var byWindow: [SamplePosition: [Request]] = [:]
             func request(_ i: Int, neuron: Int, band: Int?, index: Int) {
                 let p = positions[i]
-                let start = UInt32(Int(p.position) / context * context)
+                let start = UInt32(BatchBuilder.windowStart(containing: Int(p.position), context: context))
                 byWindow[SamplePosition(document: p.document, position: start), default: []].append(
                     Request(neuron: neuron, band: band, index: index, position: Int(p.position),
                             bin: part.binColumns[neuron * positions.count + i]))
@@ -126,7 +126,8 @@ struct BandExamples {
     private func windowOrdinals(_ positions: [SamplePosition]) -> [Int] {
         var ordinal: [SamplePosition: Int] = [:]
         return positions.map { p in
-            let key = SamplePosition(document: p.document, position: p.position / UInt32(context) * UInt32(context))
+            let key = SamplePosition(document: p.document,
+                                     position: UInt32(BatchBuilder.windowStart(containing: Int(p.position), context: context)))
             if let o = ordinal[key] { return o }
             ordinal[key] = ordinal.count
             return ordinal.count - 1

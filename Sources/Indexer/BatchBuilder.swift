@@ -34,9 +34,14 @@ struct BatchBuilder {
         stride(from: 0, to: length, by: context)
     }
 
+    /// The first document position of the context window that holds `position`.
+    static func windowStart(containing position: Int, context: Int) -> Int {
+        position / context * context
+    }
+
     /// The document positions of the context window that holds `position`.
     static func window(containing position: Int, documentLength length: Int, context: Int) -> Range<Int> {
-        let start = position / context * context
+        let start = windowStart(containing: position, context: context)
         return start..<min(length, start + context)
     }
 

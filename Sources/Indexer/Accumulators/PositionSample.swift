@@ -49,7 +49,7 @@ public struct PositionSample: Sendable, Equatable {
             return own
         case let .windows(context, eligibleBelow):
             guard own <= eligibleBelow else { return nil }
-            let start = p.position / UInt32(context) * UInt32(context)
+            let start = UInt32(BatchBuilder.windowStart(containing: Int(p.position), context: context))
             let window = Self.mix(SplitMix64.mix(seed), document: p.document, position: start)
             return window & 0xFFFF_FFFF_0000_0000 | own & 0xFFFF_FFFF
         }
