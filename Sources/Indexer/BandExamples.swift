@@ -1,8 +1,9 @@
+import Kernels
 import Models
 import Store
 
 /// Chooses each neuron's band examples from a band sample and gives them their windows by
-/// running the model once more on just the windows they come from.
+/// running the model once more on just the windows the sample comes from.
 ///
 /// A band's examples are band-sample positions whose bin is in the band, up to
 /// `NeuronBands.examplesPerBand`, one per window first: in hash order, a position is taken
@@ -12,9 +13,11 @@ import Store
 /// windows as it allows. The random sample is chosen the same way from all positions (the same
 /// for every neuron).
 ///
-/// Matrix products do not depend on which windows share a batch (`blockedSgemm`), so the
-/// re-forward gives the activations of the streaming pass bit for bit; a bin that differs is
-/// reported as `IndexError.bandMismatch`.
+/// The sample's windows run as one batch, so each layer's examples are made as the forward
+/// reaches the layer and handed on at once: only one layer's examples and band-sample bins are
+/// held at a time. Matrix products do not depend on which windows share a batch
+/// (`blockedSgemm`), so the re-forward gives the activations of the streaming pass bit for bit;
+/// a bin that differs is reported as `IndexError.bandMismatch`.
 struct BandExamples {
     /// One layer's part of a band sample.
     struct Layer {
@@ -26,11 +29,12 @@ struct BandExamples {
         var histogram: (Int) -> (counts: [UInt32], min: Float, max: Float)
     }
 
-    /// How windows are cut and batched: the run's options.
+    /// How windows are cut: the run's options.
     var context: Int
     var bos: UInt32?
-    var batchWindows: Int
     var bins: HistogramBins
+    /// Threads for choosing and copying the examples of a layer's neurons.
+    var threads: Int = 1
 
     /// One neuron's chosen positions.
     private struct Choice {
@@ -39,57 +43,88 @@ struct BandExamples {
         var examples: [[Int]]
     }
 
-    /// A copy to make: neuron `neuron`'s activations over a window into example `index` of
-    /// `band` (nil: the random sample), whose own token is at `position` with bin `bin`.
-    private struct Request {
-        var neuron: Int
-        var band: Int?
-        var index: Int
-        var position: Int
-        var bin: UInt16
-    }
-
-    /// Each layer's neurons' bands with their examples' windows.
+    /// Runs the windows of the band sample through the model and calls `each` with every layer
+    /// of `layers` (ascending) in turn: its part (from `part`, asked for in that turn) and its
+    /// neurons' bands with their examples' windows.
     ///
     /// - Parameters:
     ///   - positions: the band sample, lowest hash first.
     ///   - tokens: a document's tokens.
-    func make(model: any LanguageModel, layers: [Layer], positions: [SamplePosition],
-              tokens: (UInt32) throws -> [UInt32]) throws -> [Int: [NeuronBands]] {
-        guard !layers.isEmpty else { return [:] }
+    func forEachLayer(model: any LanguageModel, layers: [Int], positions: [SamplePosition],
+                      part: (Int) throws -> Layer, tokens: (UInt32) throws -> [UInt32],
+                      each: (Layer, [NeuronBands]) throws -> Void) throws {
+        guard let last = layers.last else { return }
         let windowOf = windowOrdinals(positions)
         let randomSample = Self.spread(positions.indices, limit: NeuronBands.randomSampleSize, window: windowOf)
-        // Per layer and window (document, start): the copies it serves.
-        var requests: [Int: [SamplePosition: [Request]]] = [:]
-        var results: [Int: [NeuronBands]] = [:]
-        for part in layers {
-            var byWindow: [SamplePosition: [Request]] = [:]
-            func request(_ i: Int, neuron: Int, band: Int?, index: Int) {
-                let p = positions[i]
-                let start = UInt32(BatchBuilder.windowStart(containing: Int(p.position), context: context))
-                byWindow[SamplePosition(document: p.document, position: start), default: []].append(
-                    Request(neuron: neuron, band: band, index: index, position: Int(p.position),
-                            bin: part.binColumns[neuron * positions.count + i]))
+        // Every window of the sample, in (document, start) order, in one batch; the counted rows
+        // of each window by its start.
+        let windows = Set(positions.map(windowKey)).sorted { ($0.document, $0.position) < ($1.document, $1.position) }
+        var batch = BatchBuilder(windows: max(1, windows.count))
+        var documentTokens: [UInt32: [UInt32]] = [:]
+        for window in windows {
+            if documentTokens[window.document] == nil {
+                documentTokens = [window.document: try tokens(window.document)]  // windows come document by document
             }
-            var neuronsBands: [NeuronBands] = []
-            neuronsBands.reserveCapacity(part.neurons)
-            for neuron in 0..<part.neurons {
-                let choice = choose(neuron: neuron, part: part, window: windowOf)
-                for (band, chosen) in choice.examples.enumerated() {
-                    for (index, i) in chosen.enumerated() { request(i, neuron: neuron, band: band, index: index) }
-                }
-                for (index, i) in randomSample.enumerated() { request(i, neuron: neuron, band: nil, index: index) }
-                let empty = WindowedRecord(record: CoreRecord(activation: 0, document: 0, position: 0, token: 0),
-                                           windowStart: 0, activations: [])
-                var bands = choice.bands
-                for b in bands.indices { bands[b].examples = Array(repeating: empty, count: choice.examples[b].count) }
-                neuronsBands.append(NeuronBands(bands: bands, randomSample: Array(repeating: empty, count: randomSample.count)))
-            }
-            requests[part.layer] = byWindow
-            results[part.layer] = neuronsBands
+            let all = documentTokens[window.document]!
+            let range = BatchBuilder.window(containing: Int(window.position), documentLength: all.count, context: context)
+            batch.append(window: all[range], document: window.document, firstPosition: range.lowerBound, bos: bos)
         }
-        try fillWindows(model: model, requests: requests, into: &results, tokens: tokens)
-        return results
+        let rows = batch.rows
+        var rowsOfWindow: [SamplePosition: Range<Int>] = [:]
+        for range in rows.windowRows where !range.isEmpty {
+            rowsOfWindow[SamplePosition(document: rows.documents[range.lowerBound], position: rows.positions[range.lowerBound])] = range
+        }
+        // Each position's window rows and its own row.
+        let located = try positions.map { p -> (rows: Range<Int>, focus: Int) in
+            let key = windowKey(p)
+            guard let range = rowsOfWindow[key], range.contains(range.lowerBound + Int(p.position - key.position)) else {
+                throw IndexError.storeMismatch("band-sample position \(p.position) of document \(p.document) is past the document's end")
+            }
+            return (range, range.lowerBound + Int(p.position - key.position))
+        }
+        /// Makes and hands on `layer`'s bands from its activations over the batch, [rows, neurons].
+        func finish(layer: Int, activations act: UnsafeBufferPointer<Float>) throws {
+            let part = try part(layer)
+            let n = part.neurons
+            var bands = [NeuronBands](repeating: NeuronBands(bands: [], randomSample: []), count: part.neurons)
+            var mismatch = [Int?](repeating: nil, count: part.neurons)  // a position whose bin differs
+            bands.withUnsafeMutableBufferPointer { bands in
+                mismatch.withUnsafeMutableBufferPointer { mismatch in
+                    let chunk = 64, jobs = (part.neurons + chunk - 1) / chunk
+                    forEachJobInParallel(jobs, threads: threads) { job in
+                        for neuron in job * chunk..<min(part.neurons, (job + 1) * chunk) {
+                            /// The windowed record of band-sample position `i`.
+                            func example(_ i: Int) -> WindowedRecord {
+                                let p = positions[i], (range, focus) = located[i]
+                                let value = act[focus * n + neuron]
+                                if bins.index(of: value) != Int(part.binColumns[neuron * positions.count + i]) { mismatch[neuron] = i }
+                                return WindowedRecord(
+                                    record: CoreRecord(activation: value, document: p.document, position: p.position, token: rows.tokens[focus]),
+                                    windowStart: rows.positions[range.lowerBound],
+                                    activations: range.map { act[$0 * n + neuron] })
+                            }
+                            let choice = choose(neuron: neuron, part: part, window: windowOf)
+                            var chosen = choice.bands
+                            for b in chosen.indices { chosen[b].examples = choice.examples[b].map(example) }
+                            bands[neuron] = NeuronBands(bands: chosen, randomSample: randomSample.map(example))
+                        }
+                    }
+                }
+            }
+            if let neuron = mismatch.firstIndex(where: { $0 != nil }), let i = mismatch[neuron] {
+                throw IndexError.bandMismatch(layer: layer, neuron: neuron,
+                                              document: positions[i].document, position: positions[i].position)
+            }
+            try each(part, bands)
+        }
+        guard rows.count > 0 else {  // an empty sample: bands without examples
+            for layer in layers { try finish(layer: layer, activations: UnsafeBufferPointer(start: nil, count: 0)) }
+            return
+        }
+        try model.forward(batch.tokenBatch, through: last, captureLayers: layers, captureMLPInput: false) { capture in
+            precondition(capture.activations.count == rows.count * model.description.neuronCount)
+            try finish(layer: capture.layer, activations: capture.activations)
+        }
     }
 
     /// The bands of one neuron and the band-sample positions each band chooses.
@@ -122,64 +157,19 @@ struct BandExamples {
         return picked.sorted()
     }
 
+    /// The context window that holds `p`, as (document, its first position).
+    private func windowKey(_ p: SamplePosition) -> SamplePosition {
+        SamplePosition(document: p.document, position: UInt32(BatchBuilder.windowStart(containing: Int(p.position), context: context)))
+    }
+
     /// Each band-sample position's window, numbered in order of first appearance.
     private func windowOrdinals(_ positions: [SamplePosition]) -> [Int] {
         var ordinal: [SamplePosition: Int] = [:]
         return positions.map { p in
-            let key = SamplePosition(document: p.document,
-                                     position: UInt32(BatchBuilder.windowStart(containing: Int(p.position), context: context)))
+            let key = windowKey(p)
             if let o = ordinal[key] { return o }
             ordinal[key] = ordinal.count
             return ordinal.count - 1
         }
-    }
-
-    /// Runs every requested window through the model, in (document, start) order and batches
-    /// of `batchWindows`, and makes each request's windowed record.
-    private func fillWindows(model: any LanguageModel, requests: [Int: [SamplePosition: [Request]]],
-                             into results: inout [Int: [NeuronBands]], tokens: (UInt32) throws -> [UInt32]) throws {
-        let layers = requests.keys.sorted()
-        let windows = Set(requests.values.flatMap(\.keys)).sorted { ($0.document, $0.position) < ($1.document, $1.position) }
-        var batch = BatchBuilder(windows: batchWindows)
-        var documentTokens: [UInt32: [UInt32]] = [:]
-        func run() throws {
-            let rows = batch.rows
-            try model.forward(batch.tokenBatch, through: layers.last!, captureLayers: layers, captureMLPInput: false) { capture in
-                let n = capture.activations.count / rows.count  // [rows, neurons]
-                let act = capture.activations
-                for range in rows.windowRows where !range.isEmpty {
-                    let key = SamplePosition(document: rows.documents[range.lowerBound], position: rows.positions[range.lowerBound])
-                    for request in requests[capture.layer]?[key] ?? [] {
-                        let focusRow = range.lowerBound + request.position - Int(key.position)
-                        let value = act[focusRow * n + request.neuron]
-                        guard bins.index(of: value) == Int(request.bin) else {
-                            throw IndexError.bandMismatch(layer: capture.layer, neuron: request.neuron,
-                                                          document: key.document, position: UInt32(request.position))
-                        }
-                        let entry = WindowedRecord(
-                            record: CoreRecord(activation: value, document: key.document, position: UInt32(request.position),
-                                               token: rows.tokens[focusRow]),
-                            windowStart: key.position,
-                            activations: range.map { act[$0 * n + request.neuron] })
-                        if let band = request.band {
-                            results[capture.layer]![request.neuron].bands[band].examples[request.index] = entry
-                        } else {
-                            results[capture.layer]![request.neuron].randomSample[request.index] = entry
-                        }
-                    }
-                }
-            }
-            batch.reset()
-        }
-        for window in windows {
-            if documentTokens[window.document] == nil {
-                documentTokens = [window.document: try tokens(window.document)]  // windows come document by document
-            }
-            let all = documentTokens[window.document]!
-            let range = BatchBuilder.window(containing: Int(window.position), documentLength: all.count, context: context)
-            batch.append(window: all[range], document: window.document, firstPosition: range.lowerBound, bos: bos)
-            if batch.isFull { try run() }
-        }
-        if !batch.isEmpty { try run() }
     }
 }

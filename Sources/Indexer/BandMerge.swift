@@ -7,26 +7,15 @@ import Tokenizers
 /// merged sample and the merged histograms, their windows run through the model again (the
 /// shards' own examples were chosen with their own, partial, histograms).
 struct BandMerge {
-    /// The merged store's band sample and band examples.
-    struct Result {
-        /// Lowest hash first.
-        var positions: [SamplePosition]
-        /// Layer → [neurons, positions] bins.
-        var binColumns: [Int: [UInt16]]
-        /// Layer → each neuron's bands.
-        var bands: [Int: [NeuronBands]]
-    }
-
     let shards: [NeurodexStore]
     let options: IndexingOptions
     let modelRow: ModelRow
     /// The model the shards were indexed with, and its tokenizer (for BOS).
     let model: ModelBundle?
 
-    /// The merged band sample and examples of `layers`; nil when the shards have no band sample.
-    /// Throws `IndexError.mergeNeedsModel` without a model, `StoreError.modelMismatch` with
-    /// another one.
-    func merge(layers: [LayerRow], bins: HistogramBins) throws -> Result? {
+    /// The merged band sample, lowest hash first; nil when the shards have none. Throws
+    /// `IndexError.mergeNeedsModel` without a model, `StoreError.modelMismatch` with another one.
+    func mergedPositions() throws -> [SamplePosition]? {
         guard options.bandSample > 0 else { return nil }
         guard let model else {
             throw IndexError.mergeNeedsModel("the shards hold band examples, whose windows are made by running the model again: give merge --model with the model they were indexed with")
@@ -35,49 +24,68 @@ struct BandMerge {
             throw StoreError.modelMismatch(expected: modelRow.fingerprint, found: model.model.description.fingerprint)
         }
         var sample = BandSample.positionSample(size: options.bandSample, seed: options.seed, context: options.context)
-        var owner: [SamplePosition: (shard: Int, index: Int)] = [:]
-        for (s, shard) in shards.enumerated() {
+        for shard in shards {
             guard let positions = try shard.activations.read({ try $0.bandSamplePositions() }) else {
                 throw IndexError.storeMismatch("\(shard.directory.path) has no band sample")
             }
-            for (i, p) in positions.enumerated() { owner[p] = (s, i) }
             _ = sample.admit(positions)
         }
-        let positions = sample.kept.map(\.position)
-        var columns: [Int: [UInt16]] = [:]
-        var parts: [BandExamples.Layer] = []
-        for layer in layers {
-            let n = layer.neuronCount
-            var merged = [UInt16](repeating: 0, count: n * positions.count)
-            for (s, shard) in shards.enumerated() {
-                // (index in the merged sample, index in this shard's) of the positions this shard holds.
-                var mine: [(merged: Int, shard: Int)] = []
-                for (i, p) in positions.enumerated() {
-                    if let o = owner[p], o.shard == s { mine.append((i, o.index)) }
-                }
-                guard !mine.isEmpty else { continue }
-                try shard.activations.read { r in
-                    for j in 0..<n {
-                        guard let column = try r.bandSampleBins(layer: layer.layer, neuron: j) else {
-                            throw IndexError.storeMismatch("\(shard.directory.path) has no band sample for layer \(layer.layer) neuron \(j)")
-                        }
-                        for (i, k) in mine where k < column.count { merged[j * positions.count + i] = column[k] }
-                    }
-                }
-            }
-            columns[layer.layer] = merged
-            let histograms = try mergedHistograms(layer: layer.layer, neurons: n)
-            parts.append(BandExamples.Layer(layer: layer.layer, neurons: n, binColumns: merged) { histograms[$0] })
+        return sample.kept.map(\.position)
+    }
+
+    /// Calls `each` with every layer of `layers` in turn (ascending), its neurons' merged bands
+    /// and its merged band-sample bins ([neurons, positions]): one layer is held at a time.
+    /// `positions` is `mergedPositions()`.
+    func forEachLayer(positions: [SamplePosition], layers: [LayerRow], bins: HistogramBins, threads: Int,
+                      each: (LayerRow, [NeuronBands], [UInt16]) throws -> Void) throws {
+        guard let model else { throw IndexError.mergeNeedsModel("merging band examples needs the model") }
+        // Where each shard keeps each merged position: (shard, index in its sample).
+        var owner: [SamplePosition: (shard: Int, index: Int)] = [:]
+        let wanted = Set(positions)
+        for (s, shard) in shards.enumerated() {
+            let held = try shard.activations.read { try $0.bandSamplePositions() } ?? []
+            for (i, p) in held.enumerated() where wanted.contains(p) { owner[p] = (s, i) }
         }
+        let rowOf = Dictionary(uniqueKeysWithValues: layers.map { ($0.layer, $0) })
         let bos = options.bos == .prepend ? (model.tokenizer.beginOfSequence ?? model.tokenizer.endOfText) : nil
-        let examples = BandExamples(context: options.context, bos: bos, batchWindows: options.batchWindows, bins: bins)
-        let bands = try examples.make(model: model.model, layers: parts, positions: positions) { document in
+        let examples = BandExamples(context: options.context, bos: bos, bins: bins, threads: threads)
+        try examples.forEachLayer(model: model.model, layers: layers.map(\.layer), positions: positions, part: { layer in
+            let n = rowOf[layer]!.neuronCount
+            let histograms = try mergedHistograms(layer: layer, neurons: n)
+            return BandExamples.Layer(layer: layer, neurons: n, binColumns: try mergedBins(layer: layer, neurons: n, positions: positions, owner: owner)) {
+                histograms[$0]
+            }
+        }, tokens: { document in
             for shard in shards {
                 if let tokens = try shard.activations.read({ try $0.tokens(document: document) }) { return tokens }
             }
             throw IndexError.storeMismatch("no shard has the tokens of document \(document)")
+        }) { part, bands in
+            try each(rowOf[part.layer]!, bands, part.binColumns)
         }
-        return Result(positions: positions, binColumns: columns, bands: bands)
+    }
+
+    /// `layer`'s bins at the merged positions, [neurons, positions], each from the shard that holds it.
+    private func mergedBins(layer: Int, neurons n: Int, positions: [SamplePosition],
+                            owner: [SamplePosition: (shard: Int, index: Int)]) throws -> [UInt16] {
+        var merged = [UInt16](repeating: 0, count: n * positions.count)
+        for (s, shard) in shards.enumerated() {
+            // (index in the merged sample, index in this shard's) of the positions this shard holds.
+            var mine: [(merged: Int, shard: Int)] = []
+            for (i, p) in positions.enumerated() {
+                if let o = owner[p], o.shard == s { mine.append((i, o.index)) }
+            }
+            guard !mine.isEmpty else { continue }
+            try shard.activations.read { r in
+                for j in 0..<n {
+                    guard let column = try r.bandSampleBins(layer: layer, neuron: j) else {
+                        throw IndexError.storeMismatch("\(shard.directory.path) has no band sample for layer \(layer) neuron \(j)")
+                    }
+                    for (i, k) in mine where k < column.count { merged[j * positions.count + i] = column[k] }
+                }
+            }
+        }
+        return merged
     }
 
     /// Each neuron's histogram, minimum and maximum over all shards.

@@ -420,14 +420,13 @@ public final class Indexer {
         let samplePositions = progress.samplePositions.sorted { ($0.document, $0.position) < ($1.document, $1.position) }
         let spec = LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: options.seed, samplePositions: samplePositions)
         let flags: NeuronRecords.Flags = options.distinctTokens ? .distinctTokens : []
-        let (bands, bandColumns) = try bandExamples(builder)
         // A first run writes its records in batches as they are added rather than holding them
         // all until the end (≈ 20 KB a neuron: 6 GB for GPT-2 XL); a crash in between leaves it
         // resumable, and `--resume` writes every neuron again. An appended run keeps its final
         // write in one transaction, so that the earlier runs' content stays whole until it commits.
         if options.firstDocument == nil { builder.batchBytes = StoreBuilder.defaultBatchBytes }
         if options.bandSample > 0 { try builder.setBandSample(bandSample.positionsByHash) }
-        for layer in options.layers {
+        try forEachLayerWithBands(builder) { layer, bands, bandColumns in
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
             let positionCount = bandSample.positions.kept.count
             try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
@@ -440,8 +439,8 @@ public final class Indexer {
                                       statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions),
                                       windows: acc.windows?.entries(neuron: neuron) ?? [],
                                       negative: acc.negative?.entries(neuron: neuron) ?? [],
-                                      logitLens: lens?[neuron], bands: bands[layer]?[neuron],
-                                      bandSampleBins: bandColumns[layer].map {
+                                      logitLens: lens?[neuron], bands: bands?[neuron],
+                                      bandSampleBins: bandColumns.map {
                                           Array($0[neuron * positionCount..<(neuron + 1) * positionCount])
                                       })
             }
@@ -467,31 +466,38 @@ public final class Indexer {
         }
     }
 
-    /// Each layer's neurons' band examples with their windows, and the band-sample bins
-    /// ([neurons, positions]); empty without a band sample. The documents are written first, so
-    /// that the windows' tokens are read from the store.
-    private func bandExamples(_ builder: StoreBuilder) throws -> ([Int: [NeuronBands]], [Int: [UInt16]]) {
-        guard options.bandSample > 0 else { return ([:], [:]) }
+    /// Calls `body` with each indexed layer in turn, its neurons' band examples with their
+    /// windows and its band-sample bins ([neurons, positions]); nil without a band sample. With
+    /// one, the windows of the band sample run through the model once, and each layer is handed
+    /// on as the forward reaches it, so that only one layer's examples are held. The documents
+    /// are written first, so that the windows' tokens are read from the store.
+    private func forEachLayerWithBands(_ builder: StoreBuilder,
+                                       _ body: (Int, [NeuronBands]?, [UInt16]?) throws -> Void) throws {
+        guard options.bandSample > 0 else {
+            for layer in options.layers { try body(layer, nil, nil) }
+            return
+        }
         let start = clock.now
-        defer { phases.bandExamples += (clock.now - start).seconds }
+        var inBody = Duration.zero
+        defer { phases.bandExamples += (clock.now - start - inBody).seconds }
         try builder.flush()
         let neurons = model.description.neuronCount
-        var columns: [Int: [UInt16]] = [:]
-        let parts = try options.layers.map { layer -> BandExamples.Layer in
+        let examples = BandExamples(context: options.context, bos: bos, bins: bandSample.bins, threads: options.threads)
+        try examples.forEachLayer(model: model, layers: options.layers, positions: bandSample.positionsByHash, part: { layer in
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
-            columns[layer] = bandSample.binColumns(layer: layer, neurons: neurons)
-            return BandExamples.Layer(layer: layer, neurons: neurons, binColumns: columns[layer]!) { j in
+            return BandExamples.Layer(layer: layer, neurons: neurons, binColumns: bandSample.binColumns(layer: layer, neurons: neurons)) { j in
                 (acc.histogramCounts(neuron: j), acc.neuronStatistics.minimum(j), acc.neuronStatistics.maximum(j))
             }
-        }
-        let examples = BandExamples(context: options.context, bos: bos, batchWindows: options.batchWindows, bins: bandSample.bins)
-        let bands = try examples.make(model: model, layers: parts, positions: bandSample.positionsByHash) { [store] document in
+        }, tokens: { [store] document in
             guard let tokens = try store.activations.read({ try $0.tokens(document: document) }) else {
                 throw IndexError.storeMismatch("document \(document) of the band sample has no tokens in the store")
             }
             return tokens
+        }) { part, bands in
+            let bodyStart = clock.now
+            defer { inBody += clock.now - bodyStart }
+            try body(part.layer, bands, part.binColumns)
         }
-        return (bands, columns)
     }
 
     // MARK: - Helpers

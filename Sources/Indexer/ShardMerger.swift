@@ -52,42 +52,51 @@ public struct ShardMerger {
         let sample = mergedSample(plan)
         let spec = LayerStatisticsSpec(bins: plan.specs[0].bins, sampleSeed: plan.options.seed,
                                        samplePositions: sample.kept.map(\.position).sorted { ($0.document, $0.position) < ($1.document, $1.position) })
-        let bands = try BandMerge(shards: shards, options: plan.options, modelRow: plan.model, model: model)
-            .merge(layers: plan.layers, bins: plan.specs[0].bins)
+        let bandMerge = BandMerge(shards: shards, options: plan.options, modelRow: plan.model, model: model)
+        let bandPositions = try bandMerge.mergedPositions()
         let builder = try StoreBuilder(store: output, model: plan.model, corpus: plan.corpus,
                                        runConfigJSON: try CanonicalJSON.string(plan.options))
         let progress = try copyDocuments(into: builder)
         if plan.options.storeInputs { try copyInputs(layers: plan.layers.map(\.layer), into: builder) }
         try copyVocabulary(into: builder)
-        if let bands { try builder.setBandSample(bands.positions) }
-        let bandPositions = bands?.positions.count ?? 0
+        if let bandPositions { try builder.setBandSample(bandPositions) }
         let flags: NeuronRecords.Flags = plan.options.distinctTokens ? .distinctTokens : []
         var keptMoments: [(name: String, bytes: [UInt8])] = []
-        for first in stride(from: 0, to: plan.layers.count, by: threads) {
-            let group = Array(plan.layers[first..<min(plan.layers.count, first + threads)])
-            var merged = [Result<LayerAccumulator, any Error>?](repeating: nil, count: group.count)
-            merged.withUnsafeMutableBufferPointer { slots in
-                forEachJobInParallel(group.count, threads: threads) { i in
-                    slots[i] = Result { try mergeLayer(group[i].layer, options: plan.options, sample: sample) }
+        // Layers are merged `threads` at a time, in parallel, when the first of them is due.
+        var merged: [Int: LayerAccumulator] = [:]
+        func write(_ layer: LayerRow, bands: [NeuronBands]?, bandBins: [UInt16]?) throws {
+            if merged[layer.layer] == nil {
+                let first = plan.layers.firstIndex { $0.layer == layer.layer }!
+                let group = Array(plan.layers[first..<min(plan.layers.count, first + threads)])
+                var results = [Result<LayerAccumulator, any Error>?](repeating: nil, count: group.count)
+                results.withUnsafeMutableBufferPointer { slots in
+                    forEachJobInParallel(group.count, threads: threads) { i in
+                        slots[i] = Result { try mergeLayer(group[i].layer, options: plan.options, sample: sample) }
+                    }
                 }
+                for (row, result) in zip(group, results) { merged[row.layer] = try result!.get() }
             }
-            for (layer, result) in zip(group, merged) {
-                let acc = try result!.get()
-                try builder.setLayer(layer.layer, neuronCount: layer.neuronCount, topK: layer.topK,
-                                     distinctTokens: layer.distinctTokens, statistics: spec)
-                for neuron in 0..<acc.neurons {
-                    try builder.addNeuron(layer: layer.layer, neuron: neuron, records: acc.topK.records(neuron: neuron),
-                                          flags: flags, statistics: acc.statistics(neuron: neuron, samplePositions: spec.samplePositions),
-                                          windows: acc.windows?.entries(neuron: neuron) ?? [],
-                                          negative: acc.negative?.entries(neuron: neuron) ?? [],
-                                          logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) },
-                                          bands: bands?.bands[layer.layer]?[neuron],
-                                          bandSampleBins: bands?.binColumns[layer.layer].map {
-                                              Array($0[neuron * bandPositions..<(neuron + 1) * bandPositions])
-                                          })
-                }
-                keptMoments.append((StateKey.moments(layer.layer), acc.encodedMoments()))
+            let acc = merged.removeValue(forKey: layer.layer)!
+            let positions = bandPositions?.count ?? 0
+            try builder.setLayer(layer.layer, neuronCount: layer.neuronCount, topK: layer.topK,
+                                 distinctTokens: layer.distinctTokens, statistics: spec)
+            for neuron in 0..<acc.neurons {
+                try builder.addNeuron(layer: layer.layer, neuron: neuron, records: acc.topK.records(neuron: neuron),
+                                      flags: flags, statistics: acc.statistics(neuron: neuron, samplePositions: spec.samplePositions),
+                                      windows: acc.windows?.entries(neuron: neuron) ?? [],
+                                      negative: acc.negative?.entries(neuron: neuron) ?? [],
+                                      logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) },
+                                      bands: bands?[neuron],
+                                      bandSampleBins: bandBins.map { Array($0[neuron * positions..<(neuron + 1) * positions]) })
             }
+            keptMoments.append((StateKey.moments(layer.layer), acc.encodedMoments()))
+        }
+        if let bandPositions {
+            try bandMerge.forEachLayer(positions: bandPositions, layers: plan.layers, bins: plan.specs[0].bins, threads: threads) {
+                try write($0, bands: $1, bandBins: $2)
+            }
+        } else {
+            for layer in plan.layers { try write(layer, bands: nil, bandBins: nil) }
         }
         try builder.finish(progress: progress, embedding: embedding, keepingOnlyRecordInputs: plan.options.storeInputs,
                            keptState: keptMoments)
