@@ -45,8 +45,10 @@ public struct BandSample: Sendable, Equatable {
     /// forgets the bins of the positions that left.
     public mutating func admit(_ offered: [SamplePosition]) -> [Int] {
         let (entered, left) = positions.admit(offered)
-        for p in left {
-            for layer in binRows.keys { binRows[layer]![p] = nil }
+        // Over a copy of the keys: iterating `binRows.keys` itself would keep a second reference
+        // to the storage and make every removal copy a layer's rows.
+        for layer in Array(binRows.keys) {
+            for p in left { binRows[layer]?.removeValue(forKey: p) }
         }
         return entered
     }
