@@ -43,8 +43,9 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     /// Document tokens per context window (BOS not counted).
     public var context = 64
     public var bos: BOSPolicy = .prepend
-    /// Context windows per forward batch.
-    public var batchWindows = 8
+    /// Context windows per forward batch (64 windows of BOS + 64 tokens fill whole
+    /// `SgemmBlocks` of rows; results do not depend on it, only speed and memory do).
+    public var batchWindows = 64
     public var distinctTokens = false
     /// How many of each neuron's first records keep their window: the neuron's activation at
     /// every token of the context window they came from (capped at `topK`; 0: none).

@@ -107,14 +107,17 @@ public func blockedSgemm(
     }
 }
 
-/// The block sizes of `blockedSgemm`: large enough that OpenBLAS's packing of both operands in
-/// every call stays small next to the arithmetic (64 × 512 ran about as fast as one whole-matrix
-/// call at GPT-2 small shapes on a noisy shared machine; 32 × 256 looked slower), small enough
-/// that there are blocks for every thread. Padding the last row block costs up to 63 rows of
-/// work per product.
+/// The block sizes of `blockedSgemm`. Each call packs its block of B (OpenBLAS's `itcopy`:
+/// for the forward, a [k, 512] block of a weight matrix) and uses it for the block's rows only,
+/// so the rows per block set how often every weight is packed again: at 64 rows the packing took
+/// a fifth of an index run's samples beside 42 % in the sgemm kernel (perf, GPT-2 small, all
+/// layers). 320 rows pack 5× less often and are 5 windows of BOS + 64 tokens, so a batch of 64
+/// such windows (4,160 rows, the indexer's default) is 13 blocks with no padding; smaller or
+/// odd batches pad their last row block (up to 319 rows of work per product). Columns: enough
+/// blocks for every thread.
 public enum SgemmBlocks {
     /// Rows (tokens) per block; a multiple of OpenBLAS's sgemm row tiles.
-    public static let rows = 64
+    public static let rows = 320
     /// Columns per block; a multiple of OpenBLAS's sgemm column tiles.
     public static let columns = 512
 }

@@ -23,7 +23,7 @@ struct IndexBenchmark {
     let corpus: URL
     let tokenizerFolder: URL
     let context = 64
-    let batchWindows = 8
+    let batchWindows = IndexingOptions(modelPath: "", corpusPaths: [], layers: [0]).batchWindows
     /// Whether each indexing run keeps windows, in the order run within a repeat.
     let windowModes: [Bool]
 

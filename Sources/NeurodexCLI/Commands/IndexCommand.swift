@@ -41,8 +41,8 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "prepend: a BOS/<|endoftext|> token starts every window (default for GPT-2); none: no BOS (default for Llama).")
     var bos: BOSPolicy?
 
-    @Option(help: "Context windows per forward batch.")
-    var batch = 8
+    @Option(help: "Context windows per forward batch: speed and memory (records and statistics do not depend on it).")
+    var batch = 64
 
     @Option(help: "Threads for the forward pass and the accumulators.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
