@@ -6,7 +6,8 @@ import Store
 
 /// The capture alone: one layer's `LayerAccumulator.absorb` (top-K heaps with K = 100, windowed
 /// and negative records at the indexer's defaults, moments, extrema, histogram) over batches of
-/// 8 windows × (BOS + 64 tokens) of GELU-shaped random activations, at GPT-2 widths.
+/// 64 windows × (BOS + 64 tokens) of GELU-shaped random activations (the indexer's default
+/// batch), at GPT-2 widths.
 ///
 /// Reports nanoseconds per activation (wall time × threads ÷ activations) over the second half
 /// of the batches, once the heaps have filled and candidates have become rare.
@@ -14,7 +15,7 @@ struct CaptureBenchmark {
     let models: [BenchmarkModel]
     let threads: Int
     let batches: Int
-    let windows = 8
+    let windows = 64
     let context = 64
 
     init(options: BenchOptions) throws {

@@ -4,7 +4,8 @@ import Models
 
 /// GPT-2 forward throughput (random weights, real shapes) against the sgemm bound.
 ///
-/// For each model size and layer range: a batch of 8 windows × 64 tokens, every layer captured
+/// For each model size and layer range: the indexer's default batch, 64 windows of BOS + 64
+/// tokens (4,160 rows, 13 whole `SgemmBlocks`), every layer captured
 /// (as the indexer does, sink empty). The sgemm bound is the time the forward's weight products
 /// take on their own: the same sequence of sgemm calls at the same shapes and thread count
 /// (operands of the right shapes, reused). Forwards and bound replays alternate, `repeats`
@@ -16,8 +17,8 @@ struct ForwardBenchmark {
     let layerRanges: [String]
     let threads: Int
     let repeats: Int
-    let windows = 8
-    let windowLength = 64
+    let windows = 64
+    let windowLength = 65
 
     init(options: BenchOptions) throws {
         models = try BenchmarkModel.parse(options.list("models", default: ["small", "xl"]))

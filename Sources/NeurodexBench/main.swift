@@ -9,7 +9,7 @@ usage: neurodex-bench <benchmark> [options]
   forward   GPT-2 forward throughput vs the sgemm bound
             [--models small,xl] [--layers all,0-1] [--threads 2] [--repeats 3]
   sgemm     sgemm GFLOP/s at the GPT-2 projection shapes
-            [--models small,xl] [--threads 2] [--repeats 5] [--tokens 512]
+            [--models small,xl] [--threads 2] [--repeats 5] [--tokens 4160]
   kernels   time per layer of attention, layernorm, gelu and bias additions
             [--models small,xl] [--threads 2]
   store     random neuron lookups in an XL-size store (48 × 6,400 neurons × 100 records)
