@@ -11,12 +11,10 @@ import Foundation
 public enum ResponseEncoder {
     /// `document` as UTF-8 JSON, without a trailing newline.
     public static func encode<Document: ResponseDocument>(_ document: Document) throws -> [UInt8] {
-        let style = Document.style
-        let root = Node()
-        try root.encode(document, lineBreaks: false, encoder: TreeEncoder(node: root, codingPath: [], style: style))
-        var writer = JSONWriter(style: style)
-        writer.write(root, indent: 0)
-        return writer.bytes
+        let output = EncodingOutput(style: Document.style)
+        try output.encode(document, depth: 0, lineBreaks: false)
+        output.state.finishDocument()
+        return output.state.writer.bytes
     }
 
     /// Reads a document written by `encode` (the HTTP API's tests read responses with it).
