@@ -14,33 +14,24 @@ enum JSONValue {
 
     /// The value of the types written without an encoder of their own: the documents' integers,
     /// booleans and floats (an `Encoder` would otherwise see a Float as a Double), dates, URLs,
-    /// and arrays of leaves unless their elements start lines. Compares type identities rather
-    /// than casting, since it runs for every value of every document.
+    /// and arrays of leaves unless their elements start lines. Compares types rather than
+    /// casting, since it runs for every value of every document.
     static func leaf<T: Encodable>(_ value: T, lineBreaks: Bool) -> JSONValue? {
-        switch ObjectIdentifier(T.self) {
-        case LeafType.int: return .integer(Int64(value as! Int))
-        case LeafType.unsigned32: return .unsignedInteger(UInt64(value as! UInt32))
-        case LeafType.bool: return .bool(value as! Bool)
-        case LeafType.float: return .float(value as! Float)
-        case LeafType.double: return .double(value as! Double)
-        case LeafType.string: return .string(value as! String)
-        case LeafType.floats where !lineBreaks: return .floats(value as! [Float])
-        case LeafType.strings where !lineBreaks: return .strings(value as! [String])
-        case LeafType.unsigned where !lineBreaks: return .unsignedIntegers(value as! [UInt32])
-        case LeafType.date: return .string(ISO8601DateFormatter().string(from: value as! Date))
-        case LeafType.url: return .string((value as! URL).absoluteString)
-        default: return nil
+        if T.self == String.self { return .string(value as! String) }
+        if T.self == Float.self { return .float(value as! Float) }
+        if T.self == UInt32.self { return .unsignedInteger(UInt64(value as! UInt32)) }
+        if T.self == Int.self { return .integer(Int64(value as! Int)) }
+        if T.self == Double.self { return .double(value as! Double) }
+        if T.self == Bool.self { return .bool(value as! Bool) }
+        if !lineBreaks {
+            if T.self == [Float].self { return .floats(value as! [Float]) }
+            if T.self == [String].self { return .strings(value as! [String]) }
+            if T.self == [UInt32].self { return .unsignedIntegers(value as! [UInt32]) }
         }
+        if T.self == Date.self { return .string(ISO8601DateFormatter().string(from: value as! Date)) }
+        if T.self == URL.self { return .string((value as! URL).absoluteString) }
+        return nil
     }
-}
-
-/// The identities of the leaf types, looked up once.
-private enum LeafType {
-    static let int = ObjectIdentifier(Int.self), unsigned32 = ObjectIdentifier(UInt32.self), bool = ObjectIdentifier(Bool.self)
-    static let float = ObjectIdentifier(Float.self), double = ObjectIdentifier(Double.self)
-    static let string = ObjectIdentifier(String.self), floats = ObjectIdentifier([Float].self)
-    static let strings = ObjectIdentifier([String].self), unsigned = ObjectIdentifier([UInt32].self)
-    static let date = ObjectIdentifier(Date.self), url = ObjectIdentifier(URL.self)
 }
 
 /// The output of one `ResponseEncoder.encode`, shared by its encoders and containers.
