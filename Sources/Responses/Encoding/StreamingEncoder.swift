@@ -54,7 +54,7 @@ final class EncodingOutput {
     }
 
     /// Writes the member `key`: `value` of the object at `level`.
-    func writeMember<T: Encodable>(_ value: T, key: any CodingKey, lineBreak: ResponseLineBreak, level: Int) throws {
+    func writeMember<T: Encodable>(_ value: T, key: some CodingKey, lineBreak: ResponseLineBreak, level: Int) throws {
         let lineBreaks = lineBreak == .beforeElements
         if let leaf = JSONValue.leaf(value, lineBreaks: lineBreaks) {
             state.writeMember(level: level, key: key, lineBreak: lineBreak, leaf)
@@ -91,8 +91,8 @@ struct EncodingState {
         let start: Int
         /// Members or elements begun.
         var count = 0
-        /// The last member's key (for the coding path), for objects.
-        var lastKey: (any CodingKey)?
+        /// The last member's key as the value wrote it (for the coding path), for objects.
+        var lastKey = ""
         /// Where the value of the last member or element begins, until the next one begins.
         var pendingValue: Int?
         /// A sorted object's members: key, line break and where the value's bytes begin.
@@ -106,8 +106,8 @@ struct EncodingState {
 
     /// The coding path of a value at `depth`.
     func codingPath(depth: Int) -> [CodingKey] {
-        open.prefix(depth).map { container in
-            container.kind == .array ? IndexKey(intValue: container.count - 1) : container.lastKey ?? IndexKey(intValue: 0)
+        open.prefix(depth).map { container -> CodingKey in
+            container.kind == .array ? IndexKey(intValue: container.count - 1) : MemberKey(stringValue: container.lastKey)
         }
     }
 
@@ -130,34 +130,50 @@ struct EncodingState {
     }
 
     /// Begins the member `key` of the object at `level`; its value comes next.
-    mutating func beginMember(level: Int, key: any CodingKey, lineBreak: ResponseLineBreak) {
-        finishLastValue(level: level)
-        let name = writer.style.snakeCaseKeys ? SnakeCaseKeys.name(key.stringValue) : key.stringValue
-        if open[level].kind == .sortedObject {
-            open[level].members.append((name, lineBreak, writer.bytes.count))
+    mutating func beginMember(level: Int, key: some CodingKey, lineBreak: ResponseLineBreak) {
+        checkOpen(level)
+        closeContainers(above: level)
+        let keyName = key.stringValue
+        let name = writer.style.snakeCaseKeys ? SnakeCaseKeys.name(keyName) : keyName
+        Self.beginMember(name, keyName: keyName, lineBreak: lineBreak, of: &open[level], level: level, writer: &writer)
+    }
+
+    /// `beginMember` once the containers above `level` are closed: one access to the
+    /// container rather than one per field.
+    private static func beginMember(_ name: String, keyName: String, lineBreak: ResponseLineBreak,
+                                    of container: inout OpenContainer, level: Int, writer: inout JSONWriter) {
+        finishPendingValue(of: &container, level: level, writer: &writer)
+        if container.kind == .sortedObject {
+            container.members.append((name, lineBreak, writer.bytes.count))
         } else {
-            writer.separate(index: open[level].count, indent: level)
+            writer.separate(index: container.count, indent: level)
             if lineBreak == .beforeKey { writer.bytes.append(UInt8(ascii: "\n")) }
             writer.writeKey(name)
         }
-        open[level].count += 1
-        open[level].lastKey = key
-        open[level].pendingValue = writer.bytes.count
+        container.count += 1
+        container.lastKey = keyName
+        container.pendingValue = writer.bytes.count
     }
 
     /// The member `key`: `value` of the object at `level`.
-    mutating func writeMember(level: Int, key: any CodingKey, lineBreak: ResponseLineBreak, _ value: JSONValue) {
+    mutating func writeMember(level: Int, key: some CodingKey, lineBreak: ResponseLineBreak, _ value: JSONValue) {
         beginMember(level: level, key: key, lineBreak: lineBreak)
         writer.write(value, indent: level + 1)
     }
 
     /// Begins the next element of the array at `level`; its value comes next.
     mutating func beginElement(level: Int) {
-        finishLastValue(level: level)
-        writer.separate(index: open[level].count, indent: level)
-        if open[level].lineBreaks { writer.bytes.append(UInt8(ascii: "\n")) }
-        open[level].count += 1
-        open[level].pendingValue = writer.bytes.count
+        checkOpen(level)
+        closeContainers(above: level)
+        Self.beginElement(of: &open[level], level: level, writer: &writer)
+    }
+
+    private static func beginElement(of container: inout OpenContainer, level: Int, writer: inout JSONWriter) {
+        finishPendingValue(of: &container, level: level, writer: &writer)
+        writer.separate(index: container.count, indent: level)
+        if container.lineBreaks { writer.bytes.append(UInt8(ascii: "\n")) }
+        container.count += 1
+        container.pendingValue = writer.bytes.count
     }
 
     /// The next element of the array at `level`, `value`.
@@ -172,22 +188,26 @@ struct EncodingState {
         if writer.bytes.isEmpty { writer.writeEmptyObject(indent: 0) }
     }
 
-    /// Ends the last value begun in the container at `level`: closes the containers it left
-    /// open, or writes `{}` when it wrote nothing.
-    private mutating func finishLastValue(level: Int) {
-        precondition(level < open.count, "a container was written to after its parent went on (ResponseEncoder writes values as they come)")
-        closeContainers(above: level)
-        if let pending = open[level].pendingValue, pending == writer.bytes.count {
+    /// Ends the last value begun in `container`, whose own containers are closed: `{}` when it
+    /// wrote nothing.
+    private static func finishPendingValue(of container: inout OpenContainer, level: Int, writer: inout JSONWriter) {
+        if let pending = container.pendingValue, pending == writer.bytes.count {
             writer.writeEmptyObject(indent: level + 1)
         }
-        open[level].pendingValue = nil
+        container.pendingValue = nil
     }
 
+    /// Stops a container written to after its parent went on (its bytes are already closed).
+    private func checkOpen(_ level: Int) {
+        precondition(level < open.count, "a container was written to after its parent went on (ResponseEncoder writes values as they come)")
+    }
+
+    /// Closes the containers above `level`, innermost first, each after its last value.
     private mutating func closeContainers(above level: Int) {
         while open.count > level + 1 {
             let last = open.count - 1
-            finishLastValue(level: last)
-            let container = open.removeLast()
+            var container = open.removeLast()
+            Self.finishPendingValue(of: &container, level: last, writer: &writer)
             switch container.kind {
             case .array: writer.closeContainer(UInt8(ascii: "]"), indent: last)
             case .object: writer.closeContainer(UInt8(ascii: "}"), indent: last)
@@ -245,6 +265,14 @@ struct StreamingEncoder: Encoder {
         output.state.openContainer(depth: depth, .object)
         return StreamingMembers(output: output, level: depth)
     }
+}
+
+/// The coding key of an object member, in a coding path.
+struct MemberKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
 }
 
 /// The coding key of an array element.
