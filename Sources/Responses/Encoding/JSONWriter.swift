@@ -144,17 +144,41 @@ struct JSONWriter: TextOutputStream {
         text.withUTF8 { writeString(utf8: $0) }
     }
 
-    /// The string literal of UTF-8 `utf8`: the runs between escaped bytes copied at once.
+    /// The string literal of UTF-8 `utf8`: the runs between escaped bytes copied at once, found
+    /// eight bytes at a time where none of them is escaped.
     mutating func writeString(utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
         var run = 0
-        for i in utf8.indices where needsEscape(utf8[i]) {
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
-            writeEscaped(utf8[i])
-            run = i + 1
+        var i = 0
+        while i < utf8.count {
+            if i + 8 <= utf8.count, let base = utf8.baseAddress,
+               !mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                i += 8
+                continue
+            }
+            if needsEscape(utf8[i]) {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+                writeEscaped(utf8[i])
+                run = i + 1
+            }
+            i += 1
         }
         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes of `word` may be one `needsEscape` picks (never false
+    /// when one is): a byte below 0x20, a quote, a backslash, or a slash when the style escapes
+    /// them.
+    private func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highBits: UInt64 = 0x8080_8080_8080_8080
+        /// The high bit of each byte of `x` that is zero (and maybe of bytes above one that is).
+        func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highBits }
+        var found = (word &- ones &* 0x20) & ~word & highBits  // bytes below 0x20
+        found |= zeroBytes(word ^ (ones &* UInt64(UInt8(ascii: "\""))))
+        found |= zeroBytes(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
+        if style.escapesSlashes { found |= zeroBytes(word ^ (ones &* UInt64(UInt8(ascii: "/")))) }
+        return found != 0
     }
 
     /// The escape of a byte `needsEscape` picked.
