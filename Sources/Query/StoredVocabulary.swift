@@ -70,7 +70,9 @@ public struct StoredVocabulary: Sendable {
                                                                   : Self.unknownText(token).utf8.count
         }
         var marked = 0..<0
-        let bytes = [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
+        // 8 bytes of room after the last token: most tokens are a few bytes, and one unaligned
+        // 8-byte copy each is much cheaper than a call to memmove each.
+        let bytes = [UInt8](unsafeUninitializedCapacity: total + 8) { out, initialized in
             initialized = 0
             guard let destination = out.baseAddress else { return }
             self.bytes.withUnsafeBufferPointer { all in
@@ -80,7 +82,12 @@ public struct StoredVocabulary: Sendable {
                     let start = at
                     if id < count, offsets[id] < offsets[id + 1], let source = all.baseAddress {
                         let length = offsets[id + 1] - offsets[id]
-                        (destination + at).initialize(from: source + offsets[id], count: length)
+                        if length <= 8, offsets[id] + 8 <= all.count {
+                            let word = UnsafeRawPointer(source + offsets[id]).loadUnaligned(as: UInt64.self)
+                            UnsafeMutableRawPointer(destination + at).storeBytes(of: word, as: UInt64.self)
+                        } else {
+                            (destination + at).initialize(from: source + offsets[id], count: length)
+                        }
                         at += length
                     } else {
                         for byte in Self.unknownText(token).utf8 { destination[at] = byte; at += 1 }

@@ -40,6 +40,17 @@ public struct NeuronResponse: ResponseDocument {
             self.init(count: try c.decode(Int.self, forKey: .count), mean: try number(.mean), variance: try number(.variance),
                       min: try number(.min), max: try number(.max), fractionPositive: try number(.fractionPositive))
         }
+
+        public func encode(to encoder: Encoder) throws { try encodeMembers(to: encoder) }
+
+        func writeMembers<Members: ResponseMembers>(to members: inout Members) throws where Members.Key == CodingKeys {
+            try members.write(count, for: .count)
+            try members.write(mean, for: .mean)
+            try members.write(variance, for: .variance)
+            try members.write(min, for: .min)
+            try members.write(max, for: .max)
+            try members.write(fractionPositive, for: .fractionPositive)
+        }
     }
 
     /// The neuron's activation at every token of the context window a record came from.
@@ -63,6 +74,15 @@ public struct NeuronResponse: ResponseDocument {
             self.activations = activations
             self.focus = focus
         }
+
+        public func encode(to encoder: Encoder) throws { try encodeMembers(to: encoder) }
+
+        func writeMembers<Members: ResponseMembers>(to members: inout Members) throws where Members.Key == CodingKeys {
+            try members.write(tokenIDs, for: .tokenIDs)
+            try members.write(tokens, for: .tokens)
+            try members.write(activations, for: .activations)
+            try members.write(focus, for: .focus)
+        }
     }
 
     /// A neuron's logit lens: the output tokens its output weights raise and lower most.
@@ -83,6 +103,14 @@ public struct NeuronResponse: ResponseDocument {
                 self.token = token
                 self.value = value
             }
+
+            public func encode(to encoder: Encoder) throws { try encodeMembers(to: encoder) }
+
+            func writeMembers<Members: ResponseMembers>(to members: inout Members) throws where Members.Key == CodingKeys {
+                try members.write(tokenID, for: .tokenID)
+                try members.write(token, for: .token)
+                try members.write(value, for: .value)
+            }
         }
 
         /// Highest value first.
@@ -97,6 +125,13 @@ public struct NeuronResponse: ResponseDocument {
         public init(raised: [Entry], lowered: [Entry]) {
             self.raised = raised
             self.lowered = lowered
+        }
+
+        public func encode(to encoder: Encoder) throws { try encodeMembers(to: encoder) }
+
+        func writeMembers<Members: ResponseMembers>(to members: inout Members) throws where Members.Key == CodingKeys {
+            try members.write(raised, for: .raised)
+            try members.write(lowered, for: .lowered)
         }
     }
 
@@ -133,6 +168,16 @@ public struct NeuronResponse: ResponseDocument {
                       values: try c.decode([Float?].self, forKey: .values).map { $0 ?? .nan },
                       share: try c.decode(Double.self, forKey: .share), sampled: try c.decode(Int.self, forKey: .sampled),
                       examples: try c.decode([Record].self, forKey: .examples))
+        }
+
+        public func encode(to encoder: Encoder) throws { try encodeMembers(to: encoder) }
+
+        func writeMembers<Members: ResponseMembers>(to members: inout Members) throws where Members.Key == CodingKeys {
+            try members.write(quantiles, for: .quantiles)
+            try members.write(values, for: .values)
+            try members.write(share, for: .share)
+            try members.write(sampled, for: .sampled)
+            try members.write(examples, for: .examples)
         }
     }
 
@@ -175,6 +220,18 @@ public struct NeuronResponse: ResponseDocument {
                       window: view.window.map { w in
                           Window(tokenIDs: w.tokenIDs, tokens: w.tokens, activations: w.activations, focus: w.focus)
                       })
+        }
+
+        public func encode(to encoder: Encoder) throws { try encodeMembers(to: encoder) }
+
+        func writeMembers<Members: ResponseMembers>(to members: inout Members) throws where Members.Key == CodingKeys {
+            try members.write(activation, for: .activation)
+            try members.write(tokenID, for: .tokenID)
+            try members.write(token, for: .token)
+            try members.write(document, for: .document)
+            try members.write(position, for: .position)
+            try members.write(context, for: .context)
+            try members.writeIfPresent(window, for: .window)
         }
     }
 
@@ -245,16 +302,25 @@ public struct NeuronResponse: ResponseDocument {
                   randomSample: try c.decodeIfPresent([Record].self, forKey: .randomSample) ?? [])
     }
 
-    /// Writes `stats` as `null` when absent.
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(layer, forKey: .layer)
-        try c.encode(neuron, forKey: .neuron)
-        try c.encode(stats, forKey: .stats)
-        try c.encode(top, forKey: .top)
-        try c.encode(negative, forKey: .negative)
-        try c.encode(logitLens, forKey: .logitLens)
-        try c.encode(bands, forKey: .bands)
-        try c.encode(randomSample, forKey: .randomSample)
+    public func encode(to encoder: Encoder) throws { try encodeMembers(to: encoder) }
+
+    /// Writes `stats` and `logit_lens` as `null` when absent.
+    func writeMembers<Members: ResponseMembers>(to members: inout Members) throws where Members.Key == CodingKeys {
+        try members.write(layer, for: .layer)
+        try members.write(neuron, for: .neuron)
+        try members.write(stats, for: .stats)
+        try members.write(top, for: .top)
+        try members.write(negative, for: .negative)
+        try members.write(logitLens, for: .logitLens)
+        try members.write(bands, for: .bands)
+        try members.write(randomSample, for: .randomSample)
     }
 }
+
+extension NeuronResponse: ResponseObject { typealias MemberKey = CodingKeys }
+extension NeuronResponse.Statistics: ResponseObject { typealias MemberKey = CodingKeys }
+extension NeuronResponse.Window: ResponseObject { typealias MemberKey = CodingKeys }
+extension NeuronResponse.LogitLens: ResponseObject { typealias MemberKey = CodingKeys }
+extension NeuronResponse.LogitLens.Entry: ResponseObject { typealias MemberKey = CodingKeys }
+extension NeuronResponse.Band: ResponseObject { typealias MemberKey = CodingKeys }
+extension NeuronResponse.Record: ResponseObject { typealias MemberKey = CodingKeys }

@@ -88,6 +88,17 @@ import Testing
                 #expect(written(style) { $0.writeString(text) } == Self.reference(text, style), "\(Array(text.utf8))")
             }
         }
+        // Long runs of bytes that need no escape, read eight at a time, with the odd one that does.
+        let plain: [Character] = ["a", "b", " ", "é", "€", "~", "\u{7F}", "0", "\"", "\\", "/", "\n", "\u{1F}", "\u{0}"]
+        for _ in 0..<5_000 {
+            let text = String((0..<Int.random(in: 0...64, using: &generator)).map { _ in
+                plain[Int.random(in: 0..<100, using: &generator) < 96 ? Int.random(in: 0..<8, using: &generator)
+                                                                       : Int.random(in: 8..<plain.count, using: &generator)]
+            })
+            for style in [Self.exact, Self.foundation] {
+                #expect(written(style) { $0.writeString(text) } == Self.reference(text, style), "\(Array(text.utf8))")
+            }
+        }
         #expect(written(Self.exact) { $0.writeString("a/\"\u{8}") } == #""a/\"\u0008""#)
         #expect(written(Self.foundation) { $0.writeString("a/\u{8}\u{C}") } == #""a\/\b\f""#)
     }

@@ -71,6 +71,82 @@ import Testing
         #expect(try text(Sample<Indented>()).contains(#""text" : "a\/b\b\n\u0001""#))
     }
 
+    /// Values written through every kind of container, nested containers and super encoders
+    /// never closed explicitly (their parent goes on), empty values, dictionaries inside
+    /// embedded objects: with sorted keys, spelled as Foundation's `JSONEncoder` spells them.
+    struct Containers: Encodable {
+        struct Nothing: Encodable {
+            func encode(to encoder: Encoder) throws {}
+        }
+
+        struct Key: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(_ name: String) { stringValue = name }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        func encode(to encoder: Encoder) throws {
+            var object = encoder.container(keyedBy: Key.self)
+            try object.encode([["b": [1.5, -0.0], "a": []], [:]] as [[String: [Double]]], forKey: Key("zeta"))
+            var nested = object.nestedContainer(keyedBy: Key.self, forKey: Key("nested"))
+            try nested.encode("first", forKey: Key("written"))
+            try nested.encode(Nothing(), forKey: Key("empty"))
+            var list = object.nestedUnkeyedContainer(forKey: Key("list"))
+            try list.encode(1)
+            var inner = list.nestedUnkeyedContainer()
+            try inner.encode("x")
+            try list.encode(Nothing())
+            var member = list.nestedContainer(keyedBy: Key.self)
+            try member.encodeNil(forKey: Key("null"))
+            try object.encode(Nothing(), forKey: Key("nothing"))
+            _ = object.superEncoder()
+            try object.encodeIfPresent(Optional<Int>.none, forKey: Key("absent"))
+            try object.encode(Optional<Int>.some(3), forKey: Key("present"))
+            var single = object.superEncoder(forKey: Key("single")).singleValueContainer()
+            try single.encode([Float(0.25)])
+        }
+    }
+
+    @Test func containersLeftOpenAndEmptyValuesAreFoundationsSpelling() throws {
+        struct Document: ResponseDocument {
+            static let style = JSONStyle(flavor: .foundation)
+            init() {}
+            init(from decoder: Decoder) throws {}
+            func encode(to encoder: Encoder) throws { try Containers().encode(to: encoder) }
+        }
+        struct Indented: ResponseDocument {
+            static let style = JSONStyle(flavor: .foundation, layout: .indented)
+            init() {}
+            init(from decoder: Decoder) throws {}
+            func encode(to encoder: Encoder) throws { try Containers().encode(to: encoder) }
+        }
+        let foundation = JSONEncoder()
+        foundation.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        #expect(try text(Document()) == String(decoding: try foundation.encode(Containers()), as: UTF8.self))
+        foundation.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+        #expect(try text(Indented()) == String(decoding: try foundation.encode(Containers()), as: UTF8.self))
+    }
+
+    /// A document whose objects write their own members gives another encoder the same
+    /// members through its keyed containers.
+    @Test func responseObjectsGiveOtherEncodersTheSameMembers() throws {
+        let window = NeuronResponse.Window(tokenIDs: [1, 2], tokens: ["a", " b"], activations: [0.5, -1], focus: 1)
+        let record = NeuronResponse.Record(activation: 2.5, tokenID: 2, token: " b", document: 3, position: 4, context: "a b",
+                                           window: window)
+        let document = NeuronResponse(
+            layer: 1, neuron: 2,
+            stats: .init(count: 10, mean: 0.25, variance: 1, min: -1, max: 3, fractionPositive: 0.5),
+            top: [record, .init(activation: 1, tokenID: 1, token: "a", document: 0, position: 0, context: "a")],
+            negative: [record],
+            logitLens: .init(raised: [.init(tokenID: 5, token: "x", value: 0.75)], lowered: []),
+            bands: [.init(quantiles: [0.9, 0.99], values: [1, 2], share: 0.09, sampled: 3, examples: [record])])
+        let ours = try JSONSerialization.jsonObject(with: Data(try ResponseEncoder.encode(document))) as? NSDictionary
+        let foundation = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(document)) as? NSDictionary
+        #expect(ours != nil && ours == foundation)
+    }
+
     @Test func snakeCaseKeysReadBack() {
         for name in ["tokenIDs", "nullMean", "topSubsetSegmentCount", "p", "kMeansRestarts"] {
             #expect(CamelCaseKey(snakeCase: snakeCase(name)).stringValue == name)

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Serializes the tree `TreeEncoder` builds in a `JSONStyle`, straight into its bytes: numbers
-/// without a String each, strings copied in runs between the bytes they escape.
+/// Writes JSON in a `JSONStyle` straight into its bytes, as `StreamingEncoder` hands it the
+/// values: numbers without a String each, strings copied in runs between the bytes they escape.
 struct JSONWriter: TextOutputStream {
     let style: JSONStyle
     var bytes: [UInt8] = []
@@ -15,37 +15,7 @@ struct JSONWriter: TextOutputStream {
     /// version of this makes one).
     mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) { bytes.append(contentsOf: buffer) }
 
-    /// Writes the tree under `node`.
-    mutating func write(_ node: Node, indent: Int) {
-        switch node.content {
-        case .empty:
-            writeContainer(UInt8(ascii: "{"), UInt8(ascii: "}"), count: 0, indent: indent) { _, _ in }
-        case .value(let value):
-            write(value, indent: indent)
-        case .array(let box):
-            writeContainer(UInt8(ascii: "["), UInt8(ascii: "]"), count: box.elements.count, indent: indent) { writer, i in
-                if box.lineBreaks { writer.bytes.append(UInt8(ascii: "\n")) }
-                writer.write(box.elements[i], indent: indent + 1)
-            }
-        case .object(let box):
-            let ordered = box.declaredOrder ? box.members : box.members.sorted { $0.key < $1.key }
-            writeContainer(UInt8(ascii: "{"), UInt8(ascii: "}"), count: ordered.count, indent: indent) { writer, i in
-                let member = ordered[i]
-                if member.lineBreak == .beforeKey { writer.bytes.append(UInt8(ascii: "\n")) }
-                writer.writeString(member.key)
-                switch writer.style.layout {
-                case .compact: writer.bytes.append(UInt8(ascii: ":"))
-                case .spaced: writer.write(": ")
-                case .indented: writer.write(" : ")
-                }
-                switch member.value {
-                case .leaf(let value): writer.write(value, indent: indent + 1)
-                case .node(let node): writer.write(node, indent: indent + 1)
-                }
-            }
-        }
-    }
-
+    /// Writes a leaf; `indent` is its depth in the document (for arrays in the indented layout).
     mutating func write(_ value: JSONValue, indent: Int) {
         switch value {
         case .null: write("null")
@@ -67,28 +37,65 @@ struct JSONWriter: TextOutputStream {
     /// Brackets around `count` elements, separated and indented as the layout says.
     mutating func writeContainer(_ open: UInt8, _ close: UInt8, count: Int, indent: Int,
                                  element: (inout JSONWriter, Int) -> Void) {
+        openContainer(open)
+        for i in 0..<count {
+            separate(index: i, indent: indent)
+            element(&self, i)
+        }
+        closeContainer(close, indent: indent)
+    }
+
+    /// A container's opening bracket (in the indented layout, Foundation's pretty printing, a
+    /// line break follows it even when the container is empty: "[\n\n  ]").
+    mutating func openContainer(_ open: UInt8) {
         bytes.append(open)
+        if style.layout == .indented { bytes.append(UInt8(ascii: "\n")) }
+    }
+
+    /// What comes before element `index` of a container indented `indent`: the separator after
+    /// the previous element and, in the indented layout, the element's indentation.
+    mutating func separate(index: Int, indent: Int) {
         switch style.layout {
-        case .compact, .spaced:
-            for i in 0..<count {
-                if i > 0 {
-                    bytes.append(UInt8(ascii: ","))
-                    if style.layout == .spaced { bytes.append(UInt8(ascii: " ")) }
-                }
-                element(&self, i)
-            }
+        case .compact:
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+        case .spaced:
+            if index > 0 { bytes.append(UInt8(ascii: ",")); bytes.append(UInt8(ascii: " ")) }
         case .indented:
-            // Foundation's pretty printing, also for empty containers ("[\n\n  ]").
-            let inner = String(repeating: "  ", count: indent + 1)
-            write("\n")
-            for i in 0..<count {
-                if i > 0 { write(",\n") }
-                write(inner)
-                element(&self, i)
-            }
-            write("\n" + String(repeating: "  ", count: indent))
+            if index > 0 { bytes.append(UInt8(ascii: ",")); bytes.append(UInt8(ascii: "\n")) }
+            writeIndentation(indent + 1)
+        }
+    }
+
+    /// A container's closing bracket, on a line of its own in the indented layout.
+    mutating func closeContainer(_ close: UInt8, indent: Int) {
+        if style.layout == .indented {
+            bytes.append(UInt8(ascii: "\n"))
+            writeIndentation(indent)
         }
         bytes.append(close)
+    }
+
+    /// `{}` as the layout spells it.
+    mutating func writeEmptyObject(indent: Int) {
+        openContainer(UInt8(ascii: "{"))
+        closeContainer(UInt8(ascii: "}"), indent: indent)
+    }
+
+    /// An object member's key and the colon after it.
+    mutating func writeKey(_ key: String) {
+        writeString(key)
+        switch style.layout {
+        case .compact: bytes.append(UInt8(ascii: ":"))
+        case .spaced: write(": ")
+        case .indented: write(" : ")
+        }
+    }
+
+    private mutating func writeIndentation(_ level: Int) {
+        for _ in 0..<level {
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(UInt8(ascii: " "))
+        }
     }
 
     /// A finite number in the shortest text that reads back exactly, as its `description` spells
@@ -137,17 +144,41 @@ struct JSONWriter: TextOutputStream {
         text.withUTF8 { writeString(utf8: $0) }
     }
 
-    /// The string literal of UTF-8 `utf8`: the runs between escaped bytes copied at once.
+    /// The string literal of UTF-8 `utf8`: the runs between escaped bytes copied at once, found
+    /// eight bytes at a time where none of them is escaped.
     mutating func writeString(utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
         var run = 0
-        for i in utf8.indices where needsEscape(utf8[i]) {
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
-            writeEscaped(utf8[i])
-            run = i + 1
+        var i = 0
+        while i < utf8.count {
+            if i + 8 <= utf8.count, let base = utf8.baseAddress,
+               !mayNeedEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                i += 8
+                continue
+            }
+            if needsEscape(utf8[i]) {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i]))
+                writeEscaped(utf8[i])
+                run = i + 1
+            }
+            i += 1
         }
         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
         bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes of `word` may be one `needsEscape` picks (never false
+    /// when one is): a byte below 0x20, a quote, a backslash, or a slash when the style escapes
+    /// them.
+    private func mayNeedEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highBits: UInt64 = 0x8080_8080_8080_8080
+        /// The high bit of each byte of `x` that is zero (and maybe of bytes above one that is).
+        func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highBits }
+        var found = (word &- ones &* 0x20) & ~word & highBits  // bytes below 0x20
+        found |= zeroBytes(word ^ (ones &* UInt64(UInt8(ascii: "\""))))
+        found |= zeroBytes(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
+        if style.escapesSlashes { found |= zeroBytes(word ^ (ones &* UInt64(UInt8(ascii: "/")))) }
+        return found != 0
     }
 
     /// The escape of a byte `needsEscape` picked.

@@ -4,19 +4,19 @@ import Foundation
 /// the HTTP API's) is spelled.
 ///
 /// Every document declares its `JSONStyle`; the encoder follows it and two fixed rules:
-/// - keys of the documents' own `ResponseCodingKey`s come in the order they are declared; keys of
-///   embedded results (the analyses, the store summary) and of dictionaries come sorted;
+/// - keys of the documents' own `ResponseCodingKey`s come in the order the object writes them
+///   (declaration order for a synthesized `encode(to:)`, `writeMembers` order for a
+///   `ResponseObject`), written as they come; keys of embedded results (the analyses, the store
+///   summary) and of dictionaries come sorted;
 /// - a `ResponseCodingKey` may start a line, or start a line for each element of its array, so that
 ///   a long document (`analyze`) has one layer and one neuron per line.
 public enum ResponseEncoder {
     /// `document` as UTF-8 JSON, without a trailing newline.
     public static func encode<Document: ResponseDocument>(_ document: Document) throws -> [UInt8] {
-        let style = Document.style
-        let root = Node()
-        try root.encode(document, lineBreaks: false, encoder: TreeEncoder(node: root, codingPath: [], style: style))
-        var writer = JSONWriter(style: style)
-        writer.write(root, indent: 0)
-        return writer.bytes
+        let output = EncodingOutput(style: Document.style)
+        try output.encode(document, depth: 0, lineBreaks: false)
+        output.state.finishDocument()
+        return output.state.writer.bytes
     }
 
     /// Reads a document written by `encode` (the HTTP API's tests read responses with it).
@@ -80,8 +80,8 @@ public struct JSONStyle: Sendable, Hashable {
     }
 }
 
-/// The coding keys of a document's own objects: written in declaration order, optionally on a
-/// new line.
+/// The coding keys of a document's own objects: written in the order the object encodes them,
+/// optionally on a new line.
 public protocol ResponseCodingKey: CodingKey {
     var lineBreak: ResponseLineBreak { get }
 }
