@@ -17,7 +17,7 @@ rm -rf "${work:?}/store"
     --layers all --top-k 100 --threads 2 --quiet "$@" > "$work/index.out" 2> "$work/index.time" &
 timer=$!
 sleep 1
-pid=$(pgrep -P "$timer" -x neurodex || true)
+pid=$(pgrep -P "$timer" || true)  # the one child of time, whatever NEURODEX names it
 start=$(date +%s)
 : > "$work/rss.tsv"
 while [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; do
@@ -29,7 +29,7 @@ wait "$timer"
 cat "$work/index.out"
 grep -E 'Elapsed|Maximum resident|Major|File system outputs' "$work/index.time"
 neurons=$("$neurodex" info --store "$work/store" --format json | python3 -c \
-    'import json, sys; s = json.load(sys.stdin); print(sum(l["neuronCount"] for l in s["layers"]))' 2>/dev/null || echo 0)
+    'import json, sys; s = json.load(sys.stdin); print(sum(l["neurons"] for l in s["layers"]))' 2>/dev/null || echo 0)
 bytes=$(du -sbc "$work/store"/activations.lmdb "$work/store"/catalog.sqlite | tail -1 | cut -f1)
 echo "store: $bytes bytes for $neurons neurons"
 [[ $neurons -gt 0 ]] && echo "bytes per neuron: $((bytes / neurons))"
