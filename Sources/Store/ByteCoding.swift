@@ -14,6 +14,15 @@ enum ByteCoding {
         withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
+    /// Appends each value's IEEE bits, little-endian: in one copy on little-endian hosts.
+    static func appendLittleEndian(_ values: [Float], to bytes: inout [UInt8]) {
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for v in values { appendLittleEndian(v.bitPattern, to: &bytes) }
+        #endif
+    }
+
     @inline(__always)
     static func readBigEndian<I: FixedWidthInteger>(_: I.Type, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> I {
         I(bigEndian: bytes.loadUnaligned(fromByteOffset: offset, as: I.self))

@@ -36,7 +36,7 @@ public struct WindowedRecord: Sendable, Hashable {
             ByteCoding.appendLittleEndian(e.record.token, to: &out)
             ByteCoding.appendLittleEndian(e.windowStart, to: &out)
             ByteCoding.appendLittleEndian(UInt32(e.activations.count), to: &out)
-            for v in e.activations { ByteCoding.appendLittleEndian(v.bitPattern, to: &out) }
+            ByteCoding.appendLittleEndian(e.activations, to: &out)
         }
         return out
     }
