@@ -21,11 +21,11 @@ final class GPT2Workspace {
     /// Makes room for `tokens` tokens.
     func reserve(tokens: Int) {
         guard tokens > capacity else { return }
-        residual = FloatBuffer(count: tokens * embeddingSize)
-        normed = FloatBuffer(count: tokens * embeddingSize)
-        qkv = FloatBuffer(count: tokens * 3 * embeddingSize)
-        attention = FloatBuffer(count: tokens * embeddingSize)
-        hidden = FloatBuffer(count: tokens * neuronCount)
+        residual = FloatBuffer(count: tokens * embeddingSize, hugePages: true)
+        normed = FloatBuffer(count: tokens * embeddingSize, hugePages: true)
+        qkv = FloatBuffer(count: tokens * 3 * embeddingSize, hugePages: true)
+        attention = FloatBuffer(count: tokens * embeddingSize, hugePages: true)
+        hidden = FloatBuffer(count: tokens * neuronCount, hugePages: true)
         capacity = tokens
     }
 }

@@ -26,11 +26,11 @@ final class GPTNeoXWorkspace {
         }
         guard tokens > capacity else { return }
         let (c, f) = (config.hiddenSize, config.intermediateSize)
-        residual = FloatBuffer(count: tokens * c)
-        normed = FloatBuffer(count: tokens * c)
-        qkv = FloatBuffer(count: tokens * 3 * c)
-        attention = FloatBuffer(count: tokens * c)
-        hidden = FloatBuffer(count: tokens * f)
+        residual = FloatBuffer(count: tokens * c, hugePages: true)
+        normed = FloatBuffer(count: tokens * c, hugePages: true)
+        qkv = FloatBuffer(count: tokens * 3 * c, hugePages: true)
+        attention = FloatBuffer(count: tokens * c, hugePages: true)
+        hidden = FloatBuffer(count: tokens * f, hugePages: true)
         capacity = tokens
     }
 }

@@ -26,12 +26,12 @@ final class LlamaWorkspace {
     func reserve(tokens: Int, longestWindow: Int) {
         if tokens > capacity {
             let (c, f) = (config.embeddingSize, config.neuronCount)
-            residual = FloatBuffer(count: tokens * c)
-            normed = FloatBuffer(count: tokens * c)
-            queryKeyValue = FloatBuffer(count: tokens * (config.queryWidth + 2 * config.keyValueWidth))
-            attention = FloatBuffer(count: tokens * config.queryWidth)
-            gateUp = FloatBuffer(count: tokens * 2 * f)
-            hidden = FloatBuffer(count: tokens * f)
+            residual = FloatBuffer(count: tokens * c, hugePages: true)
+            normed = FloatBuffer(count: tokens * c, hugePages: true)
+            queryKeyValue = FloatBuffer(count: tokens * (config.queryWidth + 2 * config.keyValueWidth), hugePages: true)
+            attention = FloatBuffer(count: tokens * config.queryWidth, hugePages: true)
+            gateUp = FloatBuffer(count: tokens * 2 * f, hugePages: true)
+            hidden = FloatBuffer(count: tokens * f, hugePages: true)
             capacity = tokens
         }
         if longestWindow > rotary.positions {
