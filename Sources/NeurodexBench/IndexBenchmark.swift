@@ -11,10 +11,10 @@ import Tokenizers
 ///
 /// Random-weight GPT-2 models of the real shapes with the real GPT-2 tokenizer, on the first
 /// `--tokens` tokens of the Shakespeare corpus cut into documents of about 4 KB. Forward-only
-/// and indexing alternate `--repeats` times; medians are reported. `--windows on,off` indexes
-/// with the default windows (20 windowed records and 20 negative records per neuron, and the
-/// band examples of a 2048-position band sample) and without any, back to back in each
-/// repeat, and reports the windows' overhead.
+/// and indexing alternate `--repeats` times; medians are reported. `--windows on,off,none` indexes
+/// back to back in each repeat with the defaults (`on`), without the exemplar windows (`off`:
+/// `--window-records 0`, issue #13's budget) and without any windowed part (`none`: no windowed
+/// records, negative records or band sample), and reports the overhead of `on` over each.
 struct IndexBenchmark {
     let cases: [(model: BenchmarkModel, lastLayer: Int?)]
     let threads: Int
@@ -24,8 +24,26 @@ struct IndexBenchmark {
     let tokenizerFolder: URL
     let context = 64
     let batchWindows = IndexingOptions(modelPath: "", corpusPaths: [], layers: [0]).batchWindows
-    /// Whether each indexing run keeps windows, in the order run within a repeat.
-    let windowModes: [Bool]
+    /// The windowed parts each indexing run keeps, in the order run within a repeat.
+    let windowModes: [WindowMode]
+
+    /// Which windowed parts an indexing run keeps (`--windows`).
+    enum WindowMode: String {
+        /// The defaults: exemplar windows, negative records and band examples.
+        case on
+        /// Without the exemplar windows (`--window-records 0`).
+        case off
+        /// Without any windowed part (`--window-records 0 --negative-k 0 --band-sample 0`).
+        case none
+
+        var description: String {
+            switch self {
+            case .on: "with the defaults"
+            case .off: "without exemplar windows"
+            case .none: "without any windowed part"
+            }
+        }
+    }
 
     init(options: BenchOptions) throws {
         cases = try options.list("cases", default: ["small:all", "xl:0-1"]).map { text in
@@ -41,10 +59,10 @@ struct IndexBenchmark {
         corpus = URL(fileURLWithPath: options.list("corpus", default: ["corpora/tinyshakespeare.txt"])[0])
         tokenizerFolder = URL(fileURLWithPath: options.list("tokenizer", default: ["Tests/Fixtures/gpt2-tokenizer"])[0])
         windowModes = try options.list("windows", default: ["on"]).map { text in
-            guard text == "on" || text == "off" else {
-                throw BenchOptions.Invalid(description: "--windows wants on, off or on,off, found '\(text)'")
+            guard let mode = WindowMode(rawValue: text) else {
+                throw BenchOptions.Invalid(description: "--windows wants on, off and none, comma-separated, found '\(text)'")
             }
-            return text == "on"
+            return mode
         }
     }
 
@@ -74,18 +92,22 @@ struct IndexBenchmark {
                 }
             }
             var phases: [PhaseTimes] = []
-            let indexRun = { (windows: Bool) in
+            let indexRun = { (windows: WindowMode) in
                 let store = try NeurodexStore(directory: scratch.appendingPathComponent(UUID().uuidString), mode: .create)
                 var options = IndexingOptions(modelPath: "random", corpusPaths: [documentsFolder.path], layers: layers)
                 options.context = context
                 options.batchWindows = batchWindows
                 options.threads = threads
                 options.checkpointSeconds = 3600
-                if !windows { options.windowRecords = 0; options.negativeK = 0; options.bandSample = 0 }
+                switch windows {
+                case .on: break
+                case .off: options.windowRecords = 0
+                case .none: options.windowRecords = 0; options.negativeK = 0; options.bandSample = 0
+                }
                 phases.append(try Indexer(model: gpt2, tokenizer: tokenizer, store: store, options: options).run(resume: false).phases)
             }
             var forwardSeconds: [Double] = [], boundSeconds: [Double] = []
-            var indexSeconds: [Bool: [Double]] = [:]
+            var indexSeconds: [WindowMode: [Double]] = [:]
             for _ in 0..<repeats {
                 forwardSeconds += try timings(repeats: 1, forwardAlone)
                 for windows in windowModes { indexSeconds[windows, default: []] += try timings(repeats: 1) { try indexRun(windows) } }
@@ -101,10 +123,13 @@ struct IndexBenchmark {
             sgemm bound \(format(bound, 2)) s (\(format(flops / bound / 1e9)) GFLOP/s): indexing at \(format(100 * bound / index))% \
             and forward at \(format(100 * bound / forward))% of the bound
             """)
-            if let on = indexSeconds[true], let off = indexSeconds[false] {
-                print("    windows: indexing with them \(format(median(on), 2)) s, without \(format(median(off), 2)) s: "
-                      + "\(format(100 * (median(on) / median(off) - 1), 1))% overhead (runs with: \(on.map { format($0, 2) }), "
-                      + "without: \(off.map { format($0, 2) }))")
+            if let on = indexSeconds[.on] {
+                for mode in [WindowMode.off, .none] {
+                    guard let other = indexSeconds[mode] else { continue }
+                    print("    windows: indexing with the defaults \(format(median(on), 2)) s, \(mode.description) \(format(median(other), 2)) s: "
+                          + "\(format(100 * (median(on) / median(other) - 1), 1))% overhead (runs with: \(on.map { format($0, 2) }), "
+                          + "\(mode.rawValue): \(other.map { format($0, 2) }))")
+                }
             }
             if let p = phases.last {
                 print("    last indexing run: forward \(format(p.forward, 2)) s, capture (top-K + statistics) \(format(p.capture, 2)) s "

@@ -20,7 +20,7 @@ usage: neurodex-bench <benchmark> [options]
             [--models small,xl] [--threads 2] [--batches 64]
   index     end-to-end indexing tokens/s vs the forward alone and the sgemm bound
             [--cases small:all,xl:0-1] [--tokens 16384] [--threads 2] [--repeats 2]
-            [--corpus corpora/tinyshakespeare.txt] [--tokenizer Tests/Fixtures/gpt2-tokenizer]
+            [--corpus corpora/tinyshakespeare.txt] [--tokenizer Tests/Fixtures/gpt2-tokenizer] [--windows on,off,none]
   serve     concurrent clients against a running `neurodex serve` (random GET /api/neurons/{l}/{n})
             [--port 8080] [--clients 32] [--requests 20000] [--warmup 2000] [--layers 48] [--neurons 6400]
             [--path P] [--pid PID]
