@@ -77,10 +77,11 @@ struct BandExamples {
         // Each position's window rows and its own row.
         let located = try positions.map { p -> (rows: Range<Int>, focus: Int) in
             let key = windowKey(p)
-            guard let range = rowsOfWindow[key], range.contains(range.lowerBound + Int(p.position - key.position)) else {
+            let range = rowsOfWindow[key] ?? 0..<0, focus = range.lowerBound + Int(p.position - key.position)
+            guard range.contains(focus) else {
                 throw IndexError.storeMismatch("band-sample position \(p.position) of document \(p.document) is past the document's end")
             }
-            return (range, range.lowerBound + Int(p.position - key.position))
+            return (range, focus)
         }
         /// Makes and hands on `layer`'s bands from its activations over the batch, [rows, neurons].
         func finish(layer: Int, activations act: UnsafeBufferPointer<Float>) throws {

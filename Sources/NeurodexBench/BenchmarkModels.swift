@@ -1,3 +1,4 @@
+import Indexer
 import Models
 
 /// The GPT-2 sizes benchmarked, with the real models' shapes.
@@ -38,4 +39,14 @@ func blockProducts(_ config: GPT2Config, tokens: Int, includeMLPDown: Bool) -> [
                   MatrixShape(m: tokens, n: f, k: c)]
     if includeMLPDown { shapes.append(MatrixShape(m: tokens, n: c, k: f)) }
     return shapes
+}
+
+/// The indexer's default batch, which the benchmarks run: `batchWindows` windows of BOS +
+/// `context` tokens (one place for the shape, from `IndexingOptions`' defaults).
+enum IndexerBatch {
+    static let defaults = IndexingOptions(modelPath: "", corpusPaths: [], layers: [0])
+    static var windows: Int { defaults.batchWindows }
+    static var context: Int { defaults.context }
+    /// A window's rows: BOS and the context.
+    static var windowRows: Int { defaults.context + 1 }
 }

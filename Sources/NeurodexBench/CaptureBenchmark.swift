@@ -15,8 +15,8 @@ struct CaptureBenchmark {
     let models: [BenchmarkModel]
     let threads: Int
     let batches: Int
-    let windows = 64
-    let context = 64
+    let windows = IndexerBatch.windows
+    let context = IndexerBatch.context
 
     init(options: BenchOptions) throws {
         models = try BenchmarkModel.parse(options.list("models", default: ["small", "xl"]))
@@ -27,7 +27,7 @@ struct CaptureBenchmark {
     func run() throws {
         for model in models {
             let neurons = model.config.neuronCount
-            let defaults = IndexingOptions(modelPath: "", corpusPaths: [], layers: [0])
+            let defaults = IndexerBatch.defaults
             var accumulator = LayerAccumulator(layer: 0, neurons: neurons, k: defaults.topK, distinctTokens: false,
                                                windowRecords: defaults.windowedRecords, negativeK: defaults.negativeK,
                                                windowWidth: context)

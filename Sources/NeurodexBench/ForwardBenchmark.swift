@@ -17,8 +17,8 @@ struct ForwardBenchmark {
     let layerRanges: [String]
     let threads: Int
     let repeats: Int
-    let windows = 64
-    let windowLength = 65
+    let windows = IndexerBatch.windows
+    let windowLength = IndexerBatch.windowRows
 
     init(options: BenchOptions) throws {
         models = try BenchmarkModel.parse(options.list("models", default: ["small", "xl"]))

@@ -22,8 +22,8 @@ struct IndexBenchmark {
     let tokenTarget: Int
     let corpus: URL
     let tokenizerFolder: URL
-    let context = 64
-    let batchWindows = IndexingOptions(modelPath: "", corpusPaths: [], layers: [0]).batchWindows
+    let context = IndexerBatch.context
+    let batchWindows = IndexerBatch.windows
     /// The windowed parts each indexing run keeps, in the order run within a repeat.
     let windowModes: [WindowMode]
 

@@ -13,7 +13,7 @@ struct SgemmBenchmark {
         models = try BenchmarkModel.parse(options.list("models", default: ["small", "xl"]))
         threads = try options.integer("threads", default: 2)
         repeats = try options.integer("repeats", default: 5)
-        tokens = try options.integer("tokens", default: 4160)  // the indexer's default batch: 64 × (BOS + 64)
+        tokens = try options.integer("tokens", default: IndexerBatch.windows * IndexerBatch.windowRows)
     }
 
     func run() throws {

@@ -61,13 +61,7 @@ struct MKLTests {
 
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func matchesReference(transposeA: Bool, transposeB: Bool) {
-        let (m, n, k) = (7, 13, 19)
-        let a = randomValues(m * k, seed: 1)
-        let b = randomValues(k * n, seed: 2)
-        var c = [Float](repeating: 0, count: m * n)
-        sgemm(a, b, into: &c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, on: mkl)
-        let expected = Reference.matrixProduct(a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
-        #expect(relativeError(c, expected) < 1e-6)
+        expectSgemmMatchesReference(transposeA: transposeA, transposeB: transposeB, on: mkl)
     }
 
     @Test(arguments: [false, true])

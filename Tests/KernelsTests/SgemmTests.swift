@@ -4,13 +4,7 @@ import Testing
 @Suite struct SgemmTests {
     @Test(arguments: [(false, false), (false, true), (true, false), (true, true)])
     func matchesReference(transposeA: Bool, transposeB: Bool) {
-        let (m, n, k) = (7, 13, 19)
-        let a = randomValues(m * k, seed: 1)
-        let b = randomValues(k * n, seed: 2)
-        var c = [Float](repeating: 0, count: m * n)
-        sgemm(a, b, into: &c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
-        let expected = Reference.matrixProduct(a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
-        #expect(relativeError(c, expected) < 1e-6)
+        expectSgemmMatchesReference(transposeA: transposeA, transposeB: transposeB, on: .current)
     }
 
     @Test func alphaBetaAndLeadingDimensions() {
@@ -72,6 +66,17 @@ import Testing
         #expect(BLAS.threadCount == 1)
         BLAS.setThreadCount(previous)
     }
+}
+
+/// One `sgemm` call on `library` equals the reference product, for each transposition.
+func expectSgemmMatchesReference(transposeA: Bool, transposeB: Bool, on library: BLASLibrary) {
+    let (m, n, k) = (7, 13, 19)
+    let a = randomValues(m * k, seed: 1)
+    let b = randomValues(k * n, seed: 2)
+    var c = [Float](repeating: 0, count: m * n)
+    sgemm(a, b, into: &c, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB, on: library)
+    let expected = Reference.matrixProduct(a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+    #expect(relativeError(c, expected) < 1e-6)
 }
 
 /// `blockedSgemm` on `library` equals the reference product, with beta 0 and 1, on full and
