@@ -14,17 +14,16 @@ import Store
 /// for every neuron).
 ///
 /// The sample's windows run as one batch, so each layer's examples are made as the forward
-/// reaches the layer and handed on at once: only one layer's examples and band-sample bins are
-/// held at a time. Matrix products do not depend on which windows share a batch
-/// (`blockedSgemm`), so the re-forward gives the activations of the streaming pass bit for bit;
-/// a bin that differs is reported as `IndexError.bandMismatch`.
+/// reaches the layer and handed on at once: only one layer's examples are held at a time. The
+/// bins of the sampled positions come from this forward too (the sample is whole windows, so
+/// every position of it is a row of the batch). Matrix products do not depend on which windows
+/// share a batch (`blockedSgemm`), so the re-forward gives the activations of the streaming
+/// pass bit for bit, and the bins those of the final histogram's counts.
 struct BandExamples {
     /// One layer's part of a band sample.
     struct Layer {
         var layer: Int
         var neurons: Int
-        /// [neurons, positions] each neuron's bin at each band-sample position, lowest hash first.
-        var binColumns: [UInt16]
         /// Each neuron's histogram counts, minimum and maximum (the final statistics).
         var histogram: (Int) -> (counts: [UInt32], min: Float, max: Float)
     }
@@ -88,33 +87,26 @@ struct BandExamples {
             let part = try part(layer)
             let n = part.neurons
             var bands = [NeuronBands](repeating: NeuronBands(bands: [], randomSample: []), count: part.neurons)
-            var mismatch = [Int?](repeating: nil, count: part.neurons)  // a position whose bin differs
             bands.withUnsafeMutableBufferPointer { bands in
-                mismatch.withUnsafeMutableBufferPointer { mismatch in
-                    let chunk = 64, jobs = (part.neurons + chunk - 1) / chunk
-                    forEachJobInParallel(jobs, threads: threads) { job in
-                        for neuron in job * chunk..<min(part.neurons, (job + 1) * chunk) {
-                            /// The windowed record of band-sample position `i`.
-                            func example(_ i: Int) -> WindowedRecord {
-                                let p = positions[i], (range, focus) = located[i]
-                                let value = act[focus * n + neuron]
-                                if bins.index(of: value) != Int(part.binColumns[neuron * positions.count + i]) { mismatch[neuron] = i }
-                                return WindowedRecord(
-                                    record: CoreRecord(activation: value, document: p.document, position: p.position, token: rows.tokens[focus]),
-                                    windowStart: rows.positions[range.lowerBound],
-                                    activations: range.map { act[$0 * n + neuron] })
-                            }
-                            let choice = choose(neuron: neuron, part: part, window: windowOf)
-                            var chosen = choice.bands
-                            for b in chosen.indices { chosen[b].examples = choice.examples[b].map(example) }
-                            bands[neuron] = NeuronBands(bands: chosen, randomSample: randomSample.map(example))
+                let chunk = 64, jobs = (part.neurons + chunk - 1) / chunk
+                forEachJobInParallel(jobs, threads: threads) { job in
+                    for neuron in job * chunk..<min(part.neurons, (job + 1) * chunk) {
+                        /// The windowed record of band-sample position `i`.
+                        func example(_ i: Int) -> WindowedRecord {
+                            let p = positions[i], (range, focus) = located[i]
+                            return WindowedRecord(
+                                record: CoreRecord(activation: act[focus * n + neuron], document: p.document, position: p.position,
+                                                   token: rows.tokens[focus]),
+                                windowStart: rows.positions[range.lowerBound],
+                                activations: range.map { act[$0 * n + neuron] })
                         }
+                        let binAt = located.map { bins.index(of: act[$0.focus * n + neuron]) }
+                        let choice = choose(neuron: neuron, part: part, bins: binAt, window: windowOf)
+                        var chosen = choice.bands
+                        for b in chosen.indices { chosen[b].examples = choice.examples[b].map(example) }
+                        bands[neuron] = NeuronBands(bands: chosen, randomSample: randomSample.map(example))
                     }
                 }
-            }
-            if let neuron = mismatch.firstIndex(where: { $0 != nil }), let i = mismatch[neuron] {
-                throw IndexError.bandMismatch(layer: layer, neuron: neuron,
-                                              document: positions[i].document, position: positions[i].position)
             }
             try each(part, bands)
         }
@@ -128,15 +120,14 @@ struct BandExamples {
         }
     }
 
-    /// The bands of one neuron and the band-sample positions each band chooses.
-    private func choose(neuron: Int, part: Layer, window: [Int]) -> Choice {
+    /// The bands of one neuron and the band-sample positions each band chooses; `binAt` is the
+    /// neuron's bin at each band-sample position.
+    private func choose(neuron: Int, part: Layer, bins binAt: [Int], window: [Int]) -> Choice {
         let (counts, min, max) = part.histogram(neuron)
         let bandOfBin = NeuronBands.bandOfBin(histogram: counts)
         var bands = NeuronBands.bands(histogram: counts, bins: bins, min: min, max: max)
         var members = [[Int]](repeating: [], count: bands.count)  // by band: its positions, in hash order
-        let column = neuron * window.count
-        for i in window.indices {
-            let bin = Int(part.binColumns[column + i])
+        for (i, bin) in binAt.enumerated() {
             guard bin < bandOfBin.count, let band = bandOfBin[bin] else { continue }
             members[band].append(i)
         }

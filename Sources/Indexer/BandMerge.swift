@@ -3,9 +3,9 @@ import Store
 import Tokenizers
 
 /// The band part of a shard merge: the shards' band samples merged exactly (the positions with
-/// the lowest hashes of all shards, with their bins), and the band examples chosen from the
-/// merged sample and the merged histograms, their windows run through the model again (the
-/// shards' own examples were chosen with their own, partial, histograms).
+/// the lowest hashes of all shards), and the band examples chosen from the merged sample and the
+/// merged histograms, their windows run through the model again (the shards' own examples were
+/// chosen with their own, partial, histograms).
 struct BandMerge {
     let shards: [NeurodexStore]
     let options: IndexingOptions
@@ -33,59 +33,26 @@ struct BandMerge {
         return sample.kept.map(\.position)
     }
 
-    /// Calls `each` with every layer of `layers` in turn (ascending), its neurons' merged bands
-    /// and its merged band-sample bins ([neurons, positions]): one layer is held at a time.
-    /// `positions` is `mergedPositions()`.
+    /// Calls `each` with every layer of `layers` in turn (ascending) and its neurons' merged
+    /// bands: one layer is held at a time. `positions` is `mergedPositions()`.
     func forEachLayer(positions: [SamplePosition], layers: [LayerRow], bins: HistogramBins, threads: Int,
-                      each: (LayerRow, [NeuronBands], [UInt16]) throws -> Void) throws {
+                      each: (LayerRow, [NeuronBands]) throws -> Void) throws {
         guard let model else { throw IndexError.mergeNeedsModel("merging band examples needs the model") }
-        // Where each shard keeps each merged position: (shard, index in its sample).
-        var owner: [SamplePosition: (shard: Int, index: Int)] = [:]
-        let wanted = Set(positions)
-        for (s, shard) in shards.enumerated() {
-            let held = try shard.activations.read { try $0.bandSamplePositions() } ?? []
-            for (i, p) in held.enumerated() where wanted.contains(p) { owner[p] = (s, i) }
-        }
         let rowOf = Dictionary(uniqueKeysWithValues: layers.map { ($0.layer, $0) })
         let bos = options.bos == .prepend ? (model.tokenizer.beginOfSequence ?? model.tokenizer.endOfText) : nil
         let examples = BandExamples(context: options.context, bos: bos, bins: bins, threads: threads)
         try examples.forEachLayer(model: model.model, layers: layers.map(\.layer), positions: positions, part: { layer in
             let n = rowOf[layer]!.neuronCount
             let histograms = try mergedHistograms(layer: layer, neurons: n)
-            return BandExamples.Layer(layer: layer, neurons: n, binColumns: try mergedBins(layer: layer, neurons: n, positions: positions, owner: owner)) {
-                histograms[$0]
-            }
+            return BandExamples.Layer(layer: layer, neurons: n) { histograms[$0] }
         }, tokens: { document in
             for shard in shards {
                 if let tokens = try shard.activations.read({ try $0.tokens(document: document) }) { return tokens }
             }
             throw IndexError.storeMismatch("no shard has the tokens of document \(document)")
         }) { part, bands in
-            try each(rowOf[part.layer]!, bands, part.binColumns)
+            try each(rowOf[part.layer]!, bands)
         }
-    }
-
-    /// `layer`'s bins at the merged positions, [neurons, positions], each from the shard that holds it.
-    private func mergedBins(layer: Int, neurons n: Int, positions: [SamplePosition],
-                            owner: [SamplePosition: (shard: Int, index: Int)]) throws -> [UInt16] {
-        var merged = [UInt16](repeating: 0, count: n * positions.count)
-        for (s, shard) in shards.enumerated() {
-            // (index in the merged sample, index in this shard's) of the positions this shard holds.
-            var mine: [(merged: Int, shard: Int)] = []
-            for (i, p) in positions.enumerated() {
-                if let o = owner[p], o.shard == s { mine.append((i, o.index)) }
-            }
-            guard !mine.isEmpty else { continue }
-            try shard.activations.read { r in
-                for j in 0..<n {
-                    guard let column = try r.bandSampleBins(layer: layer, neuron: j) else {
-                        throw IndexError.storeMismatch("\(shard.directory.path) has no band sample for layer \(layer) neuron \(j)")
-                    }
-                    for (i, k) in mine where k < column.count { merged[j * positions.count + i] = column[k] }
-                }
-            }
-        }
-        return merged
     }
 
     /// Each neuron's histogram, minimum and maximum over all shards.

@@ -20,6 +20,4 @@ enum StateKey {
     static func moments(_ layer: Int) -> String { "moments.\(layer)" }
     /// The band sample's positions, lowest hash first.
     static let bandSample = "band_sample"
-    /// A layer's band-sample bins, in the order of `bandSample`.
-    static func bandSample(layer: Int) -> String { "band_sample.\(layer)" }
 }

@@ -11,8 +11,6 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     case badCheckpoint(String)
     case storeMismatch(String)
     case interrupted(documentsDone: Int)
-    /// The re-forward of a band example's window gave another activation than the streaming pass.
-    case bandMismatch(layer: Int, neuron: Int, document: UInt32, position: UInt32)
     /// Stores with band examples are merged only with the model that indexed them.
     case mergeNeedsModel(String)
 
@@ -31,8 +29,6 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case .badCheckpoint(let detail): "checkpoint cannot be read: \(detail)"
         case .storeMismatch(let detail): detail
         case .interrupted(let done): "interrupted after \(done) documents; run again with --resume to continue"
-        case .bandMismatch(let layer, let neuron, let document, let position):
-            "the band example of layer \(layer), neuron \(neuron) at document \(document), position \(position) ran again to another activation than in the indexing pass: the model's forward is not deterministic"
         case .mergeNeedsModel(let detail): detail
         }
     }

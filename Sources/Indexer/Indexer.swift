@@ -73,7 +73,7 @@ public final class Indexer {
         try options.validate(layerCount: d.layerCount, maxContext: d.maxContext,
                              hasBOS: tokenizer.beginOfSequence ?? tokenizer.endOfText != nil)
         sample = PositionSample(size: options.sampleSize, seed: options.seed)
-        bandSample = BandSample(size: options.bandSample, seed: options.seed, context: options.context, layers: options.layers)
+        bandSample = try BandSample(size: options.bandSample, seed: options.seed, context: options.context)
     }
 
     // MARK: - Run
@@ -198,7 +198,7 @@ public final class Indexer {
         let offered = rows.counted.map { SamplePosition(document: rows.documents[$0], position: rows.positions[$0]) }
         let (entered, left) = sample.admit(offered)
         let enteredRows = entered.map { rows.counted[$0] }
-        let bandRows = bandSample.admit(offered).map { rows.counted[$0] }
+        bandSample.admit(offered)
         let last = options.layers.last!
         let start = clock.now
         var captureTime = Duration.zero
@@ -213,8 +213,6 @@ public final class Indexer {
             let enteredTopK = try layers[capture.layer]!.absorb(
                 capture.activations, rows: rows, sampleEntered: enteredRows, sampleLeft: left,
                 threads: options.threads)
-            bandSample.absorb(layer: capture.layer, activations: capture.activations,
-                              neurons: capture.activations.count / rows.count, rows: rows, enteredRows: bandRows)
             if options.storeInputs, let inputs = capture.mlpInput {
                 let width = inputs.count / rows.count  // [rows, embeddingSize]
                 for r in enteredTopK {
@@ -282,35 +280,14 @@ public final class Indexer {
         let spec = try JSONDecoder().decode(LayerStatisticsSpec.self, from: Data(first.statisticsJson.utf8))
         sample = PositionSample(size: options.sampleSize, seed: options.seed, positions: spec.samplePositions)
         for layer in options.layers { layers[layer] = try LayerAccumulator(stored: store, layer: layer, options: options, moments: .kept) }
-        if options.bandSample > 0 { bandSample = try storedBandSample() }
-        progress = Progress(nextDocument: options.firstDocument ?? 0, documentsDone: 0, tokensDone: 0,
-                            samplePositions: spec.samplePositions)
-    }
-
-    /// The band sample the store's complete runs ended with: its positions and every neuron's
-    /// stored bins there.
-    private func storedBandSample() throws -> BandSample {
-        let neurons = model.description.neuronCount
-        let (kept, columns) = try store.activations.read { r -> ([SamplePosition], [Int: [UInt16]]) in
-            guard let kept = try r.bandSamplePositions() else {
+        if options.bandSample > 0 {
+            guard let kept = try store.activations.read({ try $0.bandSamplePositions() }) else {
                 throw IndexError.storeMismatch("\(store.directory.path) has no band sample to continue")
             }
-            var columns: [Int: [UInt16]] = [:]
-            for layer in options.layers {
-                var column: [UInt16] = []
-                column.reserveCapacity(neurons * kept.count)
-                for neuron in 0..<neurons {
-                    guard let bins = try r.bandSampleBins(layer: layer, neuron: neuron), bins.count == kept.count else {
-                        throw IndexError.storeMismatch("neuron \(neuron) of layer \(layer) has no band-sample bins to continue")
-                    }
-                    column += bins
-                }
-                columns[layer] = column
-            }
-            return (kept, columns)
+            bandSample = try BandSample(size: options.bandSample, seed: options.seed, context: options.context, kept: kept)
         }
-        return try BandSample(size: options.bandSample, seed: options.seed, context: options.context, positions: kept,
-                              columns: columns, neurons: neurons)
+        progress = Progress(nextDocument: options.firstDocument ?? 0, documentsDone: 0, tokensDone: 0,
+                            samplePositions: spec.samplePositions)
     }
 
     private func prepareResume() throws -> StoreBuilder {
@@ -337,11 +314,7 @@ public final class Indexer {
             for layer in options.layers { blobs[layer] = try r.state(StateKey.layer(layer)) }
             return (progress, blobs)
         }
-        let bandBlobs = try store.activations.read { r -> ([UInt8]?, [Int: [UInt8]]) in
-            var rows: [Int: [UInt8]] = [:]
-            for layer in options.layers { rows[layer] = try r.state(StateKey.bandSample(layer: layer)) }
-            return (try r.state(StateKey.bandSample), rows)
-        }
+        let bandBlob = try store.activations.read { try $0.state(StateKey.bandSample) }
         if let saved {
             progress = saved
             sample = PositionSample(size: options.sampleSize, seed: options.seed, positions: saved.samplePositions)
@@ -350,11 +323,8 @@ public final class Indexer {
                 layers[layer] = try LayerAccumulator(encoded: blob)
             }
             if options.bandSample > 0 {
-                guard let positions = bandBlobs.0, bandBlobs.1.count == options.layers.count else {
-                    throw IndexError.badCheckpoint("no band sample")
-                }
-                bandSample = try BandSample(size: options.bandSample, seed: options.seed, context: options.context, positions: positions,
-                                            rows: bandBlobs.1, neurons: model.description.neuronCount)
+                guard let bandBlob else { throw IndexError.badCheckpoint("no band sample") }
+                bandSample = try BandSample(size: options.bandSample, seed: options.seed, context: options.context, encoded: bandBlob)
             }
         } else if recorded.firstDocument != nil {
             try continueStoredState()  // an appended run that never checkpointed
@@ -404,9 +374,6 @@ public final class Indexer {
         }
         if options.bandSample > 0 {
             entries.append((StateKey.bandSample, { [bandSample] in bandSample.encodedPositions() }))
-            for layer in options.layers {
-                entries.append((StateKey.bandSample(layer: layer), { [bandSample] in bandSample.encodedRows(layer: layer) }))
-            }
         }
         return entries
     }
@@ -426,9 +393,8 @@ public final class Indexer {
         // write in one transaction, so that the earlier runs' content stays whole until it commits.
         if options.firstDocument == nil { builder.batchBytes = StoreBuilder.defaultBatchBytes }
         if options.bandSample > 0 { try builder.setBandSample(bandSample.positionsByHash) }
-        try forEachLayerWithBands(builder) { layer, bands, bandColumns in
+        try forEachLayerWithBands(builder) { layer, bands in
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
-            let positionCount = bandSample.positions.kept.count
             try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
                                  distinctTokens: options.distinctTokens, statistics: spec)
             let lensStart = clock.now
@@ -439,10 +405,7 @@ public final class Indexer {
                                       statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions),
                                       windows: acc.windows?.entries(neuron: neuron) ?? [],
                                       negative: acc.negative?.entries(neuron: neuron) ?? [],
-                                      logitLens: lens?[neuron], bands: bands?[neuron],
-                                      bandSampleBins: bandColumns.map {
-                                          Array($0[neuron * positionCount..<(neuron + 1) * positionCount])
-                                      })
+                                      logitLens: lens?[neuron], bands: bands?[neuron])
             }
         }
         for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }
@@ -466,15 +429,15 @@ public final class Indexer {
         }
     }
 
-    /// Calls `body` with each indexed layer in turn, its neurons' band examples with their
-    /// windows and its band-sample bins ([neurons, positions]); nil without a band sample. With
-    /// one, the windows of the band sample run through the model once, and each layer is handed
-    /// on as the forward reaches it, so that only one layer's examples are held. The documents
-    /// are written first, so that the windows' tokens are read from the store.
+    /// Calls `body` with each indexed layer in turn and its neurons' band examples with their
+    /// windows; nil without a band sample. With one, the windows of the band sample run through
+    /// the model once, and each layer is handed on as the forward reaches it, so that only one
+    /// layer's examples are held. The documents are written first, so that the windows' tokens
+    /// are read from the store.
     private func forEachLayerWithBands(_ builder: StoreBuilder,
-                                       _ body: (Int, [NeuronBands]?, [UInt16]?) throws -> Void) throws {
+                                       _ body: (Int, [NeuronBands]?) throws -> Void) throws {
         guard options.bandSample > 0 else {
-            for layer in options.layers { try body(layer, nil, nil) }
+            for layer in options.layers { try body(layer, nil) }
             return
         }
         let start = clock.now
@@ -482,10 +445,11 @@ public final class Indexer {
         defer { phases.bandExamples += (clock.now - start - inBody).seconds }
         try builder.flush()
         let neurons = model.description.neuronCount
-        let examples = BandExamples(context: options.context, bos: bos, bins: bandSample.bins, threads: options.threads)
+        let bins = layers.values.first?.bins ?? HistogramBins()  // every layer's
+        let examples = BandExamples(context: options.context, bos: bos, bins: bins, threads: options.threads)
         try examples.forEachLayer(model: model, layers: options.layers, positions: bandSample.positionsByHash, part: { layer in
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
-            return BandExamples.Layer(layer: layer, neurons: neurons, binColumns: bandSample.binColumns(layer: layer, neurons: neurons)) { j in
+            return BandExamples.Layer(layer: layer, neurons: neurons) { j in
                 (acc.histogramCounts(neuron: j), acc.neuronStatistics.minimum(j), acc.neuronStatistics.maximum(j))
             }
         }, tokens: { [store] document in
@@ -496,7 +460,7 @@ public final class Indexer {
         }) { part, bands in
             let bodyStart = clock.now
             defer { inBody += clock.now - bodyStart }
-            try body(part.layer, bands, part.binColumns)
+            try body(part.layer, bands)
         }
     }
 

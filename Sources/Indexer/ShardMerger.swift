@@ -64,7 +64,7 @@ public struct ShardMerger {
         var keptMoments: [(name: String, bytes: [UInt8])] = []
         // Layers are merged `threads` at a time, in parallel, when the first of them is due.
         var merged: [Int: LayerAccumulator] = [:]
-        func write(_ layer: LayerRow, bands: [NeuronBands]?, bandBins: [UInt16]?) throws {
+        func write(_ layer: LayerRow, bands: [NeuronBands]?) throws {
             if merged[layer.layer] == nil {
                 let first = plan.layers.firstIndex { $0.layer == layer.layer }!
                 let group = Array(plan.layers[first..<min(plan.layers.count, first + threads)])
@@ -77,7 +77,6 @@ public struct ShardMerger {
                 for (row, result) in zip(group, results) { merged[row.layer] = try result!.get() }
             }
             let acc = merged.removeValue(forKey: layer.layer)!
-            let positions = bandPositions?.count ?? 0
             try builder.setLayer(layer.layer, neuronCount: layer.neuronCount, topK: layer.topK,
                                  distinctTokens: layer.distinctTokens, statistics: spec)
             for neuron in 0..<acc.neurons {
@@ -86,17 +85,16 @@ public struct ShardMerger {
                                       windows: acc.windows?.entries(neuron: neuron) ?? [],
                                       negative: acc.negative?.entries(neuron: neuron) ?? [],
                                       logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) },
-                                      bands: bands?[neuron],
-                                      bandSampleBins: bandBins.map { Array($0[neuron * positions..<(neuron + 1) * positions]) })
+                                      bands: bands?[neuron])
             }
             keptMoments.append((StateKey.moments(layer.layer), acc.encodedMoments()))
         }
         if let bandPositions {
             try bandMerge.forEachLayer(positions: bandPositions, layers: plan.layers, bins: plan.specs[0].bins, threads: threads) {
-                try write($0, bands: $1, bandBins: $2)
+                try write($0, bands: $1)
             }
         } else {
-            for layer in plan.layers { try write(layer, bands: nil, bandBins: nil) }
+            for layer in plan.layers { try write(layer, bands: nil) }
         }
         try builder.finish(progress: progress, embedding: embedding, keepingOnlyRecordInputs: plan.options.storeInputs,
                            keptState: keptMoments)

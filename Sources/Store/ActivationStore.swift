@@ -7,10 +7,14 @@ import Foundation
 /// Layout: Schema/activations.md. Readers see one committed snapshot per `read` call, while
 /// one writer (`write`) commits.
 public final class ActivationStore: Sendable {
-    /// The store format this build reads and writes.
+    /// The store format this build writes.
     /// Version 2 added the `windows`, `negative` and `logit_lens` databases; version 3 the
-    /// `bands` and `band_sample` databases.
-    public static let formatVersion: UInt32 = 4
+    /// `bands` and `band_sample` databases; version 4 drew the band sample by whole windows;
+    /// version 5 drops `band_sample` (the bins are computed again where they are needed).
+    public static let formatVersion: UInt32 = 5
+    /// The versions this build reads. A version-4 store differs only by its `band_sample`
+    /// database, which this build never opens; it can be read (and merged) but not written.
+    public static let readableFormatVersions: ClosedRange<UInt32> = 4...formatVersion
     /// File name inside a store directory.
     public static let fileName = "activations.lmdb"
 
@@ -19,7 +23,7 @@ public final class ActivationStore: Sendable {
 
     struct Databases: Sendable {
         let records, tokens, byToken, embeddings, inputs, vocabulary, meta, state, windows, negative, logitLens: LMDBEnvironment.Database
-        let bands, bandSample: LMDBEnvironment.Database
+        let bands: LMDBEnvironment.Database
     }
 
     /// Opens the store file at `path`. With `create`, a missing file is created and stamped
@@ -45,27 +49,27 @@ public final class ActivationStore: Sendable {
         // The version is checked before the other databases are opened, so that a store of
         // another version is reported as such rather than as missing a database.
         let meta = try open("meta")
-        try Self.checkFormat(environment, meta: meta, path: path, stampIfNew: writable)
+        try Self.checkFormat(environment, meta: meta, path: path, writable: writable)
         self.databases = Databases(
             records: try open("records"), tokens: try open("tokens"), byToken: try open("by_token"),
             embeddings: try open("embeddings"), inputs: try open("inputs"), vocabulary: try open("vocabulary"),
             meta: meta, state: try open("state"), windows: try open("windows"), negative: try open("negative"),
-            logitLens: try open("logit_lens"), bands: try open("bands"), bandSample: try open("band_sample"))
+            logitLens: try open("logit_lens"), bands: try open("bands"))
         self.environment = environment
     }
 
     private static func checkFormat(_ environment: LMDBEnvironment, meta: LMDBEnvironment.Database, path: URL,
-                                    stampIfNew: Bool) throws {
+                                    writable: Bool) throws {
         let key = StoreKey.name(StoreMeta.formatVersion)
         let found = try environment.read { txn in
             try txn.withValue(meta, key: key) { $0.count == 4 ? ByteCoding.readLittleEndian(UInt32.self, $0, at: 0) : 0 }
         }
         switch found {
-        case nil where stampIfNew:
+        case nil where writable:
             try environment.write { try $0.put(meta, key: key, bytes: ByteCoding.bytes(of: [formatVersion])) }
         case nil:
             throw StoreError.notAStore(path: path.path, reason: "no format version")
-        case let version? where version != formatVersion:
+        case let version? where version != formatVersion && (writable || !readableFormatVersions.contains(version)):
             throw StoreError.unsupportedFormat(path: path.path, found: version, supported: formatVersion)
         default:
             break
@@ -104,7 +108,7 @@ public enum StoreMeta {
     public static let formatVersion = "format_version"
     public static let modelFingerprint = "model_fingerprint"
     public static let embeddingSize = "embedding_size"
-    /// The band sample's positions (`BandSamplePositions`), in the order of `band_sample` values.
+    /// The band sample's positions (`BandSamplePositions`), lowest hash first.
     public static let bandSample = "band_sample"
 }
 
@@ -165,14 +169,6 @@ public struct StoreReader {
                 throw StoreError.corrupted(path: ActivationStore.fileName, detail: "the band sample's positions have a bad length")
             }
             return decoded
-        }
-    }
-
-    /// A neuron's histogram bin at each band-sample position (u16 each, in the order of
-    /// `bandSamplePositions`), or nil when the store has none for it.
-    public func bandSampleBins(layer: Int, neuron: Int) throws -> [UInt16]? {
-        try txn.withValue(db.bandSample, key: StoreKey.neuron(layer: layer, neuron: neuron)) { bytes in
-            ByteCoding.copyLittleEndian(bytes, as: UInt16.self)
         }
     }
 
@@ -384,12 +380,6 @@ public struct StoreWriter {
     /// Stores a neuron's band examples and random sample.
     public func putBands(layer: Int, neuron: Int, _ bands: NeuronBands) throws {
         try txn.put(db.bands, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: bands.encoded())
-    }
-
-    /// Stores a neuron's histogram bins at the band-sample positions.
-    public func putBandSampleBins(layer: Int, neuron: Int, _ bins: [UInt16]) throws {
-        try txn.put(db.bandSample, key: StoreKey.neuron(layer: layer, neuron: neuron),
-                    bytes: bins.withUnsafeBytes { Array($0) })  // little-endian host
     }
 
     public func putTokens(document: UInt32, _ tokens: [UInt32]) throws {

@@ -131,8 +131,8 @@ public struct NeuronBands: Sendable, Hashable {
     }
 }
 
-/// The band sample of a store: the positions whose histogram bins `band_sample` keeps for every
-/// neuron (stored in `meta` as `band_sample`).
+/// The band sample of a store: the positions the bands' examples are chosen from (stored in
+/// `meta` as `band_sample`; an append or a merge continues it).
 public enum BandSamplePositions {
     /// count u32, then (document u32, position u32) per position, little-endian.
     public static func encoded(_ positions: [SamplePosition]) -> [UInt8] {

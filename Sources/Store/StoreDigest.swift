@@ -13,7 +13,7 @@ public struct ContentDigest: Sendable, Equatable, Codable {
     /// content. `moments` are the neuron statistics' mean, variance, skewness and kurtosis;
     /// `statistics` the rest of each neuron's statistics row.
     public static let partNames = ["records", "tokens", "by_token", "embeddings", "inputs", "vocabulary", "meta",
-                                   "windows", "negative", "logit_lens", "bands", "band_sample", "models", "documents", "layers", "statistics", "moments"]
+                                   "windows", "negative", "logit_lens", "bands", "models", "documents", "layers", "statistics", "moments"]
 }
 
 extension NeurodexStore {
@@ -85,7 +85,7 @@ extension StoreReader {
     var digestedDatabases: [(String, LMDBEnvironment.Database)] {
         [("records", db.records), ("tokens", db.tokens), ("by_token", db.byToken), ("embeddings", db.embeddings),
          ("inputs", db.inputs), ("vocabulary", db.vocabulary), ("meta", db.meta), ("windows", db.windows),
-         ("negative", db.negative), ("logit_lens", db.logitLens), ("bands", db.bands), ("band_sample", db.bandSample)]
+         ("negative", db.negative), ("logit_lens", db.logitLens), ("bands", db.bands)]
     }
 }
 

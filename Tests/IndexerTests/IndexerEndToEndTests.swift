@@ -219,7 +219,7 @@ import Tokenizers
         try ShardMerger(shards: shards, model: ModelBundle(model: try Self.model(), tokenizer: try Self.tokenizer()))
             .merge(into: merged)
         let partsA = try whole.contentDigests().parts, partsB = try merged.contentDigests().parts
-        for part in ["bands", "band_sample", "meta", "windows", "negative"] {
+        for part in ["bands", "meta", "windows", "negative"] {
             #expect(partsA[part] == partsB[part], "part \(part) of the merged store differs from one run's")
         }
 
@@ -336,7 +336,6 @@ import Tokenizers
                         })
                     }
                     let stored = try #require(try r.bands(layer: layer, neuron: n))
-                    #expect(try r.bandSampleBins(layer: layer, neuron: n) == positions.map { UInt16(bins.index(of: value($0))) })
                     #expect(stored.bands.count == 4)
                     let bandOf = Dictionary(uniqueKeysWithValues: everyPosition.map { ($0, band($0)) })
                     for (b, found) in stored.bands.enumerated() {

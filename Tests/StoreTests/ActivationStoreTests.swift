@@ -138,6 +138,29 @@ import Testing
         }
     }
 
+    /// A version-4 store (its `band_sample` database aside, the same as version 5) is read, and
+    /// refused for writing.
+    @Test func readsButDoesNotWriteAVersion4Store() throws {
+        do {
+            let store = try openStore()
+            try store.write { w in
+                try w.setMeta(StoreMeta.formatVersion, uint32: 4)
+                try w.putTokens(document: 9, [42])
+            }
+        }
+        do {
+            let reader = try openStore(create: false, options: { var o = LMDBEnvironment.Options(); o.readOnly = true; return o }())
+            try reader.read { (r: StoreReader) throws in
+                #expect(try r.tokens(document: 9) == [42])
+                #expect(try r.formatVersion() == 4)
+            }
+        }
+        #expect(throws: StoreError.unsupportedFormat(path: tmp.path("activations.lmdb").path, found: 4,
+                                                     supported: ActivationStore.formatVersion)) {
+            _ = try openStore(create: true)
+        }
+    }
+
     /// A version-1 store (no `windows` or `negative` database) is reported as an old format.
     @Test func refusesAStoreOfTheFirstFormat() throws {
         let path = tmp.path("activations.lmdb")

@@ -12,7 +12,7 @@ import Testing
     /// The parts the digest covers: each changes one value of a small store.
     enum Content: CaseIterable {
         case records, tokens, tokenIndex, embeddings, inputs, vocabulary, meta, windows, negative, logitLens
-        case bands, bandSample, bandSamplePositions
+        case bands, bandSamplePositions
         case modelFingerprint, modelDefinition, modelConfig, documents, layers, maximum, histogram, sample, mean
 
         /// The part of `ContentDigest` the value belongs to.
@@ -20,7 +20,6 @@ import Testing
             switch self {
             case .tokenIndex: "by_token"
             case .logitLens: "logit_lens"
-            case .bandSample: "band_sample"
             case .bandSamplePositions: "meta"
             case .modelFingerprint, .modelDefinition, .modelConfig: "models"
             case .maximum, .histogram, .sample: "statistics"
@@ -62,7 +61,6 @@ import Testing
                 bands: [ActivationBand(lowerQuantile: 0, upperQuantile: 0.5, lowerValue: -1, upperValue: 2.5, share: 1,
                                        sampled: 1, examples: [example])],
                 randomSample: [example]))
-            try w.putBandSampleBins(layer: 0, neuron: 3, pick([160, 170], [160, 171], when: .bandSample))
             try w.setMeta(StoreMeta.bandSample, bytes: BandSamplePositions.encoded(
                 pick([SamplePosition(document: 0, position: 0)], [SamplePosition(document: 0, position: 2)], when: .bandSamplePositions)))
             try w.setState("progress", other == .checkpointState ? [2] : [1])

@@ -70,7 +70,6 @@ public final class StoreBuilder {
         var negative: [WindowedRecord]
         var logitLens: NeuronLogitLens?
         var bands: NeuronBands?
-        var bandSampleBins: [UInt16]?
     }
 
     // MARK: - Starting a run
@@ -199,13 +198,12 @@ public final class StoreBuilder {
 
     /// Adds a neuron's records (sorted here into store order) and its statistics row, with the
     /// windows of its first records (`windows`, sorted into store order) and its most negative
-    /// records with their windows (`negative`, sorted lowest first), its logit lens, its band
-    /// examples, and its histogram bins at the band-sample positions (`setBandSample`); empty
-    /// lists are not stored.
+    /// records with their windows (`negative`, sorted lowest first), its logit lens and its band
+    /// examples; empty lists are not stored.
     public func addNeuron(layer: Int, neuron: Int, records: [CoreRecord], flags: NeuronRecords.Flags = [],
                           statistics: NeuronStatsRow? = nil, windows: [WindowedRecord] = [],
                           negative: [WindowedRecord] = [], logitLens: NeuronLogitLens? = nil,
-                          bands: NeuronBands? = nil, bandSampleBins: [UInt16]? = nil) throws {
+                          bands: NeuronBands? = nil) throws {
         guard declaredLayers.contains(layer) else { throw StoreError.layerNotDeclared(layer) }
         let sorted = records.sorted(by: CoreRecord.ranksBefore)
         for r in sorted {
@@ -217,14 +215,14 @@ public final class StoreBuilder {
                                             statistics: statistics,
                                             windows: windows.sorted { CoreRecord.ranksBefore($0.record, $1.record) },
                                             negative: negative.sorted { CoreRecord.ranksLowestFirst($0.record, $1.record) },
-                                            logitLens: logitLens, bands: bands, bandSampleBins: bandSampleBins))
+                                            logitLens: logitLens, bands: bands))
         let examples = (bands?.bands.flatMap(\.examples) ?? []) + (bands?.randomSample ?? [])
         let windowBytes = (windows + negative + examples).reduce(0) { $0 + 24 + 4 * $1.activations.count }
-        try grow(by: records.count * 30 + windowBytes + 2 * (bandSampleBins?.count ?? 0)
+        try grow(by: records.count * 30 + windowBytes
                  + (statistics.map { $0.histogram.count + $0.sample.count + 80 } ?? 0))
     }
 
-    /// Records the band sample's positions (the order of every neuron's `bandSampleBins`).
+    /// Records the band sample's positions, which a later append or merge continues.
     public func setBandSample(_ positions: [SamplePosition]) throws {
         pendingBandSample = positions
         try grow(by: 8 * positions.count)
@@ -368,7 +366,6 @@ public final class StoreBuilder {
             if !n.negative.isEmpty { try w.putNegative(layer: n.layer, neuron: n.neuron, n.negative) }
             if let lens = n.logitLens { try w.putLogitLens(layer: n.layer, neuron: n.neuron, lens) }
             if let bands = n.bands { try w.putBands(layer: n.layer, neuron: n.neuron, bands) }
-            if let bins = n.bandSampleBins { try w.putBandSampleBins(layer: n.layer, neuron: n.neuron, bins) }
         }
         if let positions = pendingBandSample {
             try w.setMeta(StoreMeta.bandSample, bytes: BandSamplePositions.encoded(positions))
