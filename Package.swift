@@ -63,7 +63,7 @@ let package = Package(
             "Server",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "NeurodexBench", dependencies: ["Models", "ModelFiles", "Kernels", "Store", "Indexer", "Tokenizers", "Query", "Export", "Analysis", "Study"]),
+        .executableTarget(name: "NeurodexBench", dependencies: ["Models", "ModelFiles", "Kernels", "Store", "Indexer", "Tokenizers", "Query", "Responses", "Export", "Analysis", "Study"]),
 
         .testTarget(name: "CanonicalTests", dependencies: ["Canonical"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),

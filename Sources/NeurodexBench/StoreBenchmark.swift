@@ -2,15 +2,18 @@ import Export
 import Foundation
 import Kernels
 import Query
+import Responses
 import Store
 
 /// `neurodex-bench store`: builds a store of GPT-2 XL size (48 layers × 6,400 neurons × 100
 /// records, statistics rows with histogram and sample, a 10M-token corpus, a 50,257-token
 /// vocabulary) in a temporary directory and measures random single-neuron lookups, warm, in
 /// this process: records only, records with decoded contexts, and the full `neurodex neuron`
-/// lookup with statistics. Options: --layers --neurons --records --documents --document-tokens
-/// --lookups --context, --dir PATH to build there and keep the store (for `hyperfine` runs of
-/// the CLI).
+/// lookup with statistics, then the same lookup as the API's document and as its encoded bytes.
+/// Options: --layers --neurons --records --documents --document-tokens --lookups --context,
+/// --dir PATH to build there and keep the store (for `hyperfine` runs of the CLI and for
+/// `neurodex serve`), --open PATH to measure a store that exists (its layers and neurons must
+/// be given when they are not 48 × 6,400).
 struct StoreBenchmark {
     let layers: Int
     let neurons: Int
@@ -22,6 +25,8 @@ struct StoreBenchmark {
     let lookups: Int
     let context: Int
     let keepAt: URL?
+    /// A store to measure instead of building one.
+    let existing: URL?
 
     init(options: BenchOptions) throws {
         layers = try options.integer("layers", default: 48)
@@ -32,20 +37,25 @@ struct StoreBenchmark {
         lookups = try options.integer("lookups", default: 20_000)
         context = try options.integer("context", default: 12)
         keepAt = options.list("dir", default: []).first.map { URL(fileURLWithPath: $0) }
+        existing = options.list("open", default: []).first.map { URL(fileURLWithPath: $0) }
     }
 
     func run() throws {
-        let directory = keepAt ?? FileManager.default.temporaryDirectory
+        let directory = existing ?? keepAt ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("neurodex-bench-store-\(UUID().uuidString)")
-        defer { if keepAt == nil { try? FileManager.default.removeItem(at: directory) } }
-        print("store: \(layers) layers × \(neurons) neurons × \(records) records, \(documents) documents × "
-              + "\(documentTokens) tokens, vocabulary \(vocabulary)")
-        let buildSeconds = try timings(repeats: 1) { try build(at: directory) }[0]
-        let sizes = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().compactMap { name in
-            let size = (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path))?[.size]
-            return (size as? NSNumber).map { "\(name) \(format(Double($0.intValue) / 1e6)) MB" }
+        defer { if keepAt == nil && existing == nil { try? FileManager.default.removeItem(at: directory) } }
+        if existing == nil {
+            print("store: \(layers) layers × \(neurons) neurons × \(records) records, \(documents) documents × "
+                  + "\(documentTokens) tokens, vocabulary \(vocabulary)")
+            let buildSeconds = try timings(repeats: 1) { try build(at: directory) }[0]
+            let sizes = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted().compactMap { name in
+                let size = (try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path))?[.size]
+                return (size as? NSNumber).map { "\(name) \(format(Double($0.intValue) / 1e6)) MB" }
+            }
+            print("built in \(format(buildSeconds)) s (no fsync until the end): " + sizes.joined(separator: ", "))
+        } else {
+            print("store: \(directory.path), \(layers) layers × \(neurons) neurons")
         }
-        print("built in \(format(buildSeconds)) s (no fsync until the end): " + sizes.joined(separator: ", "))
 
         let openSeconds = try timings(repeats: 1) { _ = try StoreQuery(directory: directory) }[0]
         let query = try StoreQuery(directory: directory)
@@ -66,6 +76,12 @@ struct StoreBenchmark {
         })
         report("records + contexts + statistics", try latencies(targets) { l, n in
             _ = try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: true)
+        })
+        report("the API's document (NeuronResponse)", try latencies(targets) { l, n in
+            _ = NeuronResponse(report: try query.neuron(layer: l, neuron: n, contextRadius: context))
+        })
+        report("the API's document, encoded (JSON bytes)", try latencies(targets) { l, n in
+            _ = try ResponseEncoder.encode(NeuronResponse(report: try query.neuron(layer: l, neuron: n, contextRadius: context)))
         })
         if let keepAt { print("store kept at \(keepAt.path)") }
     }
