@@ -69,8 +69,10 @@ public final class ActivationStore: Sendable {
             try environment.write { try $0.put(meta, key: key, bytes: ByteCoding.bytes(of: [formatVersion])) }
         case nil:
             throw StoreError.notAStore(path: path.path, reason: "no format version")
-        case let version? where version != formatVersion && (writable || !readableFormatVersions.contains(version)):
+        case let version? where !readableFormatVersions.contains(version):
             throw StoreError.unsupportedFormat(path: path.path, found: version, supported: formatVersion)
+        case let version? where version != formatVersion && writable:
+            throw StoreError.readOnlyFormat(path: path.path, found: version, writes: formatVersion)
         default:
             break
         }

@@ -8,6 +8,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case notAStore(path: String, reason: String)
     /// The store was written by a different format version.
     case unsupportedFormat(path: String, found: UInt32, supported: UInt32)
+    /// The store was written by an older format version this build reads but does not write.
+    case readOnlyFormat(path: String, found: UInt32, writes: UInt32)
     /// A file of the store is damaged or not what it claims to be.
     case corrupted(path: String, detail: String)
     /// The store cannot be written (read-only directory or file).
@@ -29,6 +31,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .notAStore(let path, let reason): "\(path): not a Neurodex store (\(reason))"
         case .unsupportedFormat(let path, let found, let supported):
             "\(path): store format version \(found) is not supported by this build (supports \(supported))"
+        case .readOnlyFormat(let path, let found, let writes):
+            "\(path): store format version \(found) is read but not written by this build (it writes \(writes)): index again into a new store, or `neurodex merge` this one into a new store"
         case .corrupted(let path, let detail): "\(path): store is damaged: \(detail)"
         case .readOnly(let path): "\(path): store is read-only"
         case .locked(let path): "\(path): another process is writing this store"

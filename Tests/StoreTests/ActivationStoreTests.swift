@@ -155,8 +155,8 @@ import Testing
                 #expect(try r.formatVersion() == 4)
             }
         }
-        #expect(throws: StoreError.unsupportedFormat(path: tmp.path("activations.lmdb").path, found: 4,
-                                                     supported: ActivationStore.formatVersion)) {
+        #expect(throws: StoreError.readOnlyFormat(path: tmp.path("activations.lmdb").path, found: 4,
+                                                  writes: ActivationStore.formatVersion)) {
             _ = try openStore(create: true)
         }
     }
