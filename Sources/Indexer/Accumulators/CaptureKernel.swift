@@ -1,3 +1,4 @@
+import CPrefetch
 import Store
 
 /// How `LayerAccumulator.absorb` walks a batch.
@@ -20,6 +21,9 @@ enum CaptureKernel: Sendable {
 struct CaptureJob {
     /// Neurons per SIMD group.
     static let laneWidth = 8
+    /// How many rows ahead a group's activations are prefetched: enough to cover a memory
+    /// latency at the loop's speed.
+    static let prefetchDistance = 16
     typealias Floats = SIMD8<Float>
     typealias Doubles = SIMD4<Double>
     typealias Integers = SIMD8<Int32>
@@ -85,7 +89,11 @@ struct CaptureJob {
         let histogram = stats.histogram + j0 * stats.binCount  // [laneWidth, binCount]
         let laneRows = Integers(0, 1, 2, 3, 4, 5, 6, 7) &* Int32(stats.binCount)
         let bottomThreshold = bottom.map { $0.heap.threshold + j0 }
-        for r in counted {
+        let ahead = Self.prefetchDistance
+        for (i, r) in counted.enumerated() {
+            // The group's lanes of each row are a row apart (`neurons` floats): a stride the
+            // hardware does not prefetch, so every load would wait for memory.
+            if i + ahead < counted.count { neurodex_prefetch(activations + counted[i + ahead] * neurons + j0) }
             let v = load(activations + r * neurons + j0)
             func fold(_ x: Doubles, _ shift: Doubles, _ s1: inout Doubles, _ s2: inout Doubles,
                       _ s3: inout Doubles, _ s4: inout Doubles) {
