@@ -376,18 +376,27 @@ class Cases:
         store_case("activations.lmdb is garbage", lambda f: (neuron(garbage(f, "activations.lmdb")), None),
                    "activations.lmdb")
 
-        def newer_lmdb(f):
+        def lmdb_version(f, version):
+            """A complete store whose `format_version` (u32 little-endian, the value right after
+            its key in the meta database's page) is rewritten to `version`."""
             store = self.complete_store(f)
             path = os.path.join(store, "activations.lmdb")
             raw = bytearray(open(path, "rb").read())
-            at = raw.find(b"format_version")
-            value_at = at + len("format_version")
-            if at < 0 or raw[value_at:value_at + 4] not in (b"\x01\x00\x00\x00", b"\x00\x00\x00\x01"):
+            key, found, at = b"format_version", 0, raw.find(b"format_version")
+            while at >= 0:  # every copy: LMDB keeps older versions of the meta page in the file
+                value_at = at + len(key)
+                if 1 <= struct.unpack_from("<I", raw, value_at)[0] <= 64:
+                    struct.pack_into("<I", raw, value_at, version)
+                    found += 1
+                at = raw.find(key, at + 1)
+            if not found:
                 raise RuntimeError("format_version not found in the LMDB file")
-            raw[value_at:value_at + 4] = b"\x09\x00\x00\x00" if raw[value_at] == 1 else b"\x00\x00\x00\x09"
             open(path, "wb").write(raw)
             return store
-        store_case("newer LMDB format version", lambda f: (neuron(newer_lmdb(f)), None), "activations.lmdb")
+        store_case("newer LMDB format version", lambda f: (neuron(lmdb_version(f, 99)), None), "activations.lmdb")
+        store_case("LMDB format version 4 (read, not written), for a write",
+                   lambda f: (self.index(self.gpt2, store=lmdb_version(f, 4), extra=["--append"]), None),
+                   "activations.lmdb")
 
         def newer_catalog(f):
             store = self.complete_store(f)

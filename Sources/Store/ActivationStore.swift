@@ -101,6 +101,8 @@ public final class ActivationStore: Sendable {
             return try environment.write { try body(StoreWriter(txn: $0, db: databases)) }
         } catch let error as LMDBError where error.isMapFull || error.code == ENOSPC || error.code == EDQUOT {
             throw StoreError.full(path: environment.path.path, detail: error.description)
+        } catch let error as LMDBError {
+            throw StoreError.writeFailed(path: environment.path.path, detail: error.description)
         }
     }
 }

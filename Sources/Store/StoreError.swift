@@ -18,6 +18,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case locked(path: String)
     /// A write failed for want of space: the disk (or LMDB's largest map) is full.
     case full(path: String, detail: String)
+    /// A write failed otherwise (an I/O error, for one): nothing of it was committed.
+    case writeFailed(path: String, detail: String)
     /// The store has no such layer or neuron.
     case notFound(String)
     /// The store belongs to another model than the one given.
@@ -37,6 +39,7 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .readOnly(let path): "\(path): store is read-only"
         case .locked(let path): "\(path): another process is writing this store"
         case .full(let path, let detail): "\(path): no space left to write the store (\(detail))"
+        case .writeFailed(let path, let detail): "\(path): the store could not be written (\(detail)); nothing of this write was committed"
         case .notFound(let what): what
         case .modelMismatch(let expected, let found):
             "store belongs to model \(found), not \(expected)"
