@@ -14,6 +14,15 @@ public func geluNew(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
     }
 }
 
+/// `geluNew` on one block of a matrix (the epilogue of `blockedSgemm`), on this thread: each
+/// row of `block` after adding `bias` [n] (the block's columns of it). The same values as
+/// `geluNew` on the whole matrix: the function is elementwise.
+public func geluNew(_ block: SgemmBlock, bias: UnsafePointer<Float>?) {
+    for row in 0..<block.rows {
+        geluNewRow(block.base + row * block.rowStride, width: block.width, bias: bias.map { $0 + block.firstColumn })
+    }
+}
+
 /// gelu_new(values + bias) in place for one row of `width` values.
 @inline(__always)
 private func geluNewRow(_ values: UnsafeMutablePointer<Float>, width: Int, bias: UnsafePointer<Float>?) {

@@ -60,10 +60,14 @@ public func sgemm(
 ///
 /// With `addingBias` [n], C[i, j] += bias[j] after the product, block by block while the block
 /// is in cache: the same values as `addBias` on the whole of C afterwards, without the pass.
+/// `then`, when given, is called on each finished block of C (after the bias), on the thread
+/// that computed it, while the block is in cache: an elementwise pass there (an activation)
+/// gives the same values as the same pass over the whole of C afterwards.
 public func blockedSgemm(
     _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
     m: Int, n: Int, k: Int, transposeB: Bool = false, beta: Float = 0,
-    addingBias bias: UnsafePointer<Float>? = nil, threads: Int, on library: BLASLibrary = .current
+    addingBias bias: UnsafePointer<Float>? = nil, threads: Int, on library: BLASLibrary = .current,
+    then epilogue: ((SgemmBlock) -> Void)? = nil
 ) {
     precondition(m >= 0 && n >= 0 && k >= 0, "sgemm dimensions must not be negative")
     if m == 0 || n == 0 { return }
@@ -89,6 +93,7 @@ public func blockedSgemm(
             if let bias {
                 for row in 0..<blockRows { addScaled(bias + firstColumn, times: 1, to: cBlock + row * n, count: width) }
             }
+            epilogue?(SgemmBlock(base: cBlock, rows: blockRows, firstColumn: firstColumn, width: width, rowStride: n))
             return
         }
         withUnsafeTemporaryAllocation(of: Float.self, capacity: blockRows * width) { scratch in
@@ -103,8 +108,19 @@ public func blockedSgemm(
                 (cBlock + row * n).update(from: padded + row * width, count: width)
                 if let bias { addScaled(bias + firstColumn, times: 1, to: cBlock + row * n, count: width) }
             }
+            epilogue?(SgemmBlock(base: cBlock, rows: tailRows, firstColumn: firstColumn, width: width, rowStride: n))
         }
     }
+}
+
+/// One finished block of `blockedSgemm`'s C, for its epilogue: `rows` × `width` values from
+/// column `firstColumn`, rows `rowStride` apart.
+public struct SgemmBlock {
+    public let base: UnsafeMutablePointer<Float>
+    public let rows: Int
+    public let firstColumn: Int
+    public let width: Int
+    public let rowStride: Int
 }
 
 /// The block sizes of `blockedSgemm`. Each call packs its block of B (OpenBLAS's `itcopy`:

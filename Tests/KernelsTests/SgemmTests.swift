@@ -53,6 +53,37 @@ import Testing
         #expect(fused == separate)
     }
 
+    /// An epilogue on each finished block (here gelu_new with the bias, as GPT-2's MLP runs it)
+    /// gives the very values of the same pass over the whole product afterwards, on full and
+    /// partial blocks, and sees every element exactly once.
+    @Test func blockedEpilogueIsThePassOverTheWholeProduct() {
+        let (m, n, k) = (SgemmBlocks.rows + 9, 2 * SgemmBlocks.columns + 7, 23)
+        let a = randomValues(m * k, seed: 9)
+        let b = randomValues(k * n, seed: 10)
+        let bias = randomValues(n, seed: 11)
+        var separate = [Float](repeating: 0, count: m * n)
+        blockedSgemm(a, b, into: &separate, m: m, n: n, k: k, threads: 2)
+        geluNew(&separate, rows: m, width: n, bias: bias, threads: 2)
+        var fused = [Float](repeating: .nan, count: m * n)
+        let visits = UnsafeMutableBufferPointer<Int>.allocate(capacity: m * n)
+        visits.initialize(repeating: 0)
+        defer { visits.deallocate() }
+        fused.withUnsafeMutableBufferPointer { c in
+            let base = c.baseAddress!
+            bias.withUnsafeBufferPointer { bias in
+                blockedSgemm(a, b, into: base, m: m, n: n, k: k, threads: 2) { block in
+                    let first = base.distance(to: block.base)
+                    for row in 0..<block.rows {
+                        for column in 0..<block.width { visits[first + row * block.rowStride + column] += 1 }
+                    }
+                    geluNew(block, bias: bias.baseAddress)
+                }
+            }
+        }
+        #expect(fused == separate)
+        #expect(visits.allSatisfy { $0 == 1 })
+    }
+
     /// Each row of the product is bit-identical whatever the thread count and whatever rows come
     /// before or after it, which a plain OpenBLAS call does not give (its threads split the
     /// product by the thread count, and rows on a partial tile take another kernel).

@@ -139,7 +139,7 @@ public final class GPT2: LanguageModel {
     /// Matrix products: HF's Conv1D stores its weight W as [in, out] row-major, which is exactly
     /// the B of `C[tokens, out] = A[tokens, in] · B[in, out]`, so every projection is one
     /// `blockedSgemm` with no transposition (CblasNoTrans, ldb = out) and weights are used as stored.
-    /// c_attn's bias is added block by block inside `blockedSgemm`, c_fc's inside gelu; the
+    /// c_attn's bias is added block by block inside `blockedSgemm`, c_fc's inside gelu, which runs on each block of its product as the block is finished; the
     /// attention and MLP output projections accumulate into the residual stream with beta = 1,
     /// after their biases were added to it in the pass of the layernorm before them.
     private func run(_ batch: TokenBatch, through lastLayer: Int, finishLastLayer: Bool,
@@ -191,8 +191,11 @@ public final class GPT2: LanguageModel {
             layerNorm(x, into: normed, rows: tokens, width: c,
                       weight: block.ln2Weight.pointer, bias: block.ln2Bias.pointer, epsilon: epsilon,
                       thenAddingToInput: block.mlpDownBias.pointer, threads: threads)
-            blockedSgemm(normed, block.mlpUpWeight.pointer, into: hidden, m: tokens, n: f, k: c, threads: threads)
-            geluNew(hidden, rows: tokens, width: f, bias: block.mlpUpBias.pointer, threads: threads)
+            // gelu_new on each block of the product as it is finished, while it is in cache.
+            let upBias = block.mlpUpBias.pointer
+            blockedSgemm(normed, block.mlpUpWeight.pointer, into: hidden, m: tokens, n: f, k: c, threads: threads) {
+                geluNew($0, bias: upBias)
+            }
 
             if captureLayers.contains(layer) {
                 try sink(LayerCapture(
