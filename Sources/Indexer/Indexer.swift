@@ -393,7 +393,7 @@ public final class Indexer {
         // write in one transaction, so that the earlier runs' content stays whole until it commits.
         if options.firstDocument == nil { builder.batchBytes = StoreBuilder.defaultBatchBytes }
         if options.bandSample > 0 { try builder.setBandSample(bandSample.positionsByHash) }
-        try forEachLayerWithBands(builder) { layer, bands in
+        try forEachLayerWithBands(builder, bins: spec.bins) { layer, bands in
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
             try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
                                  distinctTokens: options.distinctTokens, statistics: spec)
@@ -433,8 +433,8 @@ public final class Indexer {
     /// windows; nil without a band sample. With one, the windows of the band sample run through
     /// the model once, and each layer is handed on as the forward reaches it, so that only one
     /// layer's examples are held. The documents are written first, so that the windows' tokens
-    /// are read from the store.
-    private func forEachLayerWithBands(_ builder: StoreBuilder,
+    /// are read from the store. `bins` are the layers' histogram bins.
+    private func forEachLayerWithBands(_ builder: StoreBuilder, bins: HistogramBins,
                                        _ body: (Int, [NeuronBands]?) throws -> Void) throws {
         guard options.bandSample > 0 else {
             for layer in options.layers { try body(layer, nil) }
@@ -445,7 +445,6 @@ public final class Indexer {
         defer { phases.bandExamples += (clock.now - start - inBody).seconds }
         try builder.flush()
         let neurons = model.description.neuronCount
-        let bins = layers.values.first?.bins ?? HistogramBins()  // every layer's
         let examples = BandExamples(context: options.context, bos: bos, bins: bins, threads: options.threads)
         try examples.forEachLayer(model: model, layers: options.layers, positions: bandSample.positionsByHash, part: { layer in
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
