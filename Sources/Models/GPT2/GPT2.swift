@@ -139,9 +139,10 @@ public final class GPT2: LanguageModel {
     /// Matrix products: HF's Conv1D stores its weight W as [in, out] row-major, which is exactly
     /// the B of `C[tokens, out] = A[tokens, in] · B[in, out]`, so every projection is one
     /// `blockedSgemm` with no transposition (CblasNoTrans, ldb = out) and weights are used as stored.
-    /// c_attn's bias is added block by block inside `blockedSgemm`, c_fc's inside gelu, which runs on each block of its product as the block is finished; the
-    /// attention and MLP output projections accumulate into the residual stream with beta = 1,
-    /// after their biases were added to it in the pass of the layernorm before them.
+    /// c_attn's bias is added block by block inside `blockedSgemm`, c_fc's inside gelu, which runs
+    /// on each block of its product as the block is finished; the attention and MLP output
+    /// projections accumulate into the residual stream with beta = 1, after their biases were
+    /// added to it in the pass of the layernorm before them.
     private func run(_ batch: TokenBatch, through lastLayer: Int, finishLastLayer: Bool,
                      captureLayers: Set<Int>, captureMLPInput: Bool,
                      sink: (LayerCapture) throws -> Void) throws {
