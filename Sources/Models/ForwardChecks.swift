@@ -16,13 +16,27 @@ enum ForwardChecks {
         }
     }
 
-    /// `lastLayer` is loaded and every captured layer is run.
-    static func validate(lastLayer: Int, captureLayers: [Int], loadedLayerCount: Int) throws {
+    /// `lastLayer` is loaded, the span starts within the forward with a residual stream of
+    /// [tokens, width] exactly when it does not start at layer 0, and every captured layer is run.
+    static func validate(span: ForwardSpan, lastLayer: Int, captureLayers: [Int], loadedLayerCount: Int,
+                         tokens: Int, width: Int) throws {
         guard lastLayer >= 0, lastLayer < loadedLayerCount else {
             throw ModelError.layerNotLoaded(layer: lastLayer, loadedLayerCount: loadedLayerCount)
         }
-        for layer in captureLayers where !(0...lastLayer).contains(layer) {
-            throw ModelError.captureOutsideForward(layer: layer, lastLayer: lastLayer)
+        guard (0...lastLayer).contains(span.firstLayer) else {
+            throw ModelError.invalidBatch("a forward from layer \(span.firstLayer) through layer \(lastLayer)")
+        }
+        switch (span.firstLayer, span.residual) {
+        case (0, nil): break
+        case (0, _?): throw ModelError.invalidBatch("a forward from layer 0 starts from the embeddings, not from a residual stream")
+        case (_, nil): throw ModelError.invalidBatch("a forward from layer \(span.firstLayer) needs the residual stream after layer \(span.firstLayer - 1)")
+        case (_, let residual?):
+            guard residual.count == tokens * width else {
+                throw ModelError.invalidBatch("a residual stream of \(residual.count) values for \(tokens) tokens of width \(width)")
+            }
+        }
+        for layer in captureLayers where !(span.firstLayer...lastLayer).contains(layer) {
+            throw ModelError.captureOutsideForward(layer: layer, firstLayer: span.firstLayer, lastLayer: lastLayer)
         }
     }
 }

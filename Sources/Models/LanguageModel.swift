@@ -69,11 +69,39 @@ public struct LayerCapture {
     }
 }
 
+/// Where a forward starts and what it hands back: the whole model from its embeddings, or, for
+/// an index run in layer passes, the layers from `firstLayer` on, starting from the residual
+/// stream the previous pass handed back.
+public struct ForwardSpan {
+    /// The first layer run.
+    public var firstLayer: Int
+    /// The residual stream after layer `firstLayer − 1`, [tokens, embeddingSize]; nil when
+    /// `firstLayer` is 0 (the forward starts from the embeddings).
+    public var residual: UnsafeBufferPointer<Float>?
+    /// When set, the forward's last layer is run to its end and the residual stream after it,
+    /// [tokens, embeddingSize], is handed to this (valid only during the call); when nil, the
+    /// forward stops after the last layer's MLP activations.
+    public var handBack: ((UnsafeBufferPointer<Float>) throws -> Void)?
+
+    public init(firstLayer: Int, residual: UnsafeBufferPointer<Float>?,
+                handBack: ((UnsafeBufferPointer<Float>) throws -> Void)?) {
+        self.firstLayer = firstLayer
+        self.residual = residual
+        self.handBack = handBack
+    }
+
+    /// From the embeddings, stopping after the last layer's MLP activations.
+    public static var whole: ForwardSpan { ForwardSpan(firstLayer: 0, residual: nil, handBack: nil) }
+}
+
 public protocol LanguageModel: AnyObject {
     var description: ModelDescription { get }
-    /// Runs the batch through layers 0...lastLayer (stops there), calling `sink` once per layer
-    /// in `captureLayers` (ascending), in layer order. Not thread-safe: one forward at a time.
-    func forward(_ batch: TokenBatch, through lastLayer: Int, captureLayers: [Int],
+    /// Runs the batch through layers `span.firstLayer...lastLayer`, calling `sink` once per
+    /// layer in `captureLayers` (ascending, within those layers), in layer order. The result
+    /// does not depend on the span: a forward cut in two at a layer, the second half started
+    /// from the residual stream the first handed back, gives the same bits. Not thread-safe:
+    /// one forward at a time.
+    func forward(_ batch: TokenBatch, span: ForwardSpan, through lastLayer: Int, captureLayers: [Int],
                  captureMLPInput: Bool, sink: (LayerCapture) throws -> Void) throws
     /// Full forward with the LM head: logits [totalTokens, vocabularySize].
     func logits(_ batch: TokenBatch) throws -> [Float]
@@ -106,5 +134,15 @@ public struct NeuronOutputWeights {
         self.neurons = neurons
         self.width = width
         self.vocabulary = vocabulary
+    }
+}
+
+extension LanguageModel {
+    /// Runs the batch through layers 0...lastLayer (stops after its MLP activations), calling
+    /// `sink` once per layer in `captureLayers` (ascending), in layer order.
+    public func forward(_ batch: TokenBatch, through lastLayer: Int, captureLayers: [Int],
+                        captureMLPInput: Bool, sink: (LayerCapture) throws -> Void) throws {
+        try forward(batch, span: .whole, through: lastLayer, captureLayers: captureLayers,
+                    captureMLPInput: captureMLPInput, sink: sink)
     }
 }

@@ -52,7 +52,7 @@ public enum ModelError: Error, CustomStringConvertible, Sendable {
     /// The layer was not loaded (the model was loaded with a lower highest layer).
     case layerNotLoaded(layer: Int, loadedLayerCount: Int)
     /// A capture was asked for a layer the forward does not reach.
-    case captureOutsideForward(layer: Int, lastLayer: Int)
+    case captureOutsideForward(layer: Int, firstLayer: Int, lastLayer: Int)
 
     public var description: String {
         switch self {
@@ -62,8 +62,8 @@ public enum ModelError: Error, CustomStringConvertible, Sendable {
             "token id \(token) is outside the vocabulary of \(vocabularySize)"
         case let .layerNotLoaded(layer, loadedLayerCount):
             "layer \(layer) is not loaded (loaded layers 0..<\(loadedLayerCount))"
-        case let .captureOutsideForward(layer, lastLayer):
-            "cannot capture layer \(layer): the forward runs layers 0...\(lastLayer)"
+        case let .captureOutsideForward(layer, firstLayer, lastLayer):
+            "cannot capture layer \(layer): the forward runs layers \(firstLayer)...\(lastLayer)"
         }
     }
 }

@@ -157,7 +157,7 @@ import ModelFiles
             (TokenBatch(tokens: [1], windowLengths: [1, 0]), 0, [0], { if case .invalidBatch = $0 { true } else { false } }),
             (TokenBatch(windows: [Array(repeating: 1, count: 17)]), 0, [0], { if case .invalidBatch = $0 { true } else { false } }),
             (TokenBatch(windows: [[1, 512]]), 0, [0], { if case .tokenOutOfRange(512, 512) = $0 { true } else { false } }),
-            (TokenBatch(windows: [[1]]), 0, [1], { if case .captureOutsideForward(1, 0) = $0 { true } else { false } }),
+            (TokenBatch(windows: [[1]]), 0, [1], { if case .captureOutsideForward(1, 0, 0) = $0 { true } else { false } }),
             (TokenBatch(windows: [[1]]), 2, [], { if case .layerNotLoaded(2, 2) = $0 { true } else { false } }),
         ]
         for (batch, last, layers, check) in cases {

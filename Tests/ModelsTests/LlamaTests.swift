@@ -137,7 +137,7 @@ struct LlamaTests {
                 return
             }
         }
-        guard case .captureOutsideForward(3, 2)? = errorThrown({
+        guard case .captureOutsideForward(3, 0, 2)? = errorThrown({
             _ = try captureAll(model, TokenBatch(windows: [[1]]), through: 2, layers: [3])
         }) as? ModelError else {
             Issue.record("a capture beyond the last layer must be refused")

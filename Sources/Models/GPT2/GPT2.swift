@@ -87,11 +87,12 @@ public final class GPT2: LanguageModel {
 
     // MARK: - LanguageModel
 
-    public func forward(_ batch: TokenBatch, through lastLayer: Int, captureLayers: [Int],
+    public func forward(_ batch: TokenBatch, span: ForwardSpan, through lastLayer: Int, captureLayers: [Int],
                         captureMLPInput: Bool, sink: (LayerCapture) throws -> Void) throws {
         try validate(batch)
-        try ForwardChecks.validate(lastLayer: lastLayer, captureLayers: captureLayers, loadedLayerCount: loadedLayerCount)
-        try run(batch, through: lastLayer, finishLastLayer: false,
+        try ForwardChecks.validate(span: span, lastLayer: lastLayer, captureLayers: captureLayers,
+                                   loadedLayerCount: loadedLayerCount, tokens: batch.tokens.count, width: config.nEmbd)
+        try run(batch, span: span, through: lastLayer, finishLastLayer: span.handBack != nil,
                 captureLayers: Set(captureLayers), captureMLPInput: captureMLPInput, sink: sink)
     }
 
@@ -102,7 +103,7 @@ public final class GPT2: LanguageModel {
         }
         let tokens = batch.tokens.count
         let (c, vocab) = (config.nEmbd, config.vocabSize)
-        try run(batch, through: config.nLayer - 1, finishLastLayer: true,
+        try run(batch, span: .whole, through: config.nLayer - 1, finishLastLayer: true,
                 captureLayers: [], captureMLPInput: false, sink: { _ in })
         layerNorm(workspace.residual.pointer, into: workspace.normed.pointer, rows: tokens, width: c,
                   weight: head.lnFWeight.pointer, bias: head.lnFBias.pointer,
@@ -133,8 +134,9 @@ public final class GPT2: LanguageModel {
         try ForwardChecks.validate(batch, maxContext: config.nPositions, vocabularySize: config.vocabSize)
     }
 
-    /// Layers 0...lastLayer. The last layer stops after its MLP activations unless
-    /// `finishLastLayer` (then the residual stream holds the layer's output).
+    /// Layers span.firstLayer...lastLayer, from the span's residual stream or else the embeddings.
+    /// The last layer stops after its MLP activations unless `finishLastLayer` (then the residual
+    /// stream holds the layer's output, and is handed to the span's `handBack`).
     ///
     /// Matrix products: HF's Conv1D stores its weight W as [in, out] row-major, which is exactly
     /// the B of `C[tokens, out] = A[tokens, in] · B[in, out]`, so every projection is one
@@ -143,7 +145,7 @@ public final class GPT2: LanguageModel {
     /// on each block of its product as the block is finished; the attention and MLP output
     /// projections accumulate into the residual stream with beta = 1, after their biases were
     /// added to it in the pass of the layernorm before them.
-    private func run(_ batch: TokenBatch, through lastLayer: Int, finishLastLayer: Bool,
+    private func run(_ batch: TokenBatch, span: ForwardSpan, through lastLayer: Int, finishLastLayer: Bool,
                      captureLayers: Set<Int>, captureMLPInput: Bool,
                      sink: (LayerCapture) throws -> Void) throws {
         let tokens = batch.tokens.count
@@ -156,21 +158,25 @@ public final class GPT2: LanguageModel {
         let heads = workspace.attention.pointer  // [tokens, c]
         let hidden = workspace.hidden.pointer    // [tokens, f]
 
-        // x = wte[token] + wpe[position in window]
-        var token = 0
-        for length in batch.windowLengths {
-            for position in 0..<length {
-                let row = x + token * c
-                let wte = weights.tokenEmbedding.pointer + Int(batch.tokens[token]) * c
-                let wpe = weights.positionEmbedding.pointer + position * c
-                for i in 0..<c { row[i] = wte[i] + wpe[i] }
-                token += 1
+        if let residual = span.residual {
+            x.update(from: residual.baseAddress!, count: tokens * c)
+        } else {
+            // x = wte[token] + wpe[position in window]
+            var token = 0
+            for length in batch.windowLengths {
+                for position in 0..<length {
+                    let row = x + token * c
+                    let wte = weights.tokenEmbedding.pointer + Int(batch.tokens[token]) * c
+                    let wpe = weights.positionEmbedding.pointer + position * c
+                    for i in 0..<c { row[i] = wte[i] + wpe[i] }
+                    token += 1
+                }
             }
         }
 
         let shape = AttentionShape(heads: config.nHead, keyValueHeads: config.nHead,
                                    headDimension: config.headDimension)
-        for layer in 0...lastLayer {
+        for layer in span.firstLayer...lastLayer {
             let block = weights.blocks[layer]
 
             // Attention: x += c_proj(attention(c_attn(ln_1(x)))); c_proj's bias joins x in ln_1's pass.
@@ -209,5 +215,6 @@ public final class GPT2: LanguageModel {
             // x += hidden · W_proj (b_proj is in x already)
             blockedSgemm(hidden, block.mlpDownWeight.pointer, into: x, m: tokens, n: c, k: f, beta: 1, threads: threads)
         }
+        try span.handBack?(UnsafeBufferPointer(start: x, count: tokens * c))
     }
 }

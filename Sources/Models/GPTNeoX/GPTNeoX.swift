@@ -72,11 +72,12 @@ public final class GPTNeoX: LanguageModel {
 
     // MARK: - LanguageModel
 
-    public func forward(_ batch: TokenBatch, through lastLayer: Int, captureLayers: [Int],
+    public func forward(_ batch: TokenBatch, span: ForwardSpan, through lastLayer: Int, captureLayers: [Int],
                         captureMLPInput: Bool, sink: (LayerCapture) throws -> Void) throws {
         try validate(batch)
-        try ForwardChecks.validate(lastLayer: lastLayer, captureLayers: captureLayers, loadedLayerCount: loadedLayerCount)
-        try run(batch, through: lastLayer, finishLastLayer: false,
+        try ForwardChecks.validate(span: span, lastLayer: lastLayer, captureLayers: captureLayers,
+                                   loadedLayerCount: loadedLayerCount, tokens: batch.tokens.count, width: config.hiddenSize)
+        try run(batch, span: span, through: lastLayer, finishLastLayer: span.handBack != nil,
                 captureLayers: Set(captureLayers), captureMLPInput: captureMLPInput, sink: sink)
     }
 
@@ -87,7 +88,7 @@ public final class GPTNeoX: LanguageModel {
         }
         let tokens = batch.tokens.count
         let (c, vocabulary) = (config.hiddenSize, config.vocabSize)
-        try run(batch, through: config.numHiddenLayers - 1, finishLastLayer: true,
+        try run(batch, span: .whole, through: config.numHiddenLayers - 1, finishLastLayer: true,
                 captureLayers: [], captureMLPInput: false, sink: { _ in })
         layerNorm(workspace.residual.pointer, into: workspace.normed.pointer, rows: tokens, width: c,
                   weight: head.finalNormWeight.pointer, bias: head.finalNormBias.pointer,
@@ -118,15 +119,16 @@ public final class GPTNeoX: LanguageModel {
         try ForwardChecks.validate(batch, maxContext: config.maxPositionEmbeddings, vocabularySize: config.vocabSize)
     }
 
-    /// Layers 0...lastLayer. The last layer stops after its MLP activations unless
-    /// `finishLastLayer` (then the residual stream holds the layer's output).
+    /// Layers span.firstLayer...lastLayer, from the span's residual stream or else the embeddings.
+    /// The last layer stops after its MLP activations unless `finishLastLayer` (then the residual
+    /// stream holds the layer's output, and is handed to the span's `handBack`).
     ///
     /// Every projection is one `blockedSgemm` against weights stored [out, in] (transposeB); the
     /// qkv bias is added inside it, block by block, dense_h_to_4h's inside gelu. The attention and MLP
     /// output projections accumulate into the residual stream with beta = 1. With the parallel
     /// residual both layernorms read the block's input, so the MLP's is taken before the
     /// attention output is added.
-    private func run(_ batch: TokenBatch, through lastLayer: Int, finishLastLayer: Bool,
+    private func run(_ batch: TokenBatch, span: ForwardSpan, through lastLayer: Int, finishLastLayer: Bool,
                      captureLayers: Set<Int>, captureMLPInput: Bool,
                      sink: (LayerCapture) throws -> Void) throws {
         let tokens = batch.tokens.count
@@ -139,14 +141,18 @@ public final class GPTNeoX: LanguageModel {
         let heads = workspace.attention.pointer  // [tokens, c]
         let hidden = workspace.hidden.pointer    // [tokens, f]
 
-        // x = embed_in[token]
-        for (index, token) in batch.tokens.enumerated() {
-            (x + index * c).update(from: weights.tokenEmbedding.pointer + Int(token) * c, count: c)
+        if let residual = span.residual {
+            x.update(from: residual.baseAddress!, count: tokens * c)
+        } else {
+            // x = embed_in[token]
+            for (index, token) in batch.tokens.enumerated() {
+                (x + index * c).update(from: weights.tokenEmbedding.pointer + Int(token) * c, count: c)
+            }
         }
 
         let shape = AttentionShape(heads: config.numAttentionHeads, keyValueHeads: config.numAttentionHeads,
                                    headDimension: config.headDimension)
-        for layer in 0...lastLayer {
+        for layer in span.firstLayer...lastLayer {
             let block = weights.blocks[layer]
 
             // Attention: heads = attention(rope(q), rope(k), v), q|k|v = input_layernorm(x)·W_qkvᵀ + b_qkv
@@ -197,5 +203,6 @@ public final class GPTNeoX: LanguageModel {
             addBias(x, rows: tokens, width: c, bias: block.mlpDownBias.pointer)
             blockedSgemm(hidden, block.mlpDownWeight.pointer, into: x, m: tokens, n: c, k: f, transposeB: true, beta: 1, threads: threads)
         }
+        try span.handBack?(UnsafeBufferPointer(start: x, count: tokens * c))
     }
 }

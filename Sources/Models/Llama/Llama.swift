@@ -92,11 +92,12 @@ public final class Llama: LanguageModel {
 
     // MARK: - LanguageModel
 
-    public func forward(_ batch: TokenBatch, through lastLayer: Int, captureLayers: [Int],
+    public func forward(_ batch: TokenBatch, span: ForwardSpan, through lastLayer: Int, captureLayers: [Int],
                         captureMLPInput: Bool, sink: (LayerCapture) throws -> Void) throws {
         try validate(batch)
-        try ForwardChecks.validate(lastLayer: lastLayer, captureLayers: captureLayers, loadedLayerCount: loadedLayerCount)
-        try run(batch, through: lastLayer, finishLastLayer: false,
+        try ForwardChecks.validate(span: span, lastLayer: lastLayer, captureLayers: captureLayers,
+                                   loadedLayerCount: loadedLayerCount, tokens: batch.tokens.count, width: config.embeddingSize)
+        try run(batch, span: span, through: lastLayer, finishLastLayer: span.handBack != nil,
                 captureLayers: Set(captureLayers), captureMLPInput: captureMLPInput, sink: sink)
     }
 
@@ -107,7 +108,7 @@ public final class Llama: LanguageModel {
         }
         let tokens = batch.tokens.count
         let (c, vocabulary) = (config.embeddingSize, config.vocabularySize)
-        try run(batch, through: config.layerCount - 1, finishLastLayer: true,
+        try run(batch, span: .whole, through: config.layerCount - 1, finishLastLayer: true,
                 captureLayers: [], captureMLPInput: false, sink: { _ in })
         rmsNorm(workspace.residual.pointer, into: workspace.normed.pointer, rows: tokens, width: c,
                 weight: head.outputNorm.pointer, epsilon: config.rmsNormEpsilon)
@@ -137,14 +138,15 @@ public final class Llama: LanguageModel {
         try ForwardChecks.validate(batch, maxContext: config.contextLength, vocabularySize: config.vocabularySize)
     }
 
-    /// Layers 0...lastLayer. The last layer stops after its MLP activations unless
-    /// `finishLastLayer` (then the residual stream holds the layer's output).
+    /// Layers span.firstLayer...lastLayer, from the span's residual stream or else the embeddings.
+    /// The last layer stops after its MLP activations unless `finishLastLayer` (then the residual
+    /// stream holds the layer's output, and is handed to the span's `handBack`).
     ///
     /// Every projection is one `blockedSgemm` against weights stored [out, in] (transposeB). Queries,
     /// keys and values come from one product with the stacked q|k|v weights, gate and up from
     /// one with the stacked gate|up weights; the attention and MLP output projections
     /// accumulate into the residual stream with beta = 1.
-    private func run(_ batch: TokenBatch, through lastLayer: Int, finishLastLayer: Bool,
+    private func run(_ batch: TokenBatch, span: ForwardSpan, through lastLayer: Int, finishLastLayer: Bool,
                      captureLayers: Set<Int>, captureMLPInput: Bool,
                      sink: (LayerCapture) throws -> Void) throws {
         let tokens = batch.tokens.count
@@ -160,14 +162,18 @@ public final class Llama: LanguageModel {
         let gateUp = workspace.gateUp.pointer       // [tokens, 2f]
         let hidden = workspace.hidden.pointer       // [tokens, f]
 
-        // x = token_embd[token]
-        for (index, token) in batch.tokens.enumerated() {
-            (x + index * c).update(from: weights.tokenEmbedding.pointer + Int(token) * c, count: c)
+        if let residual = span.residual {
+            x.update(from: residual.baseAddress!, count: tokens * c)
+        } else {
+            // x = token_embd[token]
+            for (index, token) in batch.tokens.enumerated() {
+                (x + index * c).update(from: weights.tokenEmbedding.pointer + Int(token) * c, count: c)
+            }
         }
 
         let shape = AttentionShape(heads: config.headCount, keyValueHeads: config.keyValueHeadCount,
                                    headDimension: config.headDimension)
-        for layer in 0...lastLayer {
+        for layer in span.firstLayer...lastLayer {
             let block = weights.blocks[layer]
 
             // Attention: x += W_o · attention(rope(W_q·n + b_q), rope(W_k·n + b_k), W_v·n + b_v),
@@ -205,5 +211,6 @@ public final class Llama: LanguageModel {
             // x += hidden · W_downᵀ
             blockedSgemm(hidden, block.down.pointer, into: x, m: tokens, n: c, k: f, transposeB: true, beta: 1, threads: threads)
         }
+        try span.handBack?(UnsafeBufferPointer(start: x, count: tokens * c))
     }
 }
