@@ -10,6 +10,12 @@ struct Progress: Codable, Equatable {
     var tokensDone: Int
     /// The position sample's positions.
     var samplePositions: [SamplePosition]
+    /// A run in more than one layer pass: its passes and the one under way, and the bytes of
+    /// its residual files read and written in that pass (nil in a run in one pass).
+    var passes: LayerPasses? = nil
+    var pass: Int? = nil
+    var residualRead: Int? = nil
+    var residualWritten: Int? = nil
 }
 
 /// Names of the values in the `state` database: a run's checkpoint, and the exact moments a

@@ -13,6 +13,8 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
     case interrupted(documentsDone: Int)
     /// Stores with band examples are merged only with the model that indexed them.
     case mergeNeedsModel(String)
+    /// A residual stream file of a run in layer passes could not be written or read.
+    case residualFile(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum IndexError: Error, CustomStringConvertible, Equatable {
         case .storeMismatch(let detail): detail
         case .interrupted(let done): "interrupted after \(done) documents; run again with --resume to continue"
         case .mergeNeedsModel(let detail): detail
+        case .residualFile(let path, let detail): "\(path): \(detail)"
         }
     }
 }

@@ -49,7 +49,11 @@ public final class Indexer {
     public var onProgress: ((Int, Int, Int) -> Void)?
     /// Polled between batches; when it returns true the run checkpoints and stops.
     public var shouldStop: () -> Bool = { false }
-    /// Test hook: stop (as if asked to) once this many documents are done.
+    /// Called as each pass over the corpus starts, with its number (from 0), the number of
+    /// passes and the layers it indexes (see `LayerPasses`).
+    public var onPass: ((Int, Int, [Int]) -> Void)?
+    /// Test hook: stop (as if asked to) once this process has done this many documents, over
+    /// all its passes.
     public var stopAfterDocuments: Int?
 
     private let bos: UInt32?
@@ -57,6 +61,16 @@ public final class Indexer {
     private var sample: PositionSample
     private var bandSample: BandSample
     private var progress = Progress(nextDocument: 0, documentsDone: 0, tokensDone: 0, samplePositions: [])
+    /// The run's layers in passes over the corpus, and the pass under way.
+    private var passes: LayerPasses
+    private var pass = 0
+    /// The residual stream the previous pass wrote (read by this one), and the one this pass
+    /// writes for the next; nil in the first and the last pass.
+    private var residualIn: ResidualFile?
+    private var residualOut: ResidualFile?
+    private var residualBatch: [Float] = []  // [rows, embeddingSize] of the batch, read from residualIn
+    /// Documents done by this process, over all its passes (for `stopAfterDocuments`).
+    private var documentsProcessed = 0
     /// The run being written, once it is started or resumed. It holds the documents (and, with
     /// `storeInputs`, the MLP inputs at positions that entered a top-K) since the last checkpoint.
     private var builder: StoreBuilder?
@@ -74,7 +88,18 @@ public final class Indexer {
                              hasBOS: tokenizer.beginOfSequence ?? tokenizer.endOfText != nil)
         sample = PositionSample(size: options.sampleSize, seed: options.seed)
         bandSample = try BandSample(size: options.bandSample, seed: options.seed, context: options.context)
+        passes = LayerPasses(layers: options.layers,
+                             bytesPerLayer: LayerAccumulator.estimatedBytes(neurons: d.neuronCount, options: options),
+                             budget: options.accumulatorMemory ?? IndexingOptions.defaultAccumulatorMemory)
     }
+
+    /// The layers this run indexes in each pass over the corpus: one group unless the
+    /// accumulators of all layers would take more than `IndexingOptions.accumulatorMemory`.
+    /// A resumed run takes its recorded passes when it has started.
+    public var layerPasses: [[Int]] { passes.groups }
+
+    /// The layers of the pass under way.
+    private var passLayers: [Int] { passes.groups[pass] }
 
     // MARK: - Run
 
@@ -131,6 +156,27 @@ public final class Indexer {
         case .append: try prepareAppend(corpus: corpus)
         }
         let resumedFrom = progress.nextDocument
+        while true {
+            try openResidualFiles()
+            onPass?(pass, passes.count, passLayers)
+            if pass > 0 && progress.documentsDone == 0 && shouldStop() {  // the pass's start is checkpointed
+                try builder.markInterrupted()
+                throw IndexError.interrupted(documentsDone: 0)
+            }
+            try streamCorpus(corpus, into: builder)
+            guard pass < passes.count - 1 else { break }
+            try timed(\.store) { try endPass(builder) }
+        }
+        try timed(\.store) { try finish(builder) }
+        let seconds = Date().timeIntervalSince(started)
+        phases.corpus = max(0, seconds - phases.forward - phases.capture - phases.store)  // reading + tokenizing
+        return IndexSummary(documents: progress.documentsDone, tokens: progress.tokensDone,
+                            seconds: seconds, resumedFromDocument: resumedFrom, phases: phases)
+    }
+
+    /// One pass over the corpus, from `progress.nextDocument` on, for the layers of the pass.
+    /// The first pass also stores the documents.
+    private func streamCorpus(_ corpus: Corpus, into builder: StoreBuilder) throws {
         var batch = BatchBuilder(windows: options.batchWindows)
         var lastCheckpoint = Date()
         var stopped = false
@@ -144,8 +190,9 @@ public final class Indexer {
             guard let lastDocument, batch.isEmpty, uncounted > 0 else { return true }
             progress.nextDocument = lastDocument + 1
             progress.documentsDone += uncounted
+            documentsProcessed += uncounted
             uncounted = 0
-            let stopNow = shouldStop() || (stopAfterDocuments.map { progress.documentsDone >= $0 } ?? false)
+            let stopNow = shouldStop() || (stopAfterDocuments.map { documentsProcessed >= $0 } ?? false)
             if stopNow || Date().timeIntervalSince(lastCheckpoint) >= options.checkpointSeconds {
                 try timed(\.store) { try checkpoint(builder) }
                 lastCheckpoint = Date()
@@ -167,12 +214,14 @@ public final class Indexer {
                 batch.append(window: window, document: UInt32(document.index), firstPosition: start, bos: bos)
                 if batch.isFull { try process(&batch, into: builder) }
             }
-            try builder.addDocument(DocumentRow(id: Int64(document.index), corpusId: builder.corpusID,
-                                                sourcePath: document.sourcePath, byteOffset: document.byteOffset,
-                                                byteLength: document.byteLength, sha256: document.sha256,
-                                                tokenCount: tokens.count, replacements: document.replacements,
-                                                metadataJson: document.metadataJSON),
-                                    tokens: tokens)
+            if pass == 0 {
+                try builder.addDocument(DocumentRow(id: Int64(document.index), corpusId: builder.corpusID,
+                                                    sourcePath: document.sourcePath, byteOffset: document.byteOffset,
+                                                    byteLength: document.byteLength, sha256: document.sha256,
+                                                    tokenCount: tokens.count, replacements: document.replacements,
+                                                    metadataJson: document.metadataJSON),
+                                        tokens: tokens)
+            }
             uncounted += 1
             lastDocument = document.index
             onProgress?(document.corpusBytesRead, corpus.byteCount, progress.tokensDone)
@@ -185,11 +234,6 @@ public final class Indexer {
         // Every path ended with an empty batch, and its documents are counted.
         progress.nextDocument = Int.max
         guard sawDocument, progress.tokensDone > 0 else { throw IndexError.emptyCorpus }
-        try timed(\.store) { try finish(builder) }
-        let seconds = Date().timeIntervalSince(started)
-        phases.corpus = max(0, seconds - phases.forward - phases.capture - phases.store)  // reading + tokenizing
-        return IndexSummary(documents: progress.documentsDone, tokens: progress.tokensDone,
-                            seconds: seconds, resumedFromDocument: resumedFrom, phases: phases)
     }
 
     /// Runs one full (or final) batch through the model and folds it into the accumulators.
@@ -198,15 +242,25 @@ public final class Indexer {
         let offered = rows.counted.map { SamplePosition(document: rows.documents[$0], position: rows.positions[$0]) }
         let (entered, left) = sample.admit(offered)
         let enteredRows = entered.map { rows.counted[$0] }
-        bandSample.admit(offered)
-        let last = options.layers.last!
+        if pass == 0 { bandSample.admit(offered) }  // later passes have the whole sample
+        let layersOfPass = passLayers
         let start = clock.now
         var captureTime = Duration.zero
         defer {
             phases.capture += captureTime.seconds
             phases.forward += (clock.now - start - captureTime).seconds
         }
-        try model.forward(batch.tokenBatch, through: last, captureLayers: options.layers,
+        let values = rows.count * model.description.embeddingSize  // of the residual stream, [rows, embeddingSize]
+        if let residualIn {
+            if residualBatch.count < values { residualBatch = [Float](repeating: 0, count: values) }
+            try residualBatch.withUnsafeMutableBufferPointer { try residualIn.read(into: UnsafeMutableBufferPointer(rebasing: $0[0..<values])) }
+        }
+        let handBack = residualOut.map { file in { (residual: UnsafeBufferPointer<Float>) in try file.append(residual) } }
+        try residualBatch.withUnsafeBufferPointer { stored in
+        let span = ForwardSpan(firstLayer: passes.firstForwardLayer(of: pass),
+                               residual: residualIn == nil ? nil : UnsafeBufferPointer(rebasing: stored[0..<values]),
+                               handBack: handBack)
+        try model.forward(batch.tokenBatch, span: span, through: layersOfPass.last!, captureLayers: layersOfPass,
                           captureMLPInput: options.storeInputs) { capture in
             let captureStart = clock.now
             defer { captureTime += clock.now - captureStart }
@@ -221,6 +275,7 @@ public final class Indexer {
                                          Array(inputs[r * width..<(r + 1) * width]))
                 }
             }
+        }
         }
         progress.tokensDone += rows.counted.count
         batch.reset()
@@ -262,6 +317,7 @@ public final class Indexer {
         guard conflicts.isEmpty else {
             throw IndexError.storeMismatch("cannot append to \(path): \(conflicts.joined(separator: ", ")) differ from its runs' (recorded: \(run.configJson))")
         }
+        try refuseAppendInPasses()
         options.firstDocument = try store.catalog.nextDocumentID()
         let corpusRow = CorpusRow(name: Self.corpusName(options.corpusPaths),
                                   sourcesJson: try corpus.sourcesJSON(paths: options.corpusPaths))
@@ -269,6 +325,14 @@ public final class Indexer {
         started(builder)
         try continueStoredState()
         return builder
+    }
+
+    /// An appended run continues every layer's stored state at once and writes them all in its
+    /// final transaction, so it runs in one pass.
+    private func refuseAppendInPasses() throws {
+        guard passes.count > 1 else { return }
+        let bytes = LayerAccumulator.estimatedBytes(neurons: model.description.neuronCount, options: options) * options.layers.count
+        throw IndexError.invalidOption("--append holds every layer's accumulators at once, \(bytes >> 20) MiB for these layers, more than --accumulator-memory allows (\((options.accumulatorMemory ?? IndexingOptions.defaultAccumulatorMemory) >> 20) MiB): raise it to at least \((bytes >> 20) + 1)M")
     }
 
     /// Rebuilds the accumulators and the sample the store's complete runs ended with (see
@@ -307,31 +371,41 @@ public final class Indexer {
         options.firstDocument = recorded.firstDocument
         let builder = try StoreBuilder(resuming: run, of: modelRow, in: store)
         started(builder)  // from here on, a failure marks the run failed
-        let (saved, blobs) = try store.activations.read { r -> (Progress?, [Int: [UInt8]]) in
-            guard let bytes = try r.state(StateKey.progress) else { return (nil, [:]) }
-            let progress = try JSONDecoder().decode(Progress.self, from: Data(bytes))
-            var blobs: [Int: [UInt8]] = [:]
-            for layer in options.layers { blobs[layer] = try r.state(StateKey.layer(layer)) }
-            return (progress, blobs)
+        let saved = try store.activations.read { r in
+            try r.state(StateKey.progress).map { try JSONDecoder().decode(Progress.self, from: Data($0)) }
         }
-        let bandBlob = try store.activations.read { try $0.state(StateKey.bandSample) }
         if let saved {
             progress = saved
+            passes = saved.passes ?? LayerPasses(groups: [options.layers])
+            pass = saved.pass ?? 0
+            guard passes.groups.joined().elementsEqual(options.layers), passes.groups.indices.contains(pass) else {
+                throw IndexError.badCheckpoint("its layer passes \(passes.groups) at pass \(pass) are not of the layers \(options.layers)")
+            }
             sample = PositionSample(size: options.sampleSize, seed: options.seed, positions: saved.samplePositions)
-            for layer in options.layers {
-                guard let blob = blobs[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
-                layers[layer] = try LayerAccumulator(encoded: blob)
+            if saved.documentsDone == 0 && pass > 0 {
+                freshAccumulators()  // a pass that had only just started
+            } else {
+                let blobs = try store.activations.read { r in try passLayers.map { try r.state(StateKey.layer($0)) } }
+                for (layer, blob) in zip(passLayers, blobs) {
+                    guard let blob else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
+                    layers[layer] = try LayerAccumulator(encoded: blob)
+                }
             }
             if options.bandSample > 0 {
-                guard let bandBlob else { throw IndexError.badCheckpoint("no band sample") }
+                guard let bandBlob = try store.activations.read({ try $0.state(StateKey.bandSample) }) else {
+                    throw IndexError.badCheckpoint("no band sample")
+                }
                 bandSample = try BandSample(size: options.bandSample, seed: options.seed, context: options.context, encoded: bandBlob)
             }
         } else if recorded.firstDocument != nil {
+            try refuseAppendInPasses()
             try continueStoredState()  // an appended run that never checkpointed
         } else {
             freshAccumulators()
         }
-        try builder.restart(firstDocumentToRedo: progress.nextDocument)
+        // The first pass stores the documents; the earlier passes' layers are written.
+        try builder.restart(firstDocumentToRedo: pass == 0 ? progress.nextDocument : Int.max)
+        if pass > 0 { try builder.includeStoredLayers(Array(passes.groups[..<pass].joined())) }
         return builder
     }
 
@@ -340,9 +414,10 @@ public final class Indexer {
         self.builder = builder
     }
 
+    /// Empty accumulators for the layers of the pass.
     private func freshAccumulators() {
         let d = model.description
-        for layer in options.layers {
+        for layer in passLayers {
             layers[layer] = LayerAccumulator(layer: layer, neurons: d.neuronCount, k: options.topK,
                                              distinctTokens: options.distinctTokens,
                                              windowRecords: options.windowedRecords, negativeK: options.negativeK,
@@ -355,7 +430,53 @@ public final class Indexer {
     /// Saves pending documents and the accumulators (see `StoreBuilder.checkpoint`).
     private func checkpoint(_ builder: StoreBuilder) throws {
         progress.samplePositions = sample.kept.map(\.position)
+        try recordPass()
         try builder.checkpoint(runProgress(), state: checkpointEntries())
+    }
+
+    /// Puts the pass and how far its residual files are read and written into `progress`,
+    /// making what was written durable first; a run in one pass records none of it.
+    private func recordPass() throws {
+        guard passes.count > 1 else { return }
+        try residualOut?.sync()
+        progress.passes = passes
+        progress.pass = pass
+        progress.residualRead = residualIn?.offset
+        progress.residualWritten = residualOut?.offset
+    }
+
+    /// Opens the residual files of the pass: the previous pass's output to read, and its own
+    /// to write, each from where `progress` says (from the start in a new pass).
+    private func openResidualFiles() throws {
+        let directory = store.directory
+        residualIn = try pass == 0 ? nil : ResidualFile.reading(
+            ResidualFile.url(inStore: directory, afterLayer: passes.groups[pass - 1].last!), from: progress.residualRead ?? 0)
+        residualOut = try pass == passes.count - 1 ? nil : ResidualFile.writing(
+            ResidualFile.url(inStore: directory, afterLayer: passLayers.last!), from: progress.residualWritten ?? 0)
+    }
+
+    /// Ends a pass before the last: writes its layers, then checkpoints the start of the next
+    /// pass, whose accumulators start empty and whose forward starts from the residual stream
+    /// this pass wrote. The layers' moments are kept for a later appended run.
+    private func endPass(_ builder: StoreBuilder) throws {
+        try residualOut?.sync()
+        builder.batchBytes = StoreBuilder.defaultBatchBytes
+        let moments = try writeLayers(builder)
+        builder.batchBytes = .max
+        let finished = passLayers
+        let read = residualIn?.url
+        layers = [:]
+        pass += 1
+        progress = Progress(nextDocument: options.firstDocument ?? 0, documentsDone: 0, tokensDone: 0, samplePositions: [])
+        sample = PositionSample(size: options.sampleSize, seed: options.seed)
+        residualIn = nil
+        residualOut = nil
+        try recordPass()
+        // No accumulators yet: the next pass's checkpoints hold them once it has done a document.
+        try builder.checkpoint(runProgress(), state: checkpointEntries() + moments.map { entry in (entry.name, { entry.bytes }) },
+                               removing: finished.map(StateKey.layer))
+        if let read { try? FileManager.default.removeItem(at: read) }
+        freshAccumulators()
     }
 
     private func runProgress() throws -> RunProgress {
@@ -369,7 +490,7 @@ public final class Indexer {
         var entries: [(name: String, encode: () throws -> [UInt8])] = [(StateKey.progress, { [progress] in
             Array(try CanonicalJSON.data(progress))
         })]
-        for layer in options.layers {
+        for layer in passLayers {
             if let acc = layers[layer] { entries.append((StateKey.layer(layer), { acc.encoded() })) }
         }
         if options.bandSample > 0 {
@@ -378,21 +499,40 @@ public final class Indexer {
         return entries
     }
 
-    private func checkpointStateNames() -> [String] { checkpointEntries().map(\.name) }
+    /// The names of every `state` value a checkpoint of this pass writes.
+    private func checkpointStateNames() -> [String] {
+        [StateKey.progress] + passLayers.map(StateKey.layer) + (options.bandSample > 0 ? [StateKey.bandSample] : [])
+    }
 
-    /// Writes records, the token index, embeddings, vocabulary and statistics, then marks the
-    /// run complete and drops the checkpoint state.
+    /// Writes the last pass's layers, the token index, embeddings and vocabulary, then marks the
+    /// run complete and drops the checkpoint state and the residual file.
     private func finish(_ builder: StoreBuilder) throws {
-        progress.samplePositions = sample.kept.map(\.position)
-        let samplePositions = progress.samplePositions.sorted { ($0.document, $0.position) < ($1.document, $1.position) }
-        let spec = LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: options.seed, samplePositions: samplePositions)
-        let flags: NeuronRecords.Flags = options.distinctTokens ? .distinctTokens : []
         // A first run writes its records in batches as they are added rather than holding them
         // all until the end (≈ 20 KB a neuron: 6 GB for GPT-2 XL); a crash in between leaves it
         // resumable, and `--resume` writes every neuron again. An appended run keeps its final
         // write in one transaction, so that the earlier runs' content stays whole until it commits.
         if options.firstDocument == nil { builder.batchBytes = StoreBuilder.defaultBatchBytes }
         if options.bandSample > 0 { try builder.setBandSample(bandSample.positionsByHash) }
+        let moments = try writeLayers(builder)
+        for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }
+        try builder.finish(progress: runProgress(), embedding: { [model] in model.tokenEmbedding($0) },
+                           keepingOnlyRecordInputs: options.storeInputs, removingState: checkpointStateNames(),
+                           keptState: moments)
+        if let read = residualIn?.url {
+            residualIn = nil
+            try? FileManager.default.removeItem(at: read)
+        }
+    }
+
+    /// Writes the layers of the pass, each neuron's records, statistics, windows, logit lens
+    /// and band examples, and drops each layer's accumulator once it is written. Returns the
+    /// layers' exact moments, which a later appended run continues from.
+    private func writeLayers(_ builder: StoreBuilder) throws -> [(name: String, bytes: [UInt8])] {
+        progress.samplePositions = sample.kept.map(\.position)
+        let samplePositions = progress.samplePositions.sorted { ($0.document, $0.position) < ($1.document, $1.position) }
+        let spec = LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: options.seed, samplePositions: samplePositions)
+        let flags: NeuronRecords.Flags = options.distinctTokens ? .distinctTokens : []
+        var moments: [(name: String, bytes: [UInt8])] = []
         try forEachLayerWithBands(builder, bins: spec.bins) { layer, bands in
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
             try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
@@ -407,13 +547,10 @@ public final class Indexer {
                                       negative: acc.negative?.entries(neuron: neuron) ?? [],
                                       logitLens: lens?[neuron], bands: bands?[neuron])
             }
+            moments.append((StateKey.moments(layer), acc.encodedMoments()))
+            layers[layer] = nil
         }
-        for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }
-        try builder.finish(progress: runProgress(), embedding: { [model] in model.tokenEmbedding($0) },
-                           keepingOnlyRecordInputs: options.storeInputs, removingState: checkpointStateNames(),
-                           keptState: options.layers.compactMap { layer in
-                               layers[layer].map { (StateKey.moments(layer), $0.encodedMoments()) }
-                           })
+        return moments
     }
 
     /// The logit lens of `layer`'s neurons, nil without one. An appended run reads back the
@@ -437,7 +574,7 @@ public final class Indexer {
     private func forEachLayerWithBands(_ builder: StoreBuilder, bins: HistogramBins,
                                        _ body: (Int, [NeuronBands]?) throws -> Void) throws {
         guard options.bandSample > 0 else {
-            for layer in options.layers { try body(layer, nil) }
+            for layer in passLayers { try body(layer, nil) }
             return
         }
         let start = clock.now
@@ -446,7 +583,7 @@ public final class Indexer {
         try builder.flush()
         let neurons = model.description.neuronCount
         let examples = BandExamples(context: options.context, bos: bos, bins: bins, threads: options.threads)
-        try examples.forEachLayer(model: model, layers: options.layers, positions: bandSample.positionsByHash, part: { layer in
+        try examples.forEachLayer(model: model, layers: passLayers, positions: bandSample.positionsByHash, part: { layer in
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
             return BandExamples.Layer(layer: layer, neurons: neurons) { j in
                 (acc.histogramCounts(neuron: j), acc.neuronStatistics.minimum(j), acc.neuronStatistics.maximum(j))

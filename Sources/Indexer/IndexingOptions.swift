@@ -73,6 +73,14 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     /// last bits of the activations, so it is part of the identity. Set from the library this
     /// process runs on.
     public var blas: String? = IndexingOptions.processBLAS
+    /// The most memory one pass's layer accumulators may take, in bytes (nil: the default,
+    /// `defaultAccumulatorMemory`). Layers beyond it are indexed in further passes over the
+    /// corpus, each starting from the residual stream the pass before wrote (`LayerPasses`);
+    /// the result is the same. Not part of the identity: a resumed run keeps its recorded passes.
+    public var accumulatorMemory: Int?
+    /// 768 MiB: GPT-2 small's 12 layers (54 MB each at the defaults) take one pass, GPT-2 XL's
+    /// 48 (112 MB each) eight, so an XL run holds the model plus about 1.5 GB.
+    public static let defaultAccumulatorMemory = 768 << 20
     /// Not part of the run's identity.
     public var threads = 2
     /// Seconds between checkpoints (at the next document boundary); not part of the identity.
@@ -99,6 +107,7 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
         var copy = self
         copy.threads = 0
         copy.checkpointSeconds = 0
+        copy.accumulatorMemory = nil
         copy.modelPath = ""
         copy.firstDocument = nil
         return copy
@@ -139,6 +148,9 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
         guard batchWindows >= 1 else { throw IndexError.invalidOption("--batch must be at least 1, got \(batchWindows)") }
         guard threads >= 1 else { throw IndexError.invalidOption("--threads must be at least 1, got \(threads)") }
         guard sampleSize >= 0 else { throw IndexError.invalidOption("the sample size cannot be negative") }
+        if let accumulatorMemory, accumulatorMemory < 1 {
+            throw IndexError.invalidOption("--accumulator-memory must be at least 1 byte, got \(accumulatorMemory)")
+        }
         guard bandSample >= 0 else { throw IndexError.invalidOption("--band-sample cannot be negative, got \(bandSample)") }
         let window = context + (bos == .prepend ? 1 : 0)
         guard window <= maxContext else {

@@ -197,6 +197,60 @@ import Tokenizers
         try expectSameContent(whole, resumed)
     }
 
+    /// An accumulator budget of one byte: one layer a pass.
+    func inPasses(_ options: IndexingOptions) -> IndexingOptions {
+        var o = options
+        o.accumulatorMemory = 1
+        return o
+    }
+
+    @Test(arguments: [[0, 2], [0, 1, 2]])
+    func layerPassesMakeTheSameStore(layers: [Int]) throws {
+        let corpus = try makeCorpus()
+        var opts = options(corpus)
+        opts.layers = layers
+        opts.storeInputs = layers.count == 3
+        let whole = try index(opts, into: "whole")
+        let store = try NeurodexStore(directory: tmp.path("passes"), mode: .create)
+        let indexer = try Indexer(model: Self.model(), tokenizer: Self.tokenizer(), store: store, options: inPasses(opts))
+        #expect(indexer.layerPasses == layers.map { [$0] })
+        var started: [[Int]] = []
+        indexer.onPass = { pass, count, layers in started.append([pass, count] + layers) }
+        _ = try indexer.run(resume: false)
+        #expect(started == layers.enumerated().map { [$0.offset, layers.count, $0.element] })
+        try expectSameContent(whole, store)
+        #expect(try whole.activations.read { try $0.counts() } == store.activations.read { try $0.counts() })
+        let left = try FileManager.default.contentsOfDirectory(atPath: tmp.path("passes").path).filter { $0.hasPrefix("residual") }
+        #expect(left.isEmpty, "residual files left: \(left)")
+    }
+
+    @Test func aRunInPassesResumesInAnyPass() throws {
+        let corpus = try makeCorpus()
+        var opts = options(corpus)
+        opts.batchWindows = 1  // every document end is a batch end, so a checkpoint can fall there
+        let whole = try index(opts, into: "whole")
+        // Stopped in the second pass after two of its documents, at the end of the first, and
+        // as the second starts (its start is checkpointed, its accumulators not yet).
+        for (name, stopAfter, pass, done) in [("mid", 7, 1, 2), ("end", 5, 0, 5), ("start", nil, 1, 0)] {
+            let store = try NeurodexStore(directory: tmp.path(name), mode: .create)
+            let first = try Indexer(model: Self.model(), tokenizer: Self.tokenizer(), store: store, options: inPasses(opts))
+            first.stopAfterDocuments = stopAfter
+            var secondPass = false
+            if stopAfter == nil {
+                first.onPass = { pass, _, _ in secondPass = pass == 1 }
+                first.shouldStop = { secondPass }
+            }
+            #expect(throws: IndexError.self, "\(name)") { _ = try first.run(resume: false) }
+            #expect(try store.catalog.latestRun()?.status == .interrupted)
+            let saved = try #require(try store.activations.read { try $0.state(StateKey.progress) })
+            let progress = try JSONDecoder().decode(Progress.self, from: Data(saved))
+            #expect(progress.pass == pass && progress.documentsDone == done, "\(name): \(progress)")
+            let resumed = try Indexer(model: Self.model(), tokenizer: Self.tokenizer(), store: store, options: inPasses(opts))
+            _ = try resumed.run(resume: true)
+            try expectSameContent(whole, store)
+        }
+    }
+
     @Test func threeShardsMergeIntoOneRun() throws {
         let corpus = try makeCorpus()
         let opts = options(corpus)

@@ -40,6 +40,18 @@ public struct LayerAccumulator: Sendable, Equatable {
         neuronStatistics = StreamingStatistics(neurons: neurons, binCount: bins.count)
     }
 
+    /// The bytes the accumulator of a layer of `neurons` takes with `options`, its arrays and its
+    /// sampled values (what `LayerPasses` plans with; the dictionary's overhead not counted).
+    public static func estimatedBytes(neurons: Int, options: IndexingOptions, bins: HistogramBins = HistogramBins()) -> Int {
+        let record = 16  // activation, document, position, token
+        let topK = options.topK * record + 8  // + count and threshold
+        // + slot, window start, length and pending row, and the window's values
+        func windowed(_ k: Int) -> Int { k == 0 ? 0 : k * (record + 16 + 4 * options.context) + 8 }
+        let statistics = StreamingStatistics.MomentRow.allCases.count * 8 + 2 * 4 + 8 + 4 * bins.count
+        let sampled = 4 * options.sampleSize
+        return neurons * (topK + windowed(options.windowedRecords) + windowed(options.negativeK) + statistics + sampled)
+    }
+
     /// Folds one batch of this layer's activations into the accumulator.
     ///
     /// - Parameters:

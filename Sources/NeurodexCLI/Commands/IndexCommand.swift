@@ -80,6 +80,10 @@ struct IndexCommand: ParsableCommand {
     @Option(help: "Seconds between checkpoints.")
     var checkpointSeconds = 60.0
 
+    @Option(name: .customLong("accumulator-memory"),
+            help: "The most memory one pass's layer accumulators may take (e.g. 768M, 2G): layers beyond it are indexed in further passes over the corpus, each starting from the residual stream the previous pass wrote into the store's directory; the result is the same. Default 768M.")
+    var accumulatorMemory: String?
+
     @Flag(help: "Continue an interrupted run (or start it, when the store has none yet).")
     var resume = false
 
@@ -101,6 +105,21 @@ struct IndexCommand: ParsableCommand {
         if negativeK < 0 { throw ValidationError("--negative-k cannot be negative") }
         if bandSample < 0 { throw ValidationError("--band-sample cannot be negative") }
         if logitLens < 0 { throw ValidationError("--logit-lens cannot be negative") }
+        if let accumulatorMemory, Self.bytes(accumulatorMemory) == nil {
+            throw ValidationError("--accumulator-memory wants a size such as 512M, 2G or 1.5G, got \(accumulatorMemory)")
+        }
+    }
+
+    /// A size with an optional K, M or G suffix (binary units), at least 1 byte.
+    static func bytes(_ text: String) -> Int? {
+        var digits = text.trimmingCharacters(in: .whitespaces).uppercased()
+        var unit = 1.0
+        if let last = digits.last, let shift = ["K": 10, "M": 20, "G": 30][String(last)] {
+            unit = Double(1 << shift)
+            digits.removeLast()
+        }
+        guard let value = Double(digits), value.isFinite, value * unit >= 1, value * unit < 0x1p62 else { return nil }
+        return Int(value * unit)
     }
 
     /// `--window-records` as a count ("all": every record of the top-K).
@@ -133,6 +152,7 @@ struct IndexCommand: ParsableCommand {
         options.logitLensTokens = logitLens
         options.seed = seed
         options.checkpointSeconds = checkpointSeconds
+        options.accumulatorMemory = accumulatorMemory.flatMap(Self.bytes)
 
         let storeURL = URL(fileURLWithPath: store)
         let opened = try NeurodexStore(directory: storeURL, mode: .create)
@@ -155,6 +175,12 @@ struct IndexCommand: ParsableCommand {
         let indexer = try Indexer(model: bundle.model, tokenizer: bundle.tokenizer, store: opened, options: options)
         let bar = ProgressBar(enabled: !quiet && isatty(STDERR_FILENO) != 0)
         indexer.onProgress = { bytes, total, tokens in bar.update(done: bytes, total: total, tokens: tokens) }
+        indexer.onPass = { pass, count, layers in
+            guard count > 1 else { return }
+            if pass > 0 { bar.finish() }
+            let list = layers.map(String.init).joined(separator: ",")
+            FileHandle.standardError.write(Data("pass \(pass + 1) of \(count) over the corpus: layer\(layers.count > 1 ? "s" : "") \(list)\n".utf8))
+        }
         indexer.shouldStop = { interruptRequested.load(ordering: .relaxed) }
         signal(SIGINT) { _ in
             interruptRequested.store(true, ordering: .relaxed)

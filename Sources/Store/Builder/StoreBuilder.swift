@@ -250,7 +250,9 @@ public final class StoreBuilder {
     /// database. The `state` values are authoritative: catalog rows beyond them are dropped
     /// on resume. Each value is encoded when it is written and dropped before the next, so
     /// only one is in memory at a time (a GPT-2 XL run's accumulators encode to gigabytes).
-    public func checkpoint(_ progress: RunProgress, state: [(name: String, encode: () throws -> [UInt8])]) throws {
+    /// The `removing` values are removed in the same transaction.
+    public func checkpoint(_ progress: RunProgress, state: [(name: String, encode: () throws -> [UInt8])],
+                           removing: [String] = []) throws {
         try store.catalog.write { db in
             try writePendingCatalog(db)
             try Self.record(progress, status: .running, finished: false, runID: runID, db)
@@ -258,8 +260,30 @@ public final class StoreBuilder {
         try store.activations.write { w in
             try writePendingActivations(w)
             for (name, encode) in state { try w.setState(name, try encode()) }
+            for name in removing { try w.removeState(name) }
         }
         clearPending()
+    }
+
+    /// Counts the records `layers` already have in the store as added by this builder, for
+    /// the token index and the embeddings `finish` writes: a resumed run whose earlier layer
+    /// passes wrote those layers.
+    public func includeStoredLayers(_ layers: [Int]) throws {
+        let rows = try store.catalog.layers().filter { layers.contains($0.layer) }
+        try store.activations.read { r in
+            for row in rows {
+                declaredLayers.insert(row.layer)
+                for neuron in 0..<row.neuronCount {
+                    for record in try r.records(layer: row.layer, neuron: neuron)?.records ?? [] {
+                        recordTokens.insert(record.token)
+                        if indexesTokens {
+                            tokenIndex.append(TokenIndexEntry(token: record.token, layer: row.layer, neuron: neuron,
+                                                              activation: record.activation))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Writes what is pending, the token index, the embeddings of every record token that
