@@ -35,6 +35,13 @@ struct BandExamples {
     /// Threads for choosing and copying the examples of a layer's neurons.
     var threads: Int = 1
 
+    /// The residual stream of the sample's windows after a layer, [rows, embeddingSize]: what
+    /// one layer pass of an index run hands the next, so that its forward starts there.
+    struct Residual {
+        var afterLayer: Int
+        var values: [Float]
+    }
+
     /// One neuron's chosen positions.
     private struct Choice {
         var bands: [ActivationBand]
@@ -48,11 +55,16 @@ struct BandExamples {
     ///
     /// - Parameters:
     ///   - positions: the band sample, lowest hash first.
+    ///   - residual: where the forward starts, when it is after a layer before `layers` (an
+    ///     earlier layer pass's); nil: from the embeddings.
+    ///   - handBack: whether to run the last layer to its end and return the residual after it.
     ///   - tokens: a document's tokens.
+    @discardableResult
     func forEachLayer(model: any LanguageModel, layers: [Int], positions: [SamplePosition],
+                      from residual: Residual? = nil, handBack: Bool = false,
                       part: (Int) throws -> Layer, tokens: (UInt32) throws -> [UInt32],
-                      each: (Layer, [NeuronBands]) throws -> Void) throws {
-        guard let last = layers.last else { return }
+                      each: (Layer, [NeuronBands]) throws -> Void) throws -> Residual? {
+        guard let last = layers.last else { return nil }
         let windowOf = windowOrdinals(positions)
         let randomSample = Self.spread(positions.indices, limit: NeuronBands.randomSampleSize, window: windowOf)
         // Every window of the sample, in (document, start) order, in one batch; the counted rows
@@ -112,12 +124,19 @@ struct BandExamples {
         }
         guard rows.count > 0 else {  // an empty sample: bands without examples
             for layer in layers { try finish(layer: layer, activations: UnsafeBufferPointer(start: nil, count: 0)) }
-            return
+            return handBack ? Residual(afterLayer: last, values: []) : nil
         }
-        try model.forward(batch.tokenBatch, through: last, captureLayers: layers, captureMLPInput: false) { capture in
-            precondition(capture.activations.count == rows.count * model.description.neuronCount)
-            try finish(layer: capture.layer, activations: capture.activations)
+        var after: Residual?
+        let keep: ((UnsafeBufferPointer<Float>) throws -> Void)? = handBack ? { after = Residual(afterLayer: last, values: Array($0)) } : nil
+        try (residual?.values ?? []).withUnsafeBufferPointer { values in
+            let span = ForwardSpan(firstLayer: residual.map { $0.afterLayer + 1 } ?? 0,
+                                   residual: residual == nil ? nil : values, handBack: keep)
+            try model.forward(batch.tokenBatch, span: span, through: last, captureLayers: layers, captureMLPInput: false) { capture in
+                precondition(capture.activations.count == rows.count * model.description.neuronCount)
+                try finish(layer: capture.layer, activations: capture.activations)
+            }
         }
+        return after
     }
 
     /// The bands of one neuron and the band-sample positions each band chooses; `binAt` is the

@@ -69,6 +69,9 @@ public final class Indexer {
     private var residualIn: ResidualFile?
     private var residualOut: ResidualFile?
     private var residualBatch: [Float] = []  // [rows, embeddingSize] of the batch, read from residualIn
+    /// The band sample's windows' residual stream after the last pass's last layer, for the
+    /// next pass's band examples (nil after a resume: they start from the embeddings then).
+    private var bandResidual: BandExamples.Residual?
     /// Documents done by this process, over all its passes (for `stopAfterDocuments`).
     private var documentsProcessed = 0
     /// The run being written, once it is started or resumed. It holds the documents (and, with
@@ -583,7 +586,9 @@ public final class Indexer {
         try builder.flush()
         let neurons = model.description.neuronCount
         let examples = BandExamples(context: options.context, bos: bos, bins: bins, threads: options.threads)
-        try examples.forEachLayer(model: model, layers: passLayers, positions: bandSample.positionsByHash, part: { layer in
+        let from = pass > 0 && bandResidual?.afterLayer == passes.groups[pass - 1].last ? bandResidual : nil
+        bandResidual = try examples.forEachLayer(model: model, layers: passLayers, positions: bandSample.positionsByHash,
+                                                 from: from, handBack: pass < passes.count - 1, part: { layer in
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
             return BandExamples.Layer(layer: layer, neurons: neurons) { j in
                 (acc.histogramCounts(neuron: j), acc.neuronStatistics.minimum(j), acc.neuronStatistics.maximum(j))

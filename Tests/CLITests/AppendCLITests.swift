@@ -89,6 +89,37 @@ struct AppendCLITests {
         #expect(try corpora(of: grown)?.count == 3, "each append records its corpus")
     }
 
+    /// `--accumulator-memory 1`: one layer a pass, two passes over the corpus.
+    @Test func aRunInLayerPassesMakesTheStoreOfOnePass() throws {
+        let single = tmp.path("single")
+        try index(single, corpus: [old, new])
+        let passes = tmp.path("passes")
+        let outcome = try neurodex(indexArguments(passes, corpus: [old.path, new.path], extra: ["--accumulator-memory", "1"]))
+        try #require(outcome.status == 0, "\(outcome)")
+        #expect(outcome.standardError.contains("pass 1 of 2 over the corpus: layer 0"), "\(outcome.standardError)")
+        #expect(outcome.standardError.contains("pass 2 of 2 over the corpus: layer 1"), "\(outcome.standardError)")
+        let expected = try partDigests(single), found = try partDigests(passes)
+        for part in expected.keys.sorted() {
+            #expect(found[part] == expected[part], "part \(part) of the store made in passes differs from one pass's")
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: passes.path)
+        #expect(!files.contains { $0.hasPrefix("residual") }, "residual files left in the store: \(files)")
+
+        // It grows by an append (in one pass, which holds every layer) as any store does; an
+        // append that would need passes is refused in one line, before it changes anything.
+        let before = try digest(passes)
+        let refused = try neurodex(indexArguments(passes, corpus: [newer.path], extra: ["--append", "--accumulator-memory", "1"]))
+        #expect(refused.status != 0 && refused.errorLines.count == 1, "\(refused)")
+        #expect(refused.standardError.contains("--accumulator-memory"), "\(refused.standardError)")
+        #expect(try digest(passes) == before, "a refused append changed the store")
+        try index(passes, corpus: [newer], extra: ["--append"])
+        try index(single, corpus: [newer], extra: ["--append"])
+        #expect(try digest(passes) == (try digest(single)))
+
+        let bad = try neurodex(indexArguments(tmp.path("bad"), corpus: [old.path], extra: ["--accumulator-memory", "12X"]))
+        #expect(bad.status != 0 && bad.errorLines.count == 1 && bad.standardError.contains("--accumulator-memory"), "\(bad)")
+    }
+
     @Test func anAppendWithOtherOptionsOrOntoAnIncompleteStoreIsRefused() throws {
         let store = tmp.path("store")
         let empty = try neurodex(indexArguments(store, corpus: [new.path], extra: ["--append"]))

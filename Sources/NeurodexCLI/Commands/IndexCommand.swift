@@ -105,9 +105,6 @@ struct IndexCommand: ParsableCommand {
         if negativeK < 0 { throw ValidationError("--negative-k cannot be negative") }
         if bandSample < 0 { throw ValidationError("--band-sample cannot be negative") }
         if logitLens < 0 { throw ValidationError("--logit-lens cannot be negative") }
-        if let accumulatorMemory, Self.bytes(accumulatorMemory) == nil {
-            throw ValidationError("--accumulator-memory wants a size such as 512M, 2G or 1.5G, got \(accumulatorMemory)")
-        }
     }
 
     /// A size with an optional K, M or G suffix (binary units), at least 1 byte.
@@ -131,6 +128,12 @@ struct IndexCommand: ParsableCommand {
 
     func run() throws {
         let blas = try blasOption.load()
+        let memory = try accumulatorMemory.map { text in
+            guard let bytes = Self.bytes(text) else {
+                throw CommandError("--accumulator-memory wants a size such as 512M, 2G or 1.5G, got \(text)")
+            }
+            return bytes
+        }
         let shard = try self.shard.map { try Shard(parsing: $0) }
         // Load only the layers that are indexed.
         let requested = NumberList(parsing: layers) == .all ? nil : try parseLayers(layers, layerCount: nil)
@@ -152,7 +155,7 @@ struct IndexCommand: ParsableCommand {
         options.logitLensTokens = logitLens
         options.seed = seed
         options.checkpointSeconds = checkpointSeconds
-        options.accumulatorMemory = accumulatorMemory.flatMap(Self.bytes)
+        options.accumulatorMemory = memory
 
         let storeURL = URL(fileURLWithPath: store)
         let opened = try NeurodexStore(directory: storeURL, mode: .create)
