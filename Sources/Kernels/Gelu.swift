@@ -10,13 +10,25 @@ import Foundation
 public func gelu(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
                  bias: UnsafePointer<Float>? = nil, threads: Int = 1) {
     forEachRowChunkInParallel(rows, threads: threads) { chunk in
-        for row in chunk {
-            let values = x + row * width
-            for i in 0..<width {
-                let input = bias.map { values[i] + $0[i] } ?? values[i]
-                values[i] = 0.5 * input * erfc(-input * inverseSquareRootOfTwo)
-            }
-        }
+        for row in chunk { geluRow(x + row * width, width: width, bias: bias) }
+    }
+}
+
+/// `gelu` on one block of a matrix (the epilogue of `blockedSgemm`), on this thread: each row
+/// of `block` after adding `bias` [n] (the block's columns of it). The same values as `gelu`
+/// on the whole matrix: the function is elementwise.
+public func gelu(_ block: SgemmBlock, bias: UnsafePointer<Float>?) {
+    for row in 0..<block.rows {
+        geluRow(block.base + row * block.rowStride, width: block.width, bias: bias.map { $0 + block.firstColumn })
+    }
+}
+
+/// gelu(values + bias) in place for one row of `width` values.
+@inline(__always)
+private func geluRow(_ values: UnsafeMutablePointer<Float>, width: Int, bias: UnsafePointer<Float>?) {
+    for i in 0..<width {
+        let input = bias.map { values[i] + $0[i] } ?? values[i]
+        values[i] = 0.5 * input * erfc(-input * inverseSquareRootOfTwo)
     }
 }
 

@@ -56,14 +56,16 @@ import Testing
     /// An epilogue on each finished block (here gelu_new with the bias, as GPT-2's MLP runs it)
     /// gives the very values of the same pass over the whole product afterwards, on full and
     /// partial blocks, and sees every element exactly once.
-    @Test func blockedEpilogueIsThePassOverTheWholeProduct() {
+    /// With GPT-2's gelu_new and GPT-NeoX's exact gelu (`exact`) as the epilogue.
+    @Test(arguments: [false, true])
+    func blockedEpilogueIsThePassOverTheWholeProduct(exact: Bool) {
         let (m, n, k) = (SgemmBlocks.rows + 9, 2 * SgemmBlocks.columns + 7, 23)
         let a = randomValues(m * k, seed: 9)
         let b = randomValues(k * n, seed: 10)
         let bias = randomValues(n, seed: 11)
         var separate = [Float](repeating: 0, count: m * n)
         blockedSgemm(a, b, into: &separate, m: m, n: n, k: k, threads: 2)
-        geluNew(&separate, rows: m, width: n, bias: bias, threads: 2)
+        if exact { gelu(&separate, rows: m, width: n, bias: bias, threads: 2) } else { geluNew(&separate, rows: m, width: n, bias: bias, threads: 2) }
         var fused = [Float](repeating: .nan, count: m * n)
         let visits = UnsafeMutableBufferPointer<Int>.allocate(capacity: m * n)
         visits.initialize(repeating: 0)
@@ -76,7 +78,7 @@ import Testing
                     for row in 0..<block.rows {
                         for column in 0..<block.width { visits[first + row * block.rowStride + column] += 1 }
                     }
-                    geluNew(block, bias: bias.baseAddress)
+                    if exact { gelu(block, bias: bias.baseAddress) } else { geluNew(block, bias: bias.baseAddress) }
                 }
             }
         }

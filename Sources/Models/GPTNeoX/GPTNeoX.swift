@@ -124,7 +124,8 @@ public final class GPTNeoX: LanguageModel {
     /// stream holds the layer's output, and is handed to the span's `handBack`).
     ///
     /// Every projection is one `blockedSgemm` against weights stored [out, in] (transposeB); the
-    /// qkv bias is added inside it, block by block, dense_h_to_4h's inside gelu. The attention and MLP
+    /// qkv bias is added inside it, block by block, dense_h_to_4h's inside gelu, which runs on
+    /// each block of its product as the block is finished. The attention and MLP
     /// output projections accumulate into the residual stream with beta = 1. With the parallel
     /// residual both layernorms read the block's input, so the MLP's is taken before the
     /// attention output is added.
@@ -187,9 +188,12 @@ public final class GPTNeoX: LanguageModel {
                           threads: threads)
             }
 
-            // MLP activations: hidden = gelu(normed·W_h_to_4hᵀ + b_h_to_4h)
-            blockedSgemm(normed, block.mlpUpWeight.pointer, into: hidden, m: tokens, n: f, k: c, transposeB: true, threads: threads)
-            gelu(hidden, rows: tokens, width: f, bias: block.mlpUpBias.pointer, threads: threads)
+            // MLP activations: hidden = gelu(normed·W_h_to_4hᵀ + b_h_to_4h), on each block of the
+            // product as it is finished, while it is in cache.
+            let upBias = block.mlpUpBias.pointer
+            blockedSgemm(normed, block.mlpUpWeight.pointer, into: hidden, m: tokens, n: f, k: c, transposeB: true, threads: threads) {
+                gelu($0, bias: upBias)
+            }
 
             if captureLayers.contains(layer) {
                 try sink(LayerCapture(
