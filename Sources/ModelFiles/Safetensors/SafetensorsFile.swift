@@ -49,9 +49,10 @@ public final class SafetensorsFile {
     }
 
     /// Converts the tensor to floats into `destination`, which must hold exactly
-    /// `elementCount` floats.
+    /// `elementCount` floats, then releases the tensor's mapped pages (`MappedFile.release`).
     public func read(_ name: String, into destination: UnsafeMutableBufferPointer<Float>) throws {
         let tensor = try requireTensor(name)
+        defer { mapping.release(tensor.fileOffset..<(tensor.fileOffset + tensor.byteCount)) }
         precondition(destination.count == tensor.elementCount, "destination size differs from tensor '\(name)'")
         guard tensor.elementCount > 0, let output = destination.baseAddress,
               let source = mapping.bytes.baseAddress.map({ $0 + tensor.fileOffset }) else { return }
