@@ -408,7 +408,10 @@ public final class Indexer {
         }
         // The first pass stores the documents; the earlier passes' layers are written.
         try builder.restart(firstDocumentToRedo: pass == 0 ? progress.nextDocument : Int.max)
-        if pass > 0 { try builder.includeStoredLayers(Array(passes.groups[..<pass].joined())) }
+        if pass > 0 {
+            builder.continueTokenIndexInParts()
+            try builder.includeStoredLayers(Array(passes.groups[..<pass].joined()))
+        }
         return builder
     }
 
@@ -465,6 +468,8 @@ public final class Indexer {
         try residualOut?.sync()
         builder.batchBytes = StoreBuilder.defaultBatchBytes
         let moments = try writeLayers(builder)
+        try builder.flush()
+        try builder.writeTokenIndex()
         builder.batchBytes = .max
         let finished = passLayers
         let read = residualIn?.url
@@ -517,6 +522,10 @@ public final class Indexer {
         if options.firstDocument == nil { builder.batchBytes = StoreBuilder.defaultBatchBytes }
         if options.bandSample > 0 { try builder.setBandSample(bandSample.positionsByHash) }
         let moments = try writeLayers(builder)
+        if passes.count > 1 {  // the earlier passes wrote their part of the token index
+            try builder.flush()
+            try builder.writeTokenIndex()
+        }
         for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }
         try builder.finish(progress: runProgress(), embedding: { [model] in model.tokenEmbedding($0) },
                            keepingOnlyRecordInputs: options.storeInputs, removingState: checkpointStateNames(),

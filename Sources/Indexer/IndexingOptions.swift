@@ -78,8 +78,8 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     /// corpus, each starting from the residual stream the pass before wrote (`LayerPasses`);
     /// the result is the same. Not part of the identity: a resumed run keeps its recorded passes.
     public var accumulatorMemory: Int?
-    /// 768 MiB: GPT-2 small's 12 layers (54 MB each at the defaults) take one pass, GPT-2 XL's
-    /// 48 (112 MB each) eight, so an XL run holds the model plus about 1.5 GB.
+    /// 768 MiB: at the other defaults GPT-2 small's 12 layers (45 MB each) and SmolLM2-135M's 30
+    /// (23 MB each) take one pass, GPT-2 XL's 48 (95 MB each) six passes of eight layers.
     public static let defaultAccumulatorMemory = 768 << 20
     /// Not part of the run's identity.
     public var threads = 2

@@ -406,6 +406,17 @@ public struct StoreWriter {
     /// for one (token, layer, neuron) the highest activation is kept.
     public func replaceTokenIndex(_ entries: inout [TokenIndexEntry]) throws {
         try txn.clear(db.byToken)
+        try writeTokenIndex(&entries, appending: true)
+    }
+
+    /// Adds `entries` to the token index (sorted here), each key's best activation. Their
+    /// (token, layer, neuron) keys must not be in the index with other values: a writer adding
+    /// the index layer by layer (`StoreBuilder.writeTokenIndex`).
+    public func addToTokenIndex(_ entries: inout [TokenIndexEntry]) throws {
+        try writeTokenIndex(&entries, appending: false)
+    }
+
+    private func writeTokenIndex(_ entries: inout [TokenIndexEntry], appending: Bool) throws {
         entries.sort { a, b in
             if (a.token, a.layer, a.neuron) != (b.token, b.layer, b.neuron) {
                 return (a.token, a.layer, a.neuron) < (b.token, b.layer, b.neuron)
@@ -423,8 +434,12 @@ public struct StoreWriter {
                 k.storeBytes(of: entry.neuron.bigEndian, toByteOffset: 6, as: UInt32.self)
             }
             var value = entry.activation.bitPattern.littleEndian
-            try key.withUnsafeBytes { k in
-                try withUnsafeBytes(of: &value) { try txn.append(db.byToken, key: k, value: $0) }
+            try withUnsafeBytes(of: &value) { v in
+                if appending {
+                    try key.withUnsafeBytes { try txn.append(db.byToken, key: $0, value: v) }
+                } else {
+                    try txn.put(db.byToken, key: key, value: v)
+                }
             }
         }
     }
