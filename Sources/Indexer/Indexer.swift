@@ -409,7 +409,10 @@ public final class Indexer {
         // The first pass stores the documents; the earlier passes' layers are written.
         try builder.restart(firstDocumentToRedo: pass == 0 ? progress.nextDocument : Int.max)
         if pass > 0 {
-            builder.continueTokenIndexInParts()
+            builder.tokenIndexParts = passes.groups[..<pass].map(tokenIndexPart)
+            for url in builder.tokenIndexParts where !FileManager.default.fileExists(atPath: url.path) {
+                throw IndexError.badCheckpoint("\(url.path), the token index of an earlier layer pass, is missing")
+            }
             try builder.includeStoredLayers(Array(passes.groups[..<pass].joined()))
         }
         return builder
@@ -451,6 +454,11 @@ public final class Indexer {
         progress.residualWritten = residualOut?.offset
     }
 
+    /// The file of the token index of a pass's layers (`StoreBuilder.writeTokenIndexPart`).
+    private func tokenIndexPart(of layers: [Int]) -> URL {
+        store.directory.appendingPathComponent("token-index-layers-\(layers.first!)-\(layers.last!).part")
+    }
+
     /// Opens the residual files of the pass: the previous pass's output to read, and its own
     /// to write, each from where `progress` says (from the start in a new pass).
     private func openResidualFiles() throws {
@@ -468,8 +476,7 @@ public final class Indexer {
         try residualOut?.sync()
         builder.batchBytes = StoreBuilder.defaultBatchBytes
         let moments = try writeLayers(builder)
-        try builder.flush()
-        try builder.writeTokenIndex()
+        try builder.writeTokenIndexPart(to: tokenIndexPart(of: passLayers))
         builder.batchBytes = .max
         let finished = passLayers
         let read = residualIn?.url
@@ -484,6 +491,7 @@ public final class Indexer {
         try builder.checkpoint(runProgress(), state: checkpointEntries() + moments.map { entry in (entry.name, { entry.bytes }) },
                                removing: finished.map(StateKey.layer))
         if let read { try? FileManager.default.removeItem(at: read) }
+        store.activations.environment.releaseMappedPages()  // what this pass's writes walked
         freshAccumulators()
     }
 
@@ -522,10 +530,6 @@ public final class Indexer {
         if options.firstDocument == nil { builder.batchBytes = StoreBuilder.defaultBatchBytes }
         if options.bandSample > 0 { try builder.setBandSample(bandSample.positionsByHash) }
         let moments = try writeLayers(builder)
-        if passes.count > 1 {  // the earlier passes wrote their part of the token index
-            try builder.flush()
-            try builder.writeTokenIndex()
-        }
         for id in 0..<UInt32(tokenizer.vocabularySize) { try builder.addVocabulary(id, bytes: tokenizer.tokenBytes(id)) }
         try builder.finish(progress: runProgress(), embedding: { [model] in model.tokenEmbedding($0) },
                            keepingOnlyRecordInputs: options.storeInputs, removingState: checkpointStateNames(),

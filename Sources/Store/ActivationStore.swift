@@ -329,6 +329,16 @@ public struct TokenIndexEntry: Sendable, Equatable {
         self.neuron = UInt32(neuron)
         self.activation = activation
     }
+
+    /// The token index's order: by (token, layer, neuron), the highest activation first.
+    public static func indexOrder(_ a: TokenIndexEntry, _ b: TokenIndexEntry) -> Bool {
+        if !sameKey(a, b) { return (a.token, a.layer, a.neuron) < (b.token, b.layer, b.neuron) }
+        return a.activation > b.activation
+    }
+
+    public static func sameKey(_ a: TokenIndexEntry, _ b: TokenIndexEntry) -> Bool {
+        (a.token, a.layer, a.neuron) == (b.token, b.layer, b.neuron)
+    }
 }
 
 /// One entry of the reverse token index.
@@ -406,40 +416,32 @@ public struct StoreWriter {
     /// for one (token, layer, neuron) the highest activation is kept.
     public func replaceTokenIndex(_ entries: inout [TokenIndexEntry]) throws {
         try txn.clear(db.byToken)
-        try writeTokenIndex(&entries, appending: true)
+        entries.sort(by: TokenIndexEntry.indexOrder)
+        var last: TokenIndexEntry?
+        try appendToTokenIndex(entries, after: &last)
     }
 
-    /// Adds `entries` to the token index (sorted here), each key's best activation. Their
-    /// (token, layer, neuron) keys must not be in the index with other values: a writer adding
-    /// the index layer by layer (`StoreBuilder.writeTokenIndex`).
-    public func addToTokenIndex(_ entries: inout [TokenIndexEntry]) throws {
-        try writeTokenIndex(&entries, appending: false)
+    /// Removes the whole token index (before it is written again with `appendToTokenIndex`).
+    public func clearTokenIndex() throws {
+        try txn.clear(db.byToken)
     }
 
-    private func writeTokenIndex(_ entries: inout [TokenIndexEntry], appending: Bool) throws {
-        entries.sort { a, b in
-            if (a.token, a.layer, a.neuron) != (b.token, b.layer, b.neuron) {
-                return (a.token, a.layer, a.neuron) < (b.token, b.layer, b.neuron)
-            }
-            return a.activation > b.activation
-        }
+    /// Appends `entries`, sorted in `TokenIndexEntry.indexOrder`, to the token index, keeping
+    /// the first (best) of each key. `last` is the last entry appended, carried from one call
+    /// (and transaction) to the next; nil before the first.
+    public func appendToTokenIndex<S: Sequence<TokenIndexEntry>>(_ entries: S, after last: inout TokenIndexEntry?) throws {
         var key = [UInt8](repeating: 0, count: 10)
-        var previous: (UInt32, UInt16, UInt32)? = nil
         for entry in entries {
-            if let p = previous, p == (entry.token, entry.layer, entry.neuron) { continue }  // keep the first of duplicates
-            previous = (entry.token, entry.layer, entry.neuron)
+            if let p = last, TokenIndexEntry.sameKey(p, entry) { continue }  // keep the first of duplicates
+            last = entry
             key.withUnsafeMutableBytes { k in
                 k.storeBytes(of: entry.token.bigEndian, toByteOffset: 0, as: UInt32.self)
                 k.storeBytes(of: entry.layer.bigEndian, toByteOffset: 4, as: UInt16.self)
                 k.storeBytes(of: entry.neuron.bigEndian, toByteOffset: 6, as: UInt32.self)
             }
             var value = entry.activation.bitPattern.littleEndian
-            try withUnsafeBytes(of: &value) { v in
-                if appending {
-                    try key.withUnsafeBytes { try txn.append(db.byToken, key: $0, value: v) }
-                } else {
-                    try txn.put(db.byToken, key: key, value: v)
-                }
+            try key.withUnsafeBytes { k in
+                try withUnsafeBytes(of: &value) { try txn.append(db.byToken, key: k, value: $0) }
             }
         }
     }

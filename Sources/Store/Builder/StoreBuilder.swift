@@ -56,11 +56,11 @@ public final class StoreBuilder {
     /// Set once this run has written layers or records (or begun `finish`): from then on a
     /// failed appended run cannot be undone.
     private var wroteRecords = false
-    /// Every added record not yet in the store's token index.
+    /// Every added record not in a token index part.
     private var tokenIndex: [TokenIndexEntry] = []
-    /// Set once `writeTokenIndex` has written part of the token index: `finish` then adds the
-    /// rest to it instead of replacing it.
-    private var tokenIndexInParts = false
+    /// The token index parts of this run (`writeTokenIndexPart`, or an earlier process's of a
+    /// resumed run), which `finish` merges into the token index.
+    public var tokenIndexParts: [URL] = []
     /// Every token of an added record, for the embeddings.
     private var recordTokens = Set<UInt32>()
 
@@ -268,38 +268,20 @@ public final class StoreBuilder {
         clearPending()
     }
 
-    /// Writes the token index of the records added so far (whose layers are complete) to the
-    /// store and drops it from memory, in transactions of at most `entriesPerTransaction` so
-    /// that each holds few dirty pages; `finish` then adds the rest. For a first run that adds
-    /// its layers in groups (an index run in layer passes): the token index of all its records
-    /// would otherwise be held to the end (0.49 GB for GPT-2 XL).
-    public func writeTokenIndex(entriesPerTransaction: Int = 1 << 15) throws {
-        tokenIndexInParts = true
-        guard indexesTokens else { return }
-        tokenIndex.sort { ($0.token, $0.layer, $0.neuron) < ($1.token, $1.layer, $1.neuron) }
-        var start = 0
-        while start < tokenIndex.count {
-            // A transaction ends between keys, so that each key's best activation is chosen within one.
-            var end = min(tokenIndex.count, start + entriesPerTransaction)
-            while end < tokenIndex.count && Self.sameKey(tokenIndex[end - 1], tokenIndex[end]) { end += 1 }
-            var part = Array(tokenIndex[start..<end])
-            try store.activations.write { w in try w.addToTokenIndex(&part) }
-            start = end
-        }
+    /// Writes the token index of the records added so far (whose layers are complete) to a
+    /// sorted part file at `url` and drops it from memory; `finish` merges every part into the
+    /// store's token index and removes the files. For a first run that adds its layers in
+    /// groups (an index run in layer passes): the token index of all its records would
+    /// otherwise be held to the end (0.49 GB for GPT-2 XL).
+    public func writeTokenIndexPart(to url: URL) throws {
+        if indexesTokens { try TokenIndexPart.write(&tokenIndex, to: url) }
         tokenIndex = []
+        if !tokenIndexParts.contains(url) { tokenIndexParts.append(url) }
     }
 
-    private static func sameKey(_ a: TokenIndexEntry, _ b: TokenIndexEntry) -> Bool {
-        (a.token, a.layer, a.neuron) == (b.token, b.layer, b.neuron)
-    }
-
-    /// Marks the token index as written in parts (`writeTokenIndex`) by an earlier process of a
-    /// resumed run.
-    public func continueTokenIndexInParts() { tokenIndexInParts = true }
-
-    /// Counts the records `layers` already have in the store as added by this builder, for
-    /// the token index (unless it is written in parts) and the embeddings `finish` writes: a
-    /// resumed run whose earlier layer passes wrote those layers.
+    /// Counts the records `layers` already have in the store as added by this builder, for the
+    /// embeddings `finish` writes (their token index is in `tokenIndexParts`): a resumed run
+    /// whose earlier layer passes wrote those layers.
     public func includeStoredLayers(_ layers: [Int]) throws {
         let rows = try store.catalog.layers().filter { layers.contains($0.layer) }
         try store.activations.read { r in
@@ -308,10 +290,6 @@ public final class StoreBuilder {
                 for neuron in 0..<row.neuronCount {
                     for record in try r.records(layer: row.layer, neuron: neuron)?.records ?? [] {
                         recordTokens.insert(record.token)
-                        if indexesTokens && !tokenIndexInParts {
-                            tokenIndex.append(TokenIndexEntry(token: record.token, layer: row.layer, neuron: neuron,
-                                                              activation: record.activation))
-                        }
                     }
                 }
             }
@@ -333,12 +311,21 @@ public final class StoreBuilder {
                        keptState: [(name: String, bytes: [UInt8])] = []) throws {
         let layers = declaredLayers.sorted()
         wroteRecords = true
+        // The parts and what is in memory, merged, in transactions of a chunk each.
+        let inParts = indexesTokens && !tokenIndexParts.isEmpty
+        if inParts {
+            try store.activations.write { try $0.clearTokenIndex() }
+            var last: TokenIndexEntry?
+            try TokenIndexPart.merge(tokenIndexParts, with: &tokenIndex) { chunk in
+                try store.activations.write { w in try w.appendToTokenIndex(chunk, after: &last) }
+            }
+            tokenIndex = []
+            store.activations.environment.releaseMappedPages()
+        }
         try store.activations.write { w in
             try writePendingActivations(w)
             if keepingOnlyRecordInputs { try dropInputsOutsideRecords(layers: layers, w) }
-            if indexesTokens {
-                if tokenIndexInParts { try w.addToTokenIndex(&tokenIndex) } else { try w.replaceTokenIndex(&tokenIndex) }
-            }
+            if indexesTokens && !inParts { try w.replaceTokenIndex(&tokenIndex) }
             if let embedding {
                 try w.removeAllEmbeddings()
                 for token in recordTokens.sorted() {
@@ -364,6 +351,8 @@ public final class StoreBuilder {
             for name in removingState { try w.removeState(name) }
         }
         try store.activations.environment.sync()
+        for url in tokenIndexParts { try? FileManager.default.removeItem(at: url) }
+        tokenIndexParts = []
     }
 
     /// Undoes a run appended to a store's complete runs (`init(appendingTo:…)`, or one resumed)

@@ -125,6 +125,15 @@ public final class LMDBEnvironment: @unchecked Sendable {
         return result
     }
 
+    /// Drops this process's pages of the map (they stay in the page cache and are read again
+    /// when touched): a long writer whose transactions walk a large database, such as an index
+    /// run adding to the token index, would otherwise keep every page it walked resident.
+    public func releaseMappedPages() {
+        var info = MDB_envinfo()
+        guard mdb_env_info(env, &info) == 0, let address = info.me_mapaddr, info.me_mapsize > 0 else { return }
+        madvise(address, info.me_mapsize, MADV_DONTNEED)
+    }
+
     /// Flushes buffers to disk (useful after `noSync` writes).
     public func sync() throws {
         try check(mdb_env_sync(env, 1), "sync \(path.lastPathComponent)")
