@@ -78,9 +78,10 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     /// corpus, each starting from the residual stream the pass before wrote (`LayerPasses`);
     /// the result is the same. Not part of the identity: a resumed run keeps its recorded passes.
     public var accumulatorMemory: Int?
-    /// 768 MiB: at the other defaults GPT-2 small's 12 layers (45 MB each) and SmolLM2-135M's 30
-    /// (23 MB each) take one pass, GPT-2 XL's 48 (95 MB each) six passes of eight layers.
-    public static let defaultAccumulatorMemory = 768 << 20
+    /// 700 MiB: at the other defaults GPT-2 small's 12 layers (45 MB each) and SmolLM2-135M's 30
+    /// (23 MB each) take one pass, GPT-2 XL's 48 (95 MB each) seven passes of seven or six
+    /// layers, and an XL run holds the model plus about 1.3 GB.
+    public static let defaultAccumulatorMemory = 700 << 20
     /// Not part of the run's identity.
     public var threads = 2
     /// Seconds between checkpoints (at the next document boundary); not part of the identity.

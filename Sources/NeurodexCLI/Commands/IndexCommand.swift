@@ -81,7 +81,7 @@ struct IndexCommand: ParsableCommand {
     var checkpointSeconds = 60.0
 
     @Option(name: .customLong("accumulator-memory"),
-            help: "The most memory one pass's layer accumulators may take (e.g. 768M, 2G): layers beyond it are indexed in further passes over the corpus, each starting from the residual stream the previous pass wrote into the store's directory; the result is the same. Default 768M.")
+            help: "The most memory one pass's layer accumulators may take (e.g. 512M, 2G): layers beyond it are indexed in further passes over the corpus, each starting from the residual stream the previous pass wrote into the store's directory; the result is the same. Default 700M.")
     var accumulatorMemory: String?
 
     @Flag(help: "Continue an interrupted run (or start it, when the store has none yet).")
