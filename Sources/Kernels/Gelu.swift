@@ -18,9 +18,7 @@ public func gelu(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
 /// of `block` after adding `bias` [n] (the block's columns of it). The same values as `gelu`
 /// on the whole matrix: the function is elementwise.
 public func gelu(_ block: SgemmBlock, bias: UnsafePointer<Float>?) {
-    for row in 0..<block.rows {
-        geluRow(block.base + row * block.rowStride, width: block.width, bias: bias.map { $0 + block.firstColumn })
-    }
+    block.forEachRow(bias: bias) { geluRow($0, width: $1, bias: $2) }
 }
 
 /// gelu(values + bias) in place for one row of `width` values.

@@ -18,9 +18,7 @@ public func geluNew(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int,
 /// row of `block` after adding `bias` [n] (the block's columns of it). The same values as
 /// `geluNew` on the whole matrix: the function is elementwise.
 public func geluNew(_ block: SgemmBlock, bias: UnsafePointer<Float>?) {
-    for row in 0..<block.rows {
-        geluNewRow(block.base + row * block.rowStride, width: block.width, bias: bias.map { $0 + block.firstColumn })
-    }
+    block.forEachRow(bias: bias) { geluNewRow($0, width: $1, bias: $2) }
 }
 
 /// gelu_new(values + bias) in place for one row of `width` values.

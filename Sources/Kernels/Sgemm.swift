@@ -121,6 +121,14 @@ public struct SgemmBlock {
     public let firstColumn: Int
     public let width: Int
     public let rowStride: Int
+
+    /// Calls `body` with each row of the block, its width, and the block's columns of `bias`
+    /// [n] (for an elementwise epilogue such as `geluNew(_:bias:)`).
+    @inline(__always)
+    func forEachRow(bias: UnsafePointer<Float>?,
+                    _ body: (UnsafeMutablePointer<Float>, Int, UnsafePointer<Float>?) -> Void) {
+        for row in 0..<rows { body(base + row * rowStride, width, bias.map { $0 + firstColumn }) }
+    }
 }
 
 /// The block sizes of `blockedSgemm`. Each call packs its block of B (OpenBLAS's `itcopy`:
