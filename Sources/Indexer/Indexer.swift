@@ -577,6 +577,7 @@ public final class Indexer {
             }
             moments.append((StateKey.moments(layer), acc.encodedMoments()))
             layers[layer] = nil
+            store.activations.environment.releaseMappedPages()  // what its writes and reads walked
         }
         return moments
     }
