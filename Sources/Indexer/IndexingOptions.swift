@@ -80,7 +80,7 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     public var accumulatorMemory: Int?
     /// 700 MiB: at the other defaults GPT-2 small's 12 layers (45 MB each) and SmolLM2-135M's 30
     /// (23 MB each) take one pass, GPT-2 XL's 48 (95 MB each) seven passes of seven or six
-    /// layers, and an XL run holds the model plus about 1.3 GB.
+    /// layers, and an XL run holds the model plus 1.5–1.6 GB.
     public static let defaultAccumulatorMemory = 700 << 20
     /// Not part of the run's identity.
     public var threads = 2
