@@ -256,35 +256,43 @@ public final class Indexer {
             phases.capture += captureTime.seconds
             phases.forward += (clock.now - start - captureTime).seconds
         }
-        let values = rows.count * model.description.embeddingSize  // of the residual stream, [rows, embeddingSize]
-        if let residualIn {
-            if residualBatch.count < values { residualBatch = [Float](repeating: 0, count: values) }
-            try residualBatch.withUnsafeMutableBufferPointer { try residualIn.read(into: UnsafeMutableBufferPointer(rebasing: $0[0..<values])) }
-        }
-        let handBack = residualOut.map { file in { (residual: UnsafeBufferPointer<Float>) in try file.append(residual) } }
-        try residualBatch.withUnsafeBufferPointer { stored in
-        let span = ForwardSpan(firstLayer: passes.firstForwardLayer(of: pass),
-                               residual: residualIn == nil ? nil : UnsafeBufferPointer(rebasing: stored[0..<values]),
-                               handBack: handBack)
-        try model.forward(batch.tokenBatch, span: span, through: layersOfPass.last!, captureLayers: layersOfPass,
-                          captureMLPInput: options.storeInputs) { capture in
-            let captureStart = clock.now
-            defer { captureTime += clock.now - captureStart }
-            let enteredTopK = try layers[capture.layer]!.absorb(
-                capture.activations, rows: rows, sampleEntered: enteredRows, sampleLeft: left,
-                threads: options.threads)
-            if options.storeInputs, let inputs = capture.mlpInput {
-                let width = inputs.count / rows.count  // [rows, embeddingSize]
-                for r in enteredTopK {
-                    try builder.addInput(layer: capture.layer,
-                                         position: SamplePosition(document: rows.documents[r], position: rows.positions[r]),
-                                         Array(inputs[r * width..<(r + 1) * width]))
+        try withForwardSpan(rows: rows.count) { span in
+            try model.forward(batch.tokenBatch, span: span, through: layersOfPass.last!, captureLayers: layersOfPass,
+                              captureMLPInput: options.storeInputs) { capture in
+                let captureStart = clock.now
+                defer { captureTime += clock.now - captureStart }
+                let enteredTopK = try layers[capture.layer]!.absorb(
+                    capture.activations, rows: rows, sampleEntered: enteredRows, sampleLeft: left,
+                    threads: options.threads)
+                if options.storeInputs, let inputs = capture.mlpInput {
+                    let width = inputs.count / rows.count  // [rows, embeddingSize]
+                    for r in enteredTopK {
+                        try builder.addInput(layer: capture.layer,
+                                             position: SamplePosition(document: rows.documents[r], position: rows.positions[r]),
+                                             Array(inputs[r * width..<(r + 1) * width]))
+                    }
                 }
             }
         }
-        }
         progress.tokensDone += rows.counted.count
         batch.reset()
+    }
+
+    /// Calls `body` with the span of this pass's forward for a batch of `rows` rows: from the
+    /// embeddings or from the batch's residual stream read from the previous pass's file, and
+    /// handing the residual after the pass's last layer to this pass's file, when there is one.
+    private func withForwardSpan(rows: Int, _ body: (ForwardSpan) throws -> Void) throws {
+        let values = rows * model.description.embeddingSize  // [rows, embeddingSize]
+        let handBack = residualOut.map { file in { (residual: UnsafeBufferPointer<Float>) in try file.append(residual) } }
+        guard let residualIn else {
+            return try body(ForwardSpan(firstLayer: passes.firstForwardLayer(of: pass), residual: nil, handBack: handBack))
+        }
+        if residualBatch.count < values { residualBatch = [Float](repeating: 0, count: values) }
+        try residualBatch.withUnsafeMutableBufferPointer { buffer in
+            let batch = UnsafeMutableBufferPointer(rebasing: buffer[0..<values])
+            try residualIn.read(into: batch)
+            try body(ForwardSpan(firstLayer: passes.firstForwardLayer(of: pass), residual: UnsafeBufferPointer(batch), handBack: handBack))
+        }
     }
 
     // MARK: - Run setup
@@ -577,7 +585,6 @@ public final class Indexer {
             }
             moments.append((StateKey.moments(layer), acc.encodedMoments()))
             layers[layer] = nil
-            store.activations.environment.releaseMappedPages()  // what its writes and reads walked
         }
         return moments
     }
