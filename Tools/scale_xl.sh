@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The GPT-2 XL run of docs/benchmarks.md ("Scale"): `neurodex index --layers all` of a random
 # GPT-2 XL folder under /usr/bin/time -v, with the process's resident memory sampled every 2 s
-# (WORK/rss.tsv: seconds, VmRSS kB) to see which phase holds it, then the store's size per
-# neuron. Extra arguments go to `neurodex index`.
+# (WORK/rss.tsv: seconds, then kB of VmRSS, RssAnon, RssFile and of the activations.lmdb map's
+# resident pages) to see which phase holds it and what, then the store's size per neuron. Extra arguments go to `neurodex index`.
 #
 # usage: Tools/scale_xl.sh MODEL CORPUS WORK [index options…]
 #   e.g. python3 Tools/make_gpt2_random.py /tmp/gpt2-xl xl        # 6.2 GB, outside the repository
@@ -21,8 +21,10 @@ pid=$(pgrep -P "$timer" || true)  # the one child of time, whatever NEURODEX nam
 start=$(date +%s)
 : > "$work/rss.tsv"
 while [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; do
-    rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-    [[ -n $rss ]] && printf '%s\t%s\n' $(($(date +%s) - start)) "$rss" >> "$work/rss.tsv"
+    rss=$(awk '/^(VmRSS|RssAnon|RssFile):/ {printf "%s\t", $2}' "/proc/$pid/status" 2>/dev/null || true)
+    lmdb=$(awk '/activations.lmdb/ {on = 1; next} /^[0-9a-f]+-/ {on = 0} on && /^Rss:/ {kb += $2}
+                END {print kb + 0}' "/proc/$pid/smaps" 2>/dev/null || true)
+    [[ -n $rss ]] && printf '%s\t%s%s\n' $(($(date +%s) - start)) "$rss" "$lmdb" >> "$work/rss.tsv"
     sleep 2
 done
 wait "$timer"

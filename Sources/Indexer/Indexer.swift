@@ -585,6 +585,7 @@ public final class Indexer {
             }
             moments.append((StateKey.moments(layer), acc.encodedMoments()))
             layers[layer] = nil
+            store.activations.environment.releaseMappedPages()  // what its writes walked
         }
         return moments
     }

@@ -128,10 +128,58 @@ public final class LMDBEnvironment: @unchecked Sendable {
     /// Drops this process's pages of the map (they stay in the page cache and are read again
     /// when touched): a long writer whose transactions walk a large database, such as an index
     /// run adding to the token index, would otherwise keep every page it walked resident.
+    /// LMDB does not tell where its map is (`mdb_env_info` gives the address only for
+    /// `MDB_FIXEDMAP`), so the ranges come from `/proc/self/maps`; elsewhere this does nothing.
     public func releaseMappedPages() {
-        var info = MDB_envinfo()
-        guard mdb_env_info(env, &info) == 0, let address = info.me_mapaddr, info.me_mapsize > 0 else { return }
-        madvise(address, info.me_mapsize, MADV_DONTNEED)
+        for range in mappedRanges() {
+            madvise(UnsafeMutableRawPointer(bitPattern: range.lowerBound), Int(range.upperBound - range.lowerBound),
+                    MADV_DONTNEED)
+        }
+    }
+
+    /// The bytes of this process's map of the file that are resident (`Rss` of
+    /// `/proc/self/smaps`), 0 where that is not known: what `releaseMappedPages` drops.
+    public func mappedResidentBytes() -> Int {
+        let ranges = Set(mappedRanges().map(\.lowerBound))
+        guard !ranges.isEmpty, let smaps = Self.procText("/proc/self/smaps") else { return 0 }
+        var bytes = 0
+        var inMap = false
+        for line in smaps.split(separator: "\n") {
+            if let range = Self.mapRange(line) {
+                inMap = ranges.contains(range.lowerBound)
+            } else if inMap, line.hasPrefix("Rss:") {
+                bytes += 1024 * (Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0)
+            }
+        }
+        return bytes
+    }
+
+    /// The address ranges of `/proc/self/maps` that map this environment's file (same inode).
+    private func mappedRanges() -> [Range<UInt>] {
+        var status = stat()
+        guard stat(path.path, &status) == 0, let maps = Self.procText("/proc/self/maps") else { return [] }
+        return maps.split(separator: "\n").compactMap { line in
+            // start-end perms offset dev inode path
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard fields.count == 6, UInt64(fields[4]) == UInt64(status.st_ino),
+                  fields[5].hasSuffix(path.lastPathComponent) else { return nil }
+            return Self.mapRange(line)
+        }
+    }
+
+    /// The address range a `/proc/self/maps` (or smaps) header line starts with, nil for other lines.
+    private static func mapRange(_ line: Substring) -> Range<UInt>? {
+        guard let dash = line.firstIndex(of: "-"), let space = line.firstIndex(of: " "), dash < space,
+              let start = UInt(line[..<dash], radix: 16),
+              let end = UInt(line[line.index(after: dash)..<space], radix: 16), start < end else { return nil }
+        return start..<end
+    }
+
+    /// A `/proc` file's text (their size reads as 0, so they are read to the end).
+    private static func procText(_ path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() else { return nil }
+        try? handle.close()
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Flushes buffers to disk (useful after `noSync` writes).
