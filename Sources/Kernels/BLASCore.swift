@@ -24,6 +24,10 @@ public struct BLASCore: Sendable, Equatable, CustomStringConvertible {
     public var detected: String
     /// Why `name` is in use.
     public var reason: Reason
+    /// A core of more SIMD width that the CPU has, when `OPENBLAS_CORETYPE` forced a narrower
+    /// one: nil otherwise. (This machine's environment sets `Haswell` on an AVX-512 Zen 5, where
+    /// SkylakeX runs 1.5–1.8× faster; docs/benchmarks.md.)
+    public var widerCore: String? = nil
 
     public enum Reason: String, Sendable {
         /// OpenBLAS's own choice, left alone (it is not a generic fallback, or the CPU has
@@ -42,9 +46,13 @@ public struct BLASCore: Sendable, Equatable, CustomStringConvertible {
     public static var current: BLASCore { selectedCore }
 
     /// "SkylakeX (chosen from the CPU's features; OpenBLAS detected Prescott)".
+    /// "Haswell (set by OPENBLAS_CORETYPE; the CPU has AVX-512: SkylakeX may be faster)".
     public var description: String {
-        reason == .chosenFromCPUFeatures ? "\(name) (\(reason.rawValue); OpenBLAS detected \(detected))"
-            : "\(name) (\(reason.rawValue))"
+        switch (reason, widerCore) {
+        case (.chosenFromCPUFeatures, _): "\(name) (\(reason.rawValue); OpenBLAS detected \(detected))"
+        case (_, let wider?): "\(name) (\(reason.rawValue); the CPU has \(Self.avx512Cores.contains(wider) ? "AVX-512" : "AVX2"): \(wider) may be faster)"
+        default: "\(name) (\(reason.rawValue))"
+        }
     }
 
     /// The core to switch to, or nil to keep `detected`: a better one only when `detected` is
@@ -53,6 +61,15 @@ public struct BLASCore: Sendable, Equatable, CustomStringConvertible {
         guard !avx2Cores.contains(detected) && !avx512Cores.contains(detected) else { return nil }
         if avx512Flags.isSubset(of: cpuFlags) { return "SkylakeX" }
         if avx2Flags.isSubset(of: cpuFlags) { return "Haswell" }
+        return nil
+    }
+
+    /// A core with wider vectors than `core` that `cpuFlags` allow (SkylakeX, then Haswell), or
+    /// nil when `core` already uses the widest the CPU has.
+    public static func widerCore(than core: String, cpuFlags: Set<String>) -> String? {
+        guard !avx512Cores.contains(core) else { return nil }
+        if avx512Flags.isSubset(of: cpuFlags) { return "SkylakeX" }
+        if !avx2Cores.contains(core) && avx2Flags.isSubset(of: cpuFlags) { return "Haswell" }
         return nil
     }
 
@@ -71,7 +88,8 @@ private func selectCore() -> BLASCore {
     let detected = openBLASCoreName()
     let environment = ProcessInfo.processInfo.environment
     if let forced = environment["OPENBLAS_CORETYPE"], !forced.isEmpty {
-        return BLASCore(name: detected, detected: detected, reason: .environment)
+        return BLASCore(name: detected, detected: detected, reason: .environment,
+                        widerCore: BLASCore.widerCore(than: detected, cpuFlags: cpuFlags()))
     }
     if environment["NEURODEX_KEEP_BLAS_CORE"] == "1" {
         return BLASCore(name: detected, detected: detected, reason: .kept)

@@ -25,6 +25,20 @@ import COpenBLAS
         #expect(BLASCore.replacement(forDetected: "Prescott", cpuFlags: []) == nil)
     }
 
+    /// A core forced by `OPENBLAS_CORETYPE` is named with the wider one the CPU has, if any.
+    @Test func aForcedNarrowCoreIsToldOfTheWiderOne() {
+        #expect(BLASCore.widerCore(than: "Haswell", cpuFlags: Self.skylakeFlags) == "SkylakeX")
+        #expect(BLASCore.widerCore(than: "Zen", cpuFlags: Self.skylakeFlags) == "SkylakeX")
+        #expect(BLASCore.widerCore(than: "Prescott", cpuFlags: Self.haswellFlags) == "Haswell")
+        #expect(BLASCore.widerCore(than: "Haswell", cpuFlags: Self.haswellFlags) == nil)
+        #expect(BLASCore.widerCore(than: "Cooperlake", cpuFlags: Self.skylakeFlags) == nil)
+        #expect(BLASCore.widerCore(than: "Prescott", cpuFlags: ["sse3", "avx"]) == nil)
+        let forced = BLASCore(name: "Haswell", detected: "Haswell", reason: .environment, widerCore: "SkylakeX")
+        #expect(forced.description == "Haswell (set by OPENBLAS_CORETYPE; the CPU has AVX-512: SkylakeX may be faster)")
+        #expect(BLASCore(name: "Haswell", detected: "Haswell", reason: .environment).description
+                == "Haswell (set by OPENBLAS_CORETYPE)")
+    }
+
     /// The core in use is the one OpenBLAS reports, and a replacement is made only from a generic core.
     @Test func theCurrentCoreIsTheOneOpenBLASRuns() {
         let core = BLASCore.current
