@@ -26,7 +26,7 @@ public struct BLASCore: Sendable, Equatable, CustomStringConvertible {
     public var reason: Reason
     /// A core of more SIMD width that the CPU has, when `OPENBLAS_CORETYPE` forced a narrower
     /// one: nil otherwise. (This machine's environment sets `Haswell` on an AVX-512 Zen 5, where
-    /// SkylakeX runs 1.5–1.8× faster; docs/benchmarks.md.)
+    /// SkylakeX runs the forward's products 1.4–1.7× faster; docs/benchmarks.md.)
     public var widerCore: String? = nil
 
     public enum Reason: String, Sendable {
