@@ -29,7 +29,9 @@ public struct PhaseTimes: Sendable {
     public var store = 0.0
     /// The part of `store` spent choosing the band examples and running their windows again.
     public var bandExamples = 0.0
-    /// The part of `store` spent on the logit lens (a cost of the model, not of the corpus).
+    /// The logit lens (a cost of the model, not of the corpus): in a first run computed on a
+    /// thread of its own beside the band examples and the writes, so it overlaps the rest of
+    /// `store` rather than being a part of it.
     public var logitLens = 0.0
 }
 
@@ -569,13 +571,22 @@ public final class Indexer {
         let spec = LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: options.seed, samplePositions: samplePositions)
         let flags: NeuronRecords.Flags = options.distinctTokens ? .distinctTokens : []
         var moments: [(name: String, bytes: [UInt8])] = []
+        // A first run computes the lens of each layer while the layer before is written.
+        let lensAhead = options.logitLensTokens > 0 && options.firstDocument == nil
+            ? LogitLensAhead(model: model, layers: passLayers, count: options.logitLensTokens, threads: options.threads) : nil
+        defer { if let lensAhead { phases.logitLens += lensAhead.seconds } }
         try forEachLayerWithBands(builder, bins: spec.bins) { layer, bands in
             guard let acc = layers[layer] else { throw IndexError.badCheckpoint("no state for layer \(layer)") }
             try builder.setLayer(layer, neuronCount: acc.neurons, topK: options.topK,
                                  distinctTokens: options.distinctTokens, statistics: spec)
-            let lensStart = clock.now
-            let lens = try logitLens(layer: layer, neurons: acc.neurons)
-            phases.logitLens += (clock.now - lensStart).seconds
+            let lens: [NeuronLogitLens]?
+            if let lensAhead {
+                lens = lensAhead.lens(of: layer)
+            } else {
+                let lensStart = clock.now
+                lens = try logitLens(layer: layer, neurons: acc.neurons)
+                phases.logitLens += (clock.now - lensStart).seconds
+            }
             for neuron in 0..<acc.neurons {
                 try builder.addNeuron(layer: layer, neuron: neuron, records: acc.topK.records(neuron: neuron), flags: flags,
                                       statistics: acc.statistics(neuron: neuron, samplePositions: samplePositions),
@@ -591,7 +602,8 @@ public final class Indexer {
     }
 
     /// The logit lens of `layer`'s neurons, nil without one. An appended run reads back the
-    /// earlier runs' (the same weights give the same lists); a first run computes it.
+    /// earlier runs' (the same weights give the same lists); a first run computes it (a first
+    /// run's store phase has them from `LogitLensAhead` instead).
     private func logitLens(layer: Int, neurons: Int) throws -> [NeuronLogitLens]? {
         guard options.logitLensTokens > 0 else { return nil }
         if options.firstDocument != nil {

@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 import Models
 import Store
@@ -83,5 +84,65 @@ enum LogitLens {
         var i = list.count
         while i > 0 && better(s, list[i - 1]) { i -= 1 }
         list.insert(s, at: i)
+    }
+}
+
+/// The logit lens of some layers, computed one layer after another on a thread of its own, so
+/// that a run's store phase writes layer l (waiting on the disk) while the lens of layer l + 1
+/// is computed. `lens(of:)` waits for a layer's lists; they are those of `LogitLens.compute`,
+/// whatever runs beside it. Once this is released, the thread stops after its current layer.
+final class LogitLensAhead {
+    private let shared = Shared()
+
+    /// Starts computing the lens of `layers`, in order, `count` tokens each way.
+    init(model: any LanguageModel, layers: [Int], count: Int, threads: Int) {
+        let shared = shared
+        let weights = ModelWeights(model: model)
+        let thread = Thread {
+            for layer in layers {
+                if shared.condition.withLock({ shared.cancelled }) { return }
+                let start = ContinuousClock.now
+                let lens = weights.model.withNeuronOutputWeights(layer: layer) {
+                    LogitLens.compute($0, count: count, threads: threads)
+                }
+                let seconds = (ContinuousClock.now - start).seconds
+                shared.condition.withLock {
+                    shared.ready[layer] = .some(lens)
+                    shared.seconds += seconds
+                    shared.condition.broadcast()
+                }
+            }
+        }
+        thread.name = "neurodex-logit-lens"
+        thread.start()
+    }
+
+    deinit {
+        shared.condition.withLock { shared.cancelled = true }
+    }
+
+    /// The lens of `layer` (one of the layers given), once computed; nil for a model without
+    /// one. Each layer's is handed out once.
+    func lens(of layer: Int) -> [NeuronLogitLens]? {
+        shared.condition.withLock {
+            while shared.ready[layer] == nil { shared.condition.wait() }
+            return shared.ready.removeValue(forKey: layer)!
+        }
+    }
+
+    /// Seconds spent computing the lenses so far (beside the rest of the run).
+    var seconds: Double { shared.condition.withLock { shared.seconds } }
+
+    /// What the thread and the owner share, guarded by `condition`.
+    private final class Shared: @unchecked Sendable {
+        let condition = NSCondition()
+        var ready: [Int: [NeuronLogitLens]?] = [:]
+        var cancelled = false
+        var seconds = 0.0
+    }
+
+    /// The model, for the thread: only its weights are read there (the forward may run beside it).
+    private struct ModelWeights: @unchecked Sendable {
+        let model: any LanguageModel
     }
 }

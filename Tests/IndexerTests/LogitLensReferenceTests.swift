@@ -54,6 +54,21 @@ import Tokenizers
         return Array(text.split(separator: "\n").prefix(6).map(String.init))
     }
 
+    /// `LogitLensAhead`, the store phase's lens on a thread of its own, gives each layer the
+    /// lists of `LogitLens.compute` on one thread; released early, it stops without harm.
+    @Test(arguments: cases.map(\.0))
+    func theLensComputedAheadIsTheLensComputedInTurn(folder: String) throws {
+        let model = try ModelLoader.loadModel(at: Self.fixtures.appendingPathComponent(folder), maxLayer: nil, threads: 2)
+        let layers = Array(0..<model.description.layerCount)
+        let ahead = LogitLensAhead(model: model, layers: layers, count: 10, threads: 2)
+        for layer in layers {
+            let inTurn = model.withNeuronOutputWeights(layer: layer) { LogitLens.compute($0, count: 10, threads: 1) }
+            #expect(inTurn != nil)
+            #expect(ahead.lens(of: layer) == inTurn, "layer \(layer)")
+        }
+        _ = LogitLensAhead(model: model, layers: layers, count: 10, threads: 2)
+    }
+
     @Test(arguments: cases)
     func storedLogitLensMatchesTorch(folder: String, referenceFile: String, tokenizer: String) throws {
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent(referenceFile)))
