@@ -36,9 +36,10 @@ struct Outcome {
 
 /// A running `neurodex` child process.
 ///
-/// On x86-64 it runs OpenBLAS's `Prescott` kernels (SSE3, which every x86-64 CPU has) unless
-/// OPENBLAS_CORETYPE is set: the golden files hold activations to the last bit, and those must
-/// not depend on which kernels OpenBLAS would pick on the machine (see `BLASCore`).
+/// On x86-64 it runs OpenBLAS's `Prescott` kernels (SSE3, which every x86-64 CPU has), even
+/// where the machine's environment sets another OPENBLAS_CORETYPE (some images set `Haswell`):
+/// the golden files hold activations to the last bit, and those must not depend on which
+/// kernels the machine would use (see `BLASCore`).
 ///
 /// Its standard input is a pipe that stays open until `send` — so a run whose last corpus path
 /// is `-` checkpoints every document before it and then waits there: a run parked at a known
@@ -52,7 +53,7 @@ final class Child {
         process.arguments = arguments
         #if arch(x86_64)
         var environment = ProcessInfo.processInfo.environment
-        if environment["OPENBLAS_CORETYPE", default: ""].isEmpty { environment["OPENBLAS_CORETYPE"] = "Prescott" }
+        environment["OPENBLAS_CORETYPE"] = "Prescott"
         process.environment = environment
         #endif
         process.standardInput = input
