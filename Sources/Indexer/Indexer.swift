@@ -29,9 +29,9 @@ public struct PhaseTimes: Sendable {
     public var store = 0.0
     /// The part of `store` spent choosing the band examples and running their windows again.
     public var bandExamples = 0.0
-    /// The logit lens (a cost of the model, not of the corpus): in a first run computed on a
-    /// thread of its own beside the band examples and the writes, so it overlaps the rest of
-    /// `store` rather than being a part of it.
+    /// The logit lens (a cost of the model, not of the corpus): in a first run of one pass
+    /// computed on a thread of its own beside the band examples and the writes, so it overlaps
+    /// the rest of `store` rather than being a part of it.
     public var logitLens = 0.0
 }
 
@@ -571,8 +571,10 @@ public final class Indexer {
         let spec = LayerStatisticsSpec(bins: HistogramBins(), sampleSeed: options.seed, samplePositions: samplePositions)
         let flags: NeuronRecords.Flags = options.distinctTokens ? .distinctTokens : []
         var moments: [(name: String, bytes: [UInt8])] = []
-        // A first run computes the lens of each layer while the layer before is written.
-        let lensAhead = options.logitLensTokens > 0 && options.firstDocument == nil
+        // A first run in one pass computes the lens of each layer while the layer before is
+        // written. In layer passes a memory budget rules, and the lens thread's ~0.1 GB beside
+        // the writes would eat most of what is left of it (GPT-2 XL: model + 1.44 GB, not 1.35).
+        let lensAhead = options.logitLensTokens > 0 && options.firstDocument == nil && passes.count == 1
             ? LogitLensAhead(model: model, layers: passLayers, count: options.logitLensTokens, threads: options.threads) : nil
         defer { if let lensAhead { phases.logitLens += lensAhead.seconds } }
         try forEachLayerWithBands(builder, bins: spec.bins) { layer, bands in
