@@ -44,6 +44,9 @@ struct StoreBenchmark {
         let directory = existing ?? keepAt ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("neurodex-bench-store-\(UUID().uuidString)")
         defer { if keepAt == nil && existing == nil { try? FileManager.default.removeItem(at: directory) } }
+        if existing == nil, let keepAt, FileManager.default.fileExists(atPath: keepAt.appendingPathComponent("catalog.sqlite").path) {
+            throw BenchOptions.Invalid(description: "\(keepAt.path) already holds a store: measure it with --open \(keepAt.path)")
+        }
         if existing == nil {
             print("store: \(layers) layers × \(neurons) neurons × \(records) records, \(documents) documents × "
                   + "\(documentTokens) tokens, vocabulary \(vocabulary)")
