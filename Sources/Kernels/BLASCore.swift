@@ -59,9 +59,7 @@ public struct BLASCore: Sendable, Equatable, CustomStringConvertible {
     /// a generic (pre-AVX2) core and `cpuFlags` (as in /proc/cpuinfo) show AVX2 + FMA or AVX-512.
     public static func replacement(forDetected detected: String, cpuFlags: Set<String>) -> String? {
         guard !avx2Cores.contains(detected) && !avx512Cores.contains(detected) else { return nil }
-        if avx512Flags.isSubset(of: cpuFlags) { return "SkylakeX" }
-        if avx2Flags.isSubset(of: cpuFlags) { return "Haswell" }
-        return nil
+        return widerCore(than: detected, cpuFlags: cpuFlags)
     }
 
     /// A core with wider vectors than `core` that `cpuFlags` allow (SkylakeX, then Haswell), or
