@@ -2,7 +2,8 @@
 # The GPT-2 XL run of docs/benchmarks.md ("Scale"): `neurodex index --layers all` of a random
 # GPT-2 XL folder under /usr/bin/time -v, with the process's resident memory sampled every 2 s
 # (WORK/rss.tsv: seconds, then kB of VmRSS, RssAnon, RssFile and of the activations.lmdb map's
-# resident pages) to see which phase holds it and what, then the store's size per neuron. Extra arguments go to `neurodex index`.
+# resident pages) to see which phase holds it and what, then the store's size per neuron.
+# Extra arguments go to `neurodex index`.
 #
 # usage: Tools/scale_xl.sh MODEL CORPUS WORK [index options…]
 #   e.g. python3 Tools/make_gpt2_random.py /tmp/gpt2-xl xl        # 6.2 GB, outside the repository

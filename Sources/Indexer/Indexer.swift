@@ -604,8 +604,8 @@ public final class Indexer {
     }
 
     /// The logit lens of `layer`'s neurons, nil without one. An appended run reads back the
-    /// earlier runs' (the same weights give the same lists); a first run computes it (a first
-    /// run's store phase has them from `LogitLensAhead` instead).
+    /// earlier runs' (the same weights give the same lists); a first run in layer passes
+    /// computes it here (a first run of one pass has them from `LogitLensAhead` instead).
     private func logitLens(layer: Int, neurons: Int) throws -> [NeuronLogitLens]? {
         guard options.logitLensTokens > 0 else { return nil }
         if options.firstDocument != nil {
