@@ -36,21 +36,20 @@ public struct ContextWindow: Sendable, Hashable {
         self.focusBytes = focusBytes
     }
 
-    /// The window of `radius` tokens on each side of `record`. A document missing from the
-    /// store, or one too short to hold the record's position, gives a window of the record's
-    /// token alone.
-    public init(of record: CoreRecord, radius: Int, reader: StoreReader, vocabulary: StoredVocabulary) throws {
-        let position = Int(record.position)
-        let radius = min(max(0, radius), 1 << 24)
-        let start = max(0, position - radius)
-        let end = position + radius + 1
-        if let tokens = try reader.tokens(document: record.document, range: start..<end),
-           position - start < tokens.count {
-            self.init(document: record.document, start: start, tokens: tokens, focus: position - start,
-                      vocabulary: vocabulary)
+    /// The window of `radius` tokens on each side of `record`, from its stored context when
+    /// `stored` is one for this record and radius, else from the document's tokens. A document
+    /// missing from the store, or one too short to hold the record's position, gives a window
+    /// of the record's token alone.
+    public init(of record: CoreRecord, radius: Int, stored: NeuronContexts? = nil, index: Int = 0,
+                reader: StoreReader, vocabulary: StoredVocabulary) throws {
+        let (start, tokens): (UInt32, [UInt32])
+        if let stored, stored.radius == radius, index < stored.entries.count, stored.entries[index].belongs(to: record),
+           stored.entries[index].tokens.indices.contains(Int(record.position) - Int(stored.entries[index].start)) {
+            (start, tokens) = (stored.entries[index].start, stored.entries[index].tokens)
         } else {
-            self.init(document: record.document, start: position, tokens: [record.token], focus: 0,
-                      vocabulary: vocabulary)
+            (start, tokens) = try reader.context(of: record, radius: radius)
         }
+        self.init(document: record.document, start: Int(start), tokens: tokens,
+                  focus: Int(record.position) - Int(start), vocabulary: vocabulary)
     }
 }

@@ -104,7 +104,7 @@ extension StoreQuery {
     ///
     /// Throws `QueryError` for an empty store, a layer the model or the store does not have, a
     /// neuron the layer does not have, or a neuron without records.
-    public func neuron(layer: Int, neuron: Int, contextRadius: Int = 12, limit: Int? = nil,
+    public func neuron(layer: Int, neuron: Int, contextRadius: Int = NeuronContexts.radius, limit: Int? = nil,
                        statistics includeStatistics: Bool = true) throws -> NeuronReport {
         try checkNeuron(layer: layer, neuron: neuron)
         let (flags, views, negative, lens, bands, randomSample) = try store.activations.read {
@@ -113,6 +113,7 @@ extension StoreQuery {
                 throw QueryError.neuronNotIndexed(layer: layer, neuron: neuron)
             }
             let records = limit.map { stored.records.prefix(max(0, $0)) } ?? stored.records[...]
+            let contexts = contextRadius == NeuronContexts.radius ? try reader.contexts(layer: layer, neuron: neuron) : nil
             var windows: [SamplePosition: WindowedRecord] = [:]
             for entry in try reader.windows(layer: layer, neuron: neuron) ?? [] {
                 windows[SamplePosition(document: entry.record.document, position: entry.record.position)] = entry
@@ -120,7 +121,8 @@ extension StoreQuery {
             var views: [RecordView] = []
             views.reserveCapacity(records.count)
             for (rank, record) in records.enumerated() {
-                var view = try recordView(rank: rank, record, contextRadius: contextRadius, reader: reader)
+                var view = try recordView(rank: rank, record, contextRadius: contextRadius, stored: contexts,
+                                          reader: reader)
                 if let entry = windows[SamplePosition(document: record.document, position: record.position)] {
                     view.window = try ActivationWindow(entry, reader: reader, vocabulary: vocabulary)
                 }
@@ -148,15 +150,18 @@ extension StoreQuery {
                             negative: negative, logitLens: lens, bands: bands, randomSample: randomSample)
     }
 
-    private func recordView(rank: Int, _ record: CoreRecord, contextRadius: Int, reader: StoreReader) throws -> RecordView {
+    /// `stored`: the neuron's stored contexts when `record` is its record number `rank`.
+    private func recordView(rank: Int, _ record: CoreRecord, contextRadius: Int, stored: NeuronContexts? = nil,
+                            reader: StoreReader) throws -> RecordView {
         RecordView(rank: rank, record: record, token: vocabulary.text(of: record.token),
-                   context: try ContextWindow(of: record, radius: contextRadius, reader: reader, vocabulary: vocabulary))
+                   context: try ContextWindow(of: record, radius: contextRadius, stored: stored, index: rank,
+                                              reader: reader, vocabulary: vocabulary))
     }
 
     /// Visits every neuron of `layer` that has records, in neuron order, with contexts (no
     /// statistics) and, with `windows`, the stored windows of its records, inside one read
     /// snapshot.
-    public func forEachNeuron(in layer: Int, contextRadius: Int = 12, windows: Bool = false,
+    public func forEachNeuron(in layer: Int, contextRadius: Int = NeuronContexts.radius, windows: Bool = false,
                               _ body: (NeuronReport) throws -> Void) throws {
         _ = try self.layer(layer)
         try store.activations.read { reader in
@@ -165,11 +170,12 @@ extension StoreQuery {
                 for entry in try windows ? reader.windows(layer: layer, neuron: neuron) ?? [] : [] {
                     windowed[SamplePosition(document: entry.record.document, position: entry.record.position)] = entry
                 }
+                let contexts = contextRadius == NeuronContexts.radius ? try reader.contexts(layer: layer, neuron: neuron) : nil
                 var views: [RecordView] = []
                 views.reserveCapacity(stored.records.count)
                 for (rank, record) in stored.records.enumerated() {
-                    let context = try ContextWindow(of: record, radius: contextRadius, reader: reader,
-                                                    vocabulary: vocabulary)
+                    let context = try ContextWindow(of: record, radius: contextRadius, stored: contexts, index: rank,
+                                                    reader: reader, vocabulary: vocabulary)
                     var view = RecordView(rank: rank, record: record, token: vocabulary.text(of: record.token),
                                           context: context)
                     if let entry = windowed[SamplePosition(document: record.document, position: record.position)] {

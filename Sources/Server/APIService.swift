@@ -40,7 +40,7 @@ final class APIService: Sendable {
 
     /// `neurodex neuron --format json`'s document (12 tokens of context, every record).
     func neuron(layer: Int, neuron: Int) throws -> NeuronResponse {
-        try store.withQuery { NeuronResponse(report: try $0.neuron(layer: layer, neuron: neuron, contextRadius: 12)) }
+        try store.withQuery { NeuronResponse(report: try $0.neuron(layer: layer, neuron: neuron, contextRadius: NeuronContexts.radius)) }
     }
 
     /// `neurodex search --token TEXT --format json`'s document.

@@ -24,6 +24,9 @@ public final class ActivationStore: Sendable {
     struct Databases: Sendable {
         let records, tokens, byToken, embeddings, inputs, vocabulary, meta, state, windows, negative, logitLens: LMDBEnvironment.Database
         let bands: LMDBEnvironment.Database
+        /// Nil in a store written before the `contexts` database (read only: its contexts are
+        /// read from the documents).
+        let contexts: LMDBEnvironment.Database?
     }
 
     /// Opens the store file at `path`. With `create`, a missing file is created and stamped
@@ -46,6 +49,12 @@ public final class ActivationStore: Sendable {
                 throw Self.storeError(error, path: path)
             }
         }
+        // Created in every store this build writes; a store from before it has none.
+        func openContexts() throws -> LMDBEnvironment.Database? {
+            do { return try environment.database("contexts", create: writable) }
+            catch let error as LMDBError where error.code == MDB_NOTFOUND && !writable { return nil }
+            catch let error as LMDBError { throw Self.storeError(error, path: path) }
+        }
         // The version is checked before the other databases are opened, so that a store of
         // another version is reported as such rather than as missing a database.
         let meta = try open("meta")
@@ -54,7 +63,7 @@ public final class ActivationStore: Sendable {
             records: try open("records"), tokens: try open("tokens"), byToken: try open("by_token"),
             embeddings: try open("embeddings"), inputs: try open("inputs"), vocabulary: try open("vocabulary"),
             meta: meta, state: try open("state"), windows: try open("windows"), negative: try open("negative"),
-            logitLens: try open("logit_lens"), bands: try open("bands"))
+            logitLens: try open("logit_lens"), bands: try open("bands"), contexts: try openContexts())
         self.environment = environment
     }
 
@@ -372,8 +381,17 @@ public struct StoreWriter {
     /// Reads that see this transaction's writes.
     public var reader: StoreReader { StoreReader(txn: txn.reader, db: db) }
 
+    /// Stores a neuron's records and, in `contexts`, their contexts from the documents this
+    /// transaction sees (none when a record's document is not among them yet).
     public func putRecords(layer: Int, neuron: Int, _ records: NeuronRecords) throws {
-        try txn.put(db.records, key: StoreKey.neuron(layer: layer, neuron: neuron), bytes: records.encoded())
+        let key = StoreKey.neuron(layer: layer, neuron: neuron)
+        try txn.put(db.records, key: key, bytes: records.encoded())
+        guard let database = db.contexts else { return }
+        if let contexts = try reader.storedContexts(of: records.records) {
+            try txn.put(database, key: key, bytes: contexts.encoded())
+        } else {
+            try txn.delete(database, key: key)
+        }
     }
 
     /// Stores the first records of a neuron with their windows.

@@ -24,7 +24,8 @@ extension NeurodexStore {
     /// times and the path a model was loaded from, so that two stores that hold the same index
     /// have the same digests.
     ///
-    /// They cover every LMDB database but `state` (the indexer's checkpoints) — records,
+    /// They cover every LMDB database but `state` (the indexer's checkpoints) and `contexts`
+    /// (derived from records and tokens, and absent from stores written before it) — records,
     /// tokens, by_token, embeddings, inputs, vocabulary and meta, entry by entry in key order —
     /// and in the catalog the models' content fields (all but id, source and created_at), the
     /// documents (all but corpus_id), the layers (all but run_id) and the neuron statistics.
@@ -81,7 +82,7 @@ extension NeurodexStore {
 }
 
 extension StoreReader {
-    /// The LMDB databases the content digest covers, by name: all but `state`.
+    /// The LMDB databases the content digest covers, by name: all but `state` and `contexts`.
     var digestedDatabases: [(String, LMDBEnvironment.Database)] {
         [("records", db.records), ("tokens", db.tokens), ("by_token", db.byToken), ("embeddings", db.embeddings),
          ("inputs", db.inputs), ("vocabulary", db.vocabulary), ("meta", db.meta), ("windows", db.windows),

@@ -90,4 +90,52 @@ import Testing
         }
         #expect(seen == [0, 1])
     }
+
+    /// At the stored radius, lookups read the contexts stored beside the records; they are the
+    /// windows the documents give.
+    @Test func storedContextsAreTheWindowsTheDocumentsGive() throws {
+        let query = try TestStore().open()
+        var compared = 0
+        for (layer, neurons) in TestStore.records {
+            for neuron in neurons.keys {
+                let report = try query.neuron(layer: layer, neuron: neuron)
+                let stored = try query.store.activations.read { try $0.contexts(layer: layer, neuron: neuron) }
+                #expect(stored?.entries.count == report.records.count)
+                var exported: [ContextWindow] = []
+                try query.forEachNeuron(in: layer) { if $0.neuron == neuron { exported = $0.records.map(\.context) } }
+                #expect(exported == report.records.map(\.context))
+                for view in report.records {
+                    let fromDocuments = try query.store.activations.read { reader in
+                        try ContextWindow(of: view.record, radius: NeuronContexts.radius, reader: reader,
+                                          vocabulary: query.vocabulary)
+                    }
+                    #expect(view.context == fromDocuments)
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared == 12)
+    }
+
+    /// A stored context is used only for its own record, at its radius, when it holds the
+    /// record's position; otherwise the window comes from the document.
+    @Test func aStoredContextIsUsedOnlyWhereItFits() throws {
+        let query = try TestStore().open()
+        let record = CoreRecord(activation: 1, document: 0, position: 6, token: 6)  // " the" in document 0
+        func window(_ entry: NeuronContexts.Entry, radius: Int = NeuronContexts.radius) throws -> ContextWindow {
+            try query.store.activations.read { reader in
+                try ContextWindow(of: record, radius: radius,
+                                  stored: NeuronContexts(radius: NeuronContexts.radius, entries: [entry]), index: 0,
+                                  reader: reader, vocabulary: query.vocabulary)
+            }
+        }
+        let fromDocument = try window(.init(document: 1, position: 6, start: 5, tokens: [7, 6, 8]))
+        #expect(fromDocument.tokens == TestStore.documents[0])
+        // Its own record's: used as stored (tokens the document does not have, to tell them apart).
+        let stored = try window(.init(document: 0, position: 6, start: 5, tokens: [7, 6, 8]))
+        #expect(stored.tokens == [7, 6, 8] && stored.start == 5 && stored.focus == 1 && stored.text == " lazy the dog")
+        #expect(try window(.init(document: 0, position: 6, start: 5, tokens: [7, 6, 8]), radius: 2).tokens == [4, 5, 6, 7, 8])
+        #expect(try window(.init(document: 0, position: 6, start: 7, tokens: [7, 6, 8])) == fromDocument)
+        #expect(try window(.init(document: 0, position: 6, start: 3, tokens: [7, 6, 8])) == fromDocument)
+    }
 }

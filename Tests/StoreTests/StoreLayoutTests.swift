@@ -51,6 +51,7 @@ import Testing
             "negative": StoreKey.neuron(layer: 1, neuron: 2),
             "logit_lens": StoreKey.neuron(layer: 1, neuron: 2),
             "bands": StoreKey.neuron(layer: 1, neuron: 2),
+            "contexts": StoreKey.neuron(layer: 1, neuron: 2),
         ]
         for (name, key) in written {
             #expect(documented[name] == .some(key.count), "\(name)")

@@ -35,7 +35,7 @@ struct ExportCommand: ParsableCommand {
     var out: String
 
     @Option(name: .customLong("context-window"), help: "Tokens of context on each side of a record (records tables).")
-    var contextWindow = 12
+    var contextWindow = NeuronContexts.radius
 
     @Option(help: "neuron-record files: files (one per neuron), jsonl (one file) or both.")
     var layout: NeuronRecordExporter.Layout = .both

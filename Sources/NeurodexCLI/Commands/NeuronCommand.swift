@@ -37,7 +37,7 @@ struct NeuronCommand: ParsableCommand {
     var format: OutputFormat?
 
     @Option(name: .customLong("context-window"), help: "Tokens of context on each side of a record's token.")
-    var contextWindow = 12
+    var contextWindow = NeuronContexts.radius
 
     @Option(help: "Show only the first N records.")
     var limit: Int?
