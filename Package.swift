@@ -33,8 +33,9 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
 
-        // A memory prefetch hint for the capture kernel, which Swift does not have.
-        .target(name: "CPrefetch"),
+        // The capture kernel's group step, compiled for SSE2, AVX2 and AVX-512 and chosen at run
+        // time (Swift has no per-function target attributes).
+        .target(name: "CCapture"),
 
         // Digests, canonical JSON and the text of a token: the identity of stored content.
         .target(name: "Canonical", dependencies: ["CLibCrypto"]),
@@ -45,7 +46,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),
         .target(name: "Store", dependencies: ["CLMDB", grdb, "Canonical"]),
         .target(name: "Indexer", dependencies: [
-            "Models", "Tokenizers", "Store", "Kernels", "Canonical", "CZlib", "CZstd", "CPrefetch",
+            "Models", "Tokenizers", "Store", "Kernels", "Canonical", "CZlib", "CZstd", "CCapture",
         ]),
         .target(name: "Analysis", dependencies: ["Kernels"]),
         .target(name: "Query", dependencies: ["Store"]),

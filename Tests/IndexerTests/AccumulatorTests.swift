@@ -143,38 +143,57 @@ extension Float {
         #expect(try LayerAccumulator(encoded: acc.encoded()) == acc)
     }
 
-    /// The vectorized capture kernel against the scalar reference: bit-identical state (moments,
-    /// extrema with signed zeros, histograms at bin edges and beyond, heaps with ties and
-    /// windows) and the same entered rows, with neurons that do not fill a last SIMD group.
+    /// The vectorized capture kernel, on every instruction set this CPU has, against the scalar
+    /// reference: bit-identical state (moments, extrema with signed zeros, histograms at bin
+    /// edges and beyond, heaps with ties and windows) and the same entered rows, with neurons
+    /// that do not fill a last SIMD group.
     @Test(arguments: [(1, false), (2, false), (2, true)])
     func vectorizedKernelEqualsTheScalarReference(threads: Int, distinct: Bool) throws {
-        var rng = SplitMix64(seed: 11)
-        let neurons = 150
-        let special: [Float] = [0, -0.0, 1, -1, 0x1p-10, -0x1p-10, 0x1p10, -0x1p10, 1e-30, -1e30, 1e30, 0.5, 0.5]
-        func make() -> LayerAccumulator {
-            LayerAccumulator(layer: 2, neurons: neurons, k: 5, distinctTokens: distinct,
-                             windowRecords: 3, negativeK: 4, windowWidth: 9)
+        for instructions in CaptureInstructions.available {
+            var rng = SplitMix64(seed: 11)
+            let neurons = 150
+            let special: [Float] = [0, -0.0, 1, -1, 0x1p-10, -0x1p-10, 0x1p10, -0x1p10, 1e-30, -1e30, 1e30, 0.5, 0.5,
+                                    0x1p-11, -0x1p-11, 0x1.fffffep9, 0x1.1p-10, .leastNonzeroMagnitude]
+            func make() -> LayerAccumulator {
+                LayerAccumulator(layer: 2, neurons: neurons, k: 5, distinctTokens: distinct,
+                                 windowRecords: 3, negativeK: 4, windowWidth: 9)
+            }
+            var vectorized = make(), scalar = make()
+            for batchIndex in 0..<5 {
+                var rows = BatchRows()
+                for r in 0..<40 {
+                    let isBOS = r % 10 == 0
+                    if isBOS { rows.beginWindow() }
+                    rows.append(document: UInt32(batchIndex), position: UInt32(r), token: UInt32(r % 7), counted: !isBOS)
+                }
+                let acts = (0..<rows.count * neurons).map { _ in
+                    Int.random(in: 0..<4, using: &rng) == 0 ? special.randomElement(using: &rng)!
+                        : Float(Int.random(in: -40...90, using: &rng)) / 16
+                }
+                let entered = try acts.withUnsafeBufferPointer { a in
+                    (try vectorized.absorb(a, rows: rows, sampleEntered: [], sampleLeft: [], threads: threads,
+                                           kernel: .vectorized(instructions)),
+                     try scalar.absorb(a, rows: rows, sampleEntered: [], sampleLeft: [], threads: threads, kernel: .scalar))
+                }
+                #expect(entered.0 == entered.1, "\(instructions)")
+            }
+            #expect(vectorized == scalar, "\(instructions)")
+            #expect(vectorized.encoded() == scalar.encoded(), "\(instructions)")
         }
-        var vectorized = make(), scalar = make()
-        for batchIndex in 0..<5 {
-            var rows = BatchRows()
-            for r in 0..<40 {
-                let isBOS = r % 10 == 0
-                if isBOS { rows.beginWindow() }
-                rows.append(document: UInt32(batchIndex), position: UInt32(r), token: UInt32(r % 7), counted: !isBOS)
-            }
-            let acts = (0..<rows.count * neurons).map { _ in
-                Int.random(in: 0..<4, using: &rng) == 0 ? special.randomElement(using: &rng)!
-                    : Float(Int.random(in: -40...90, using: &rng)) / 16
-            }
-            let entered = try acts.withUnsafeBufferPointer { a in
-                (try vectorized.absorb(a, rows: rows, sampleEntered: [], sampleLeft: [], threads: threads, kernel: .vectorized),
-                 try scalar.absorb(a, rows: rows, sampleEntered: [], sampleLeft: [], threads: threads, kernel: .scalar))
-            }
-            #expect(entered.0 == entered.1)
+    }
+
+    /// The instruction sets the capture kernel can use here include the widest the CPU reports.
+    @Test func theWidestInstructionsAreFound() {
+        #expect(CaptureInstructions.available.last == CaptureInstructions.best)
+        #if arch(x86_64)
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        if let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) {
+            let has = Set(flags.split(separator: " "))
+            let expected: CaptureInstructions = ["avx512f", "avx512vl", "avx512dq", "avx512bw"].allSatisfy { has.contains(Substring($0)) }
+                ? .avx512 : has.contains("avx2") ? .avx2 : .baseline
+            #expect(CaptureInstructions.best == expected)
         }
-        #expect(vectorized == scalar)
-        #expect(vectorized.encoded() == scalar.encoded())
+        #endif
     }
 
     @Test func nonFiniteActivationsAreReportedWithTheirPlace() {

@@ -1,13 +1,27 @@
-import CPrefetch
+import CCapture
 import Store
 
 /// How `LayerAccumulator.absorb` walks a batch.
-enum CaptureKernel: Sendable {
-    /// `CaptureJob.laneWidth` neurons at a time, in SIMD lanes (the default).
-    case vectorized
+enum CaptureKernel: Sendable, Equatable {
+    /// `CaptureJob.laneWidth` neurons at a time, in SIMD lanes: the group step of `CCapture`,
+    /// compiled for `instructions`.
+    case vectorized(CaptureInstructions)
     /// One neuron at a time, in plain scalar code: the reference the vectorized kernel is
     /// tested against (it must give bit-identical state).
     case scalar
+
+    /// The vectorized kernel on the widest instructions this CPU has (the default).
+    static let best = CaptureKernel.vectorized(.best)
+}
+
+/// The instruction sets `CCapture`'s group step is compiled for (`neurodex_capture_isa`).
+enum CaptureInstructions: Int32, CaseIterable, Sendable {
+    case baseline, avx2, avx512
+
+    /// The widest this CPU and OS support.
+    static let best = CaptureInstructions(rawValue: neurodex_capture_best_isa()) ?? .baseline
+    /// Those this CPU and OS support.
+    static var available: [CaptureInstructions] { allCases.filter { $0.rawValue <= best.rawValue } }
 }
 
 /// One job of `LayerAccumulator.absorb`: the batch, and raw views of the state of the neurons
@@ -20,13 +34,7 @@ enum CaptureKernel: Sendable {
 /// different neurons, never different rows of one neuron.
 struct CaptureJob {
     /// Neurons per SIMD group.
-    static let laneWidth = 8
-    /// How many rows ahead a group's activations are prefetched: enough to cover a memory
-    /// latency at the loop's speed.
-    static let prefetchDistance = 16
-    typealias Floats = SIMD8<Float>
-    typealias Doubles = SIMD4<Double>
-    typealias Integers = SIMD8<Int32>
+    static let laneWidth = Int(NEURODEX_CAPTURE_LANES)
 
     let activations: UnsafePointer<Float>  // [rows.count, neurons]
     let neurons: Int
@@ -44,9 +52,17 @@ struct CaptureJob {
     /// their power-sum rows are overwritten with the batch's.
     func absorb(_ range: Range<Int>, kernel: CaptureKernel) {
         var j = range.lowerBound
-        if kernel == .vectorized {
+        if case .vectorized(let instructions) = kernel, range.count >= Self.laneWidth {
+            // The rows each group step found for the heaps: indices into `counted`, and lanes.
+            let candidates = UnsafeMutablePointer<Int32>.allocate(capacity: counted.count)
+            let lanes = UnsafeMutablePointer<UInt8>.allocate(capacity: counted.count)
+            defer { candidates.deallocate(); lanes.deallocate() }
+            var batch = neurodex_capture_batch(
+                activations: activations, neurons: neurons, counted: counted.baseAddress, countedCount: counted.count,
+                binCount: Int32(bins.count), zeroBin: Int32(bins.zeroBin), subdivisionBits: Int32(bins.subdivisionBits),
+                minExponent: Int32(bins.minExponent), maxExponent: Int32(bins.maxExponent))
             while j + Self.laneWidth <= range.upperBound {
-                absorbGroup(j)
+                absorbGroup(j, instructions: instructions, batch: &batch, candidates: candidates, lanes: lanes)
                 j += Self.laneWidth
             }
         }
@@ -54,6 +70,28 @@ struct CaptureJob {
             absorbNeuron(j)
             j += 1
         }
+    }
+
+    /// Neurons j0..<j0 + laneWidth over every counted row, one neuron per lane: the statistics
+    /// in C, then the candidates it found offered to the heaps, row by row.
+    func absorbGroup(_ j0: Int, instructions: CaptureInstructions, batch: inout neurodex_capture_batch,
+                     candidates: UnsafeMutablePointer<Int32>, lanes: UnsafeMutablePointer<UInt8>) {
+        var state = neurodex_capture_group_state(
+            shift: stats.shift + j0, sum1: stats.sum1 + j0, sum2: stats.sum2 + j0, sum3: stats.sum3 + j0,
+            sum4: stats.sum4 + j0, minimum: stats.minimum + j0, maximum: stats.maximum + j0,
+            positives: stats.positives + j0, histogram: stats.histogram + j0 * stats.binCount,
+            topThreshold: heap.threshold + j0, bottomThreshold: bottom.map { UnsafePointer($0.heap.threshold + j0) })
+        let found = neurodex_capture_group(instructions.rawValue, &batch, j0, &state, candidates, lanes)
+        for c in 0..<found {
+            let r = counted[Int(candidates[c])]
+            var mask = lanes[c]
+            while mask != 0 {
+                let lane = mask.trailingZeroBitCount
+                mask &= mask - 1
+                offer(neuron: j0 + lane, value: activations[r * neurons + j0 + lane], row: r)
+            }
+        }
+        for j in j0..<j0 + Self.laneWidth { copyPendingWindows(j) }
     }
 
     /// The reference: neuron `j` over every counted row.
@@ -79,78 +117,11 @@ struct CaptureJob {
         stats.positives[j] = positives
     }
 
-    /// Neurons j0..<j0 + laneWidth over every counted row, one neuron per lane.
-    func absorbGroup(_ j0: Int) {
-        let shiftLow = load(stats.shift + j0), shiftHigh = load(stats.shift + j0 + 4)
-        var sum1Low = Doubles(), sum2Low = Doubles(), sum3Low = Doubles(), sum4Low = Doubles()
-        var sum1High = Doubles(), sum2High = Doubles(), sum3High = Doubles(), sum4High = Doubles()
-        var minimum = load(stats.minimum + j0), maximum = load(stats.maximum + j0)
-        var positives = Integers()
-        let histogram = stats.histogram + j0 * stats.binCount  // [laneWidth, binCount]
-        let laneRows = Integers(0, 1, 2, 3, 4, 5, 6, 7) &* Int32(stats.binCount)
-        let bottomThreshold = bottom.map { $0.heap.threshold + j0 }
-        let ahead = Self.prefetchDistance
-        for (i, r) in counted.enumerated() {
-            // The group's lanes of each row are a row apart (`neurons` floats): a stride the
-            // hardware does not prefetch, so every load would wait for memory.
-            if i + ahead < counted.count { neurodex_prefetch(activations + counted[i + ahead] * neurons + j0) }
-            let v = load(activations + r * neurons + j0)
-            func fold(_ x: Doubles, _ shift: Doubles, _ s1: inout Doubles, _ s2: inout Doubles,
-                      _ s3: inout Doubles, _ s4: inout Doubles) {
-                let d = x - shift, d2 = d * d
-                s1 += d; s2 += d2; s3 += d2 * d; s4 += d2 * d2
-            }
-            fold(Doubles(v.lowHalf), shiftLow, &sum1Low, &sum2Low, &sum3Low, &sum4Low)
-            fold(Doubles(v.highHalf), shiftHigh, &sum1High, &sum2High, &sum3High, &sum4High)
-            minimum.replace(with: v, where: v .< minimum)   // Swift.min(minimum, v)
-            maximum.replace(with: v, where: v .>= maximum)  // Swift.max(maximum, v)
-            positives &-= unsafeBitCast(v .> 0, to: Integers.self)  // a true lane is −1
-            let bin = laneRows &+ binIndices(v)
-            for lane in 0..<Self.laneWidth { histogram[Int(bin[lane])] &+= 1 }
-            var candidates = v .> load(heap.threshold + j0)
-            if let bottomThreshold { candidates .|= -v .> load(bottomThreshold) }
-            if any(candidates) {
-                for lane in 0..<Self.laneWidth where candidates[lane] {
-                    offer(neuron: j0 + lane, value: v[lane], row: r)
-                }
-            }
-        }
-        store(sum1Low, stats.sum1 + j0); store(sum1High, stats.sum1 + j0 + 4)
-        store(sum2Low, stats.sum2 + j0); store(sum2High, stats.sum2 + j0 + 4)
-        store(sum3Low, stats.sum3 + j0); store(sum3High, stats.sum3 + j0 + 4)
-        store(sum4Low, stats.sum4 + j0); store(sum4High, stats.sum4 + j0 + 4)
-        store(minimum, stats.minimum + j0); store(maximum, stats.maximum + j0)
-        for lane in 0..<Self.laneWidth {
-            stats.positives[j0 + lane] &+= UInt64(positives[lane])
-            copyPendingWindows(j0 + lane)
-        }
-    }
-
     /// The windows of neuron `j`'s windowed records that entered during this batch.
     @inline(__always)
     func copyPendingWindows(_ j: Int) {
         top?.copyPendingWindows(neuron: j, rows: rows, activations: activations, neurons: neurons)
         bottom?.copyPendingWindows(neuron: j, rows: rows, activations: activations, neurons: neurons)
-    }
-
-    /// `bins.index(of:)` of each lane.
-    @inline(__always)
-    func binIndices(_ v: Floats) -> Integers {
-        let bits = unsafeBitCast(v, to: Integers.self)
-        let shift = Int32(23 - bins.subdivisionBits)
-        let floor = (Int32(127 + bins.minExponent) << 23) &- (1 << shift)
-        let ceiling = Int32(127 + bins.maxExponent) << 23
-        // Clamped to [floor, ceiling] with shifts and masks (`replace(with:where:)` on integer
-        // lanes runs lane by lane): all three are in [0, 2^31), so differences do not overflow
-        // and their sign bit, spread by `&>> 31`, is the comparison.
-        var magnitude = bits & 0x7fff_ffff
-        let belowFloor = magnitude &- floor
-        magnitude &-= belowFloor & (belowFloor &>> 31)
-        let belowCeiling = Integers(repeating: ceiling) &- magnitude
-        magnitude &+= belowCeiling & (belowCeiling &>> 31)
-        let k = (magnitude &- floor) &>> shift
-        let negative = bits &>> 31                  // −1 for x < 0 (sign bit set), else 0
-        return Int32(bins.zeroBin) &+ ((k ^ negative) &- negative)  // zeroBin + k, or zeroBin − k
     }
 
     /// Offers neuron `j`'s activation `v` at row `r` to its heaps, each only when above its
@@ -167,19 +138,5 @@ struct CaptureJob {
         if let bottom, -v > bottom.heap.threshold[j] {
             bottom.offer(neuron: j, value: v, row: r, rows: rows)
         }
-    }
-
-    @inline(__always) private func load(_ p: UnsafePointer<Float>) -> Floats {
-        UnsafeRawPointer(p).loadUnaligned(as: Floats.self)
-    }
-    @inline(__always) private func load(_ p: UnsafeMutablePointer<Float>) -> Floats { load(UnsafePointer(p)) }
-    @inline(__always) private func load(_ p: UnsafeMutablePointer<Double>) -> Doubles {
-        UnsafeRawPointer(p).loadUnaligned(as: Doubles.self)
-    }
-    @inline(__always) private func store(_ v: Floats, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Floats.self)
-    }
-    @inline(__always) private func store(_ v: Doubles, _ p: UnsafeMutablePointer<Double>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Doubles.self)
     }
 }

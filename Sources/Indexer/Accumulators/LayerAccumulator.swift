@@ -67,7 +67,7 @@ public struct LayerAccumulator: Sendable, Equatable {
                                 sampleEntered: [Int] = [], sampleLeft: [SamplePosition] = [],
                                 threads: Int) throws -> [Int] {
         try absorb(activations, rows: rows, sampleEntered: sampleEntered, sampleLeft: sampleLeft,
-                   threads: threads, kernel: .vectorized)
+                   threads: threads, kernel: .best)
     }
 
     /// `absorb` with the capture kernel chosen (tests compare the two).
