@@ -166,8 +166,12 @@ extension Float {
                     if isBOS { rows.beginWindow() }
                     rows.append(document: UInt32(batchIndex), position: UInt32(r), token: UInt32(r % 7), counted: !isBOS)
                 }
-                let acts = (0..<rows.count * neurons).map { _ in
-                    Int.random(in: 0..<4, using: &rng) == 0 ? special.randomElement(using: &rng)!
+                // Neurons 0..<20 take signed zeros and negatives only, so that their maxima are
+                // ±0 and the order of equal extrema shows.
+                let zeros: [Float] = [0, -0.0, -1, -0x1p-10]
+                let acts = (0..<rows.count * neurons).map { i in
+                    i % neurons < 20 ? zeros.randomElement(using: &rng)!
+                        : Int.random(in: 0..<4, using: &rng) == 0 ? special.randomElement(using: &rng)!
                         : Float(Int.random(in: -40...90, using: &rng)) / 16
                 }
                 let entered = try acts.withUnsafeBufferPointer { a in
