@@ -574,7 +574,7 @@ public final class Indexer {
         // A first run in one pass computes the lens of each layer while the layer before is
         // written. In layer passes a memory budget rules, and the lens thread's ~0.1 GB beside
         // the writes would eat most of what is left of it (GPT-2 XL: model + 1.44 GB, not 1.35).
-        let lensAhead = options.logitLensTokens > 0 && options.firstDocument == nil && passes.count == 1
+        let lensAhead = options.computesLogitLens && options.firstDocument == nil && passes.count == 1
             ? LogitLensAhead(model: model, layers: passLayers, count: options.logitLensTokens, threads: options.threads) : nil
         defer { if let lensAhead { phases.logitLens += lensAhead.seconds } }
         try forEachLayerWithBands(builder, bins: spec.bins) { layer, bands in
@@ -603,11 +603,12 @@ public final class Indexer {
         return moments
     }
 
-    /// The logit lens of `layer`'s neurons, nil without one. An appended run reads back the
-    /// earlier runs' (the same weights give the same lists); a first run in layer passes
-    /// computes it here (a first run of one pass has them from `LogitLensAhead` instead).
+    /// The logit lens of `layer`'s neurons, nil without one (or in a shard other than 0/n). An
+    /// appended run reads back the earlier runs' (the same weights give the same lists); a
+    /// first run in layer passes computes it here (a first run of one pass has them from
+    /// `LogitLensAhead` instead).
     private func logitLens(layer: Int, neurons: Int) throws -> [NeuronLogitLens]? {
-        guard options.logitLensTokens > 0 else { return nil }
+        guard options.computesLogitLens else { return nil }
         if options.firstDocument != nil {
             let stored = try store.activations.read { r in try (0..<neurons).compactMap { try r.logitLens(layer: layer, neuron: $0) } }
             if stored.count == neurons { return stored }

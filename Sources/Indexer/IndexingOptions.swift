@@ -56,6 +56,10 @@ public struct IndexingOptions: Codable, Sendable, Equatable {
     /// lens). A cost of the model, not of the corpus: GPT-2 small takes 2.85 TFLOP for its 12
     /// layers whatever the corpus size.
     public var logitLensTokens = 10
+    /// Whether this run computes the logit lens: it has one, and it is not a shard other than
+    /// 0/n (the lens depends on the model only, so shard 0 computes it for all of them and
+    /// `ShardMerger` takes it from there).
+    public var computesLogitLens: Bool { logitLensTokens > 0 && (shard?.index ?? 0) == 0 }
     public var storeInputs = false
     public var shard: Shard?
     /// Set for a run appended to a store's earlier runs (`--append`): the id of its corpus's

@@ -77,6 +77,15 @@ public struct ShardMerger {
                 for (row, result) in zip(group, results) { merged[row.layer] = try result!.get() }
             }
             let acc = merged.removeValue(forKey: layer.layer)!
+            // The lens depends on the model only: every input that has one has the same lists,
+            // and of a sharded run only shard 0/n has it.
+            let lensSource = try shards.first { shard in
+                try shard.activations.read { try $0.logitLens(layer: layer.layer, neuron: 0) } != nil
+            }
+            if lensSource == nil && plan.options.logitLensTokens > 0 {
+                throw IndexError.storeMismatch(
+                    "no input has the logit lens of layer \(layer.layer): of a sharded run only a shard i = 0 computes it; merge one with the others")
+            }
             try builder.setLayer(layer.layer, neuronCount: layer.neuronCount, topK: layer.topK,
                                  distinctTokens: layer.distinctTokens, statistics: spec)
             for neuron in 0..<acc.neurons {
@@ -84,7 +93,7 @@ public struct ShardMerger {
                                       flags: flags, statistics: acc.statistics(neuron: neuron, samplePositions: spec.samplePositions),
                                       windows: acc.windows?.entries(neuron: neuron) ?? [],
                                       negative: acc.negative?.entries(neuron: neuron) ?? [],
-                                      logitLens: try shards[0].activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) },
+                                      logitLens: try lensSource?.activations.read { try $0.logitLens(layer: layer.layer, neuron: neuron) },
                                       bands: bands?[neuron])
             }
             keptMoments.append((StateKey.moments(layer.layer), acc.encodedMoments()))

@@ -306,11 +306,36 @@ import Tokenizers
         let specB = try merged.catalog.layers().first?.statisticsJson
         #expect(specA == specB)
         #expect(try merged.activations.read { try $0.counts() } == whole.activations.read { try $0.counts() })
+        // Only shard 0 computes the logit lens; the merged store has the one run's.
+        for (i, shard) in zip([2, 0, 1], shards) {
+            let lens = try shard.activations.read { try $0.logitLens(layer: 0, neuron: 0) }
+            #expect((lens != nil) == (i == 0), "shard \(i)/3")
+        }
+        for layer in [0, 2] {
+            for n in 0..<128 {
+                let a = try whole.activations.read { try $0.logitLens(layer: layer, neuron: n) }
+                #expect(a != nil)
+                #expect(try merged.activations.read { try $0.logitLens(layer: layer, neuron: n) } == a)
+            }
+        }
 
         // A missing shard is refused.
         let partial = try NeurodexStore(directory: tmp.path("partial"), mode: .create)
         #expect(throws: IndexError.storeMismatch("shards 2/3 are missing")) {
             try ShardMerger(shards: Array(shards[1...])).merge(into: partial)
+        }
+
+        // Shards of two splits with no shard i = 0 have no logit lens to merge: refused.
+        var odd = opts, twoOfFour = opts
+        odd.shard = try Shard(index: 1, count: 2)
+        twoOfFour.shard = try Shard(index: 2, count: 4)
+        let withoutLens = [try index(odd, into: "odd"), try index(twoOfFour, into: "two-of-four")]
+        do {
+            try ShardMerger(shards: withoutLens, model: ModelBundle(model: try Self.model(), tokenizer: try Self.tokenizer()))
+                .merge(into: try NeurodexStore(directory: tmp.path("without-lens"), mode: .create))
+            Issue.record("shards without a logit lens were merged")
+        } catch IndexError.storeMismatch(let detail) {
+            #expect(detail.contains("logit lens"), "\(detail)")
         }
     }
 

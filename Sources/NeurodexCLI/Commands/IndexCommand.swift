@@ -60,7 +60,7 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Also store the layer's MLP input vector (f16) at every core record: contextual embeddings for `analyze --embeddings contextual`.")
     var storeInputs = false
 
-    @Option(help: "Index only every n-th document: i/n (0 ≤ i < n); merge the shards with `neurodex merge`.")
+    @Option(help: "Index only every n-th document: i/n (0 ≤ i < n); merge the shards with `neurodex merge`. Only shard 0 computes the logit lens (it depends on the model alone); the merge takes it from there.")
     var shard: String?
 
     @Option(help: "Positions in each layer's seeded random sample of activations.")
