@@ -108,8 +108,9 @@ public protocol LanguageModel: AnyObject {
     /// Copies the input token-embedding row of `token` (wte / token_embd), [embeddingSize].
     func tokenEmbedding(_ token: UInt32) -> [Float]
     /// Runs `body` with `layer`'s MLP output weights and the unembedding (the logit lens's
-    /// inputs); nil when the model does not hold them (the head is loaded only with the last
-    /// layer, or `layer` is not loaded).
+    /// inputs); nil when the model does not hold them: `layer` is not loaded, or the
+    /// unembedding is an untied matrix, loaded only with the last layer (a tied one is the token
+    /// embedding, always there).
     func withNeuronOutputWeights<R>(layer: Int, _ body: (NeuronOutputWeights) throws -> R) rethrows -> R?
 }
 

@@ -69,6 +69,20 @@ import Tokenizers
         _ = LogitLensAhead(model: model, layers: layers, count: 10, threads: 2)
     }
 
+    /// A model loaded only up to its first layer has that layer's lens when its unembedding is
+    /// tied (the token embedding, always loaded), the same lists as with every layer loaded; an
+    /// untied one comes with the head only, so there is none.
+    @Test(arguments: [("gpt2/tiny", true), ("llama-hf/llama", false), ("gptneox/parallel", false)])
+    func aTiedUnembeddingGivesTheLensOfTheFirstLayers(folder: String, tied: Bool) throws {
+        let url = Self.fixtures.appendingPathComponent(folder)
+        let all = try ModelLoader.loadModel(at: url, maxLayer: nil, threads: 1)
+        let first = try ModelLoader.loadModel(at: url, maxLayer: 0, threads: 1)
+        let whole = all.withNeuronOutputWeights(layer: 0) { LogitLens.compute($0, count: 10) }
+        let partial = first.withNeuronOutputWeights(layer: 0) { LogitLens.compute($0, count: 10) }
+        #expect(whole != nil)
+        #expect(partial == (tied ? whole : nil), "\(folder)")
+    }
+
     @Test(arguments: cases)
     func storedLogitLensMatchesTorch(folder: String, referenceFile: String, tokenizer: String) throws {
         let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: Self.fixtures.appendingPathComponent(referenceFile)))

@@ -116,8 +116,9 @@ public final class GPT2: LanguageModel {
 
     /// c_proj [nInner, nEmbd] (row n: neuron n) and lm_head or the tied wte [vocab, nEmbd].
     public func withNeuronOutputWeights<R>(layer: Int, _ body: (NeuronOutputWeights) throws -> R) rethrows -> R? {
-        guard let head = weights.head, weights.blocks.indices.contains(layer) else { return nil }
-        let output = head.untiedOutput ?? weights.tokenEmbedding
+        // wte when tied, which is always loaded; an untied lm_head only with the head.
+        guard weights.blocks.indices.contains(layer),
+              let output = weights.head?.untiedOutput ?? (weights.outputIsTied ? weights.tokenEmbedding : nil) else { return nil }
         return try body(NeuronOutputWeights(directions: weights.blocks[layer].mlpDownWeight.pointer, directionsAreColumns: false,
                                             unembedding: output.pointer, neurons: config.neuronCount,
                                             width: config.nEmbd, vocabulary: config.vocabSize))

@@ -43,6 +43,9 @@ struct GPT2Weights {
     var blocks: [GPT2BlockWeights]       // h.0 … h.{loaded − 1}
     /// Final layernorm and LM head: only when every layer is loaded.
     var head: Head?
+    /// Whether the unembedding is wte (no lm_head.weight), known whatever is loaded: the logit
+    /// lens of a run over the first layers needs it.
+    var outputIsTied: Bool
 
     struct Head {
         var lnFWeight: FloatBuffer       // ln_f.weight [nEmbd]
@@ -53,9 +56,10 @@ struct GPT2Weights {
 
     /// Builds the weights of `layerCount` blocks (and the head when that is all of them) from a
     /// source of tensors (HF name without the `transformer.` prefix, expected shape).
-    init(config: GPT2Config, layerCount: Int, tensor: (String, [Int]) throws -> FloatBuffer,
+    init(config: GPT2Config, layerCount: Int, outputIsTied: Bool, tensor: (String, [Int]) throws -> FloatBuffer,
          optionalTensor: (String, [Int]) throws -> FloatBuffer?) rethrows {
         let c = config.nEmbd
+        self.outputIsTied = outputIsTied
         tokenEmbedding = try tensor("wte.weight", [config.vocabSize, c])
         positionEmbedding = try tensor("wpe.weight", [config.nPositions, c])
         blocks = try (0..<layerCount).map { try GPT2BlockWeights(layer: $0, config: config, tensor: tensor) }
@@ -87,7 +91,7 @@ extension GPT2Weights {
             return buffer
         }
         try self.init(
-            config: config, layerCount: layerCount,
+            config: config, layerCount: layerCount, outputIsTied: checkpoint.tensor("lm_head.weight") == nil,
             tensor: { name, shape in try read(prefix + name, shape) },
             optionalTensor: { name, shape in
                 // lm_head sits outside `transformer.`; absent when tied to wte.
@@ -117,7 +121,7 @@ extension GPT2Weights {
             }
             return buffer
         }
-        return GPT2Weights(config: config, layerCount: layerCount, tensor: fill,
+        return GPT2Weights(config: config, layerCount: layerCount, outputIsTied: true, tensor: fill,
                            optionalTensor: { _, _ in nil })
     }
 }

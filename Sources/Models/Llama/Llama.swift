@@ -120,8 +120,9 @@ public final class Llama: LanguageModel {
 
     /// ffn_down [nEmbd, nFF] (column n: neuron n) and output or the tied token_embd [vocab, nEmbd].
     public func withNeuronOutputWeights<R>(layer: Int, _ body: (NeuronOutputWeights) throws -> R) rethrows -> R? {
-        guard let head = weights.head, weights.blocks.indices.contains(layer) else { return nil }
-        let output = head.untiedOutput ?? weights.tokenEmbedding
+        // token_embd when tied, which is always loaded; an untied output only with the head.
+        guard weights.blocks.indices.contains(layer),
+              let output = weights.head?.untiedOutput ?? (config.tiedOutput ? weights.tokenEmbedding : nil) else { return nil }
         return try body(NeuronOutputWeights(directions: weights.blocks[layer].down.pointer, directionsAreColumns: true,
                                             unembedding: output.pointer, neurons: config.neuronCount,
                                             width: config.embeddingSize, vocabulary: config.vocabularySize))
