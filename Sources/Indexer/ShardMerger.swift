@@ -61,6 +61,9 @@ public struct ShardMerger {
         try copyVocabulary(into: builder)
         if let bandPositions { try builder.setBandSample(bandPositions) }
         let flags: NeuronRecords.Flags = plan.options.distinctTokens ? .distinctTokens : []
+        // Whether an input computed the logit lens (a shard 0/n or an unsharded run); if one did
+        // and none has it, the model has none (an untied unembedding not loaded).
+        let anInputComputedTheLens = try shards.contains { try storePlan($0).options.computesLogitLens }
         var keptMoments: [(name: String, bytes: [UInt8])] = []
         // Layers are merged `threads` at a time, in parallel, when the first of them is due.
         var merged: [Int: LayerAccumulator] = [:]
@@ -82,7 +85,7 @@ public struct ShardMerger {
             let lensSource = try shards.first { shard in
                 try shard.activations.read { try $0.logitLens(layer: layer.layer, neuron: 0) } != nil
             }
-            if lensSource == nil && plan.options.logitLensTokens > 0 {
+            if lensSource == nil && plan.options.logitLensTokens > 0 && !anInputComputedTheLens {
                 throw IndexError.storeMismatch(
                     "no input has the logit lens of layer \(layer.layer): of a sharded run only a shard i = 0 computes it; merge one with the others")
             }
