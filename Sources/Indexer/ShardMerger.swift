@@ -53,6 +53,7 @@ public struct ShardMerger {
         let spec = LayerStatisticsSpec(bins: plan.specs[0].bins, sampleSeed: plan.options.seed,
                                        samplePositions: sample.kept.map(\.position).sorted { ($0.document, $0.position) < ($1.document, $1.position) })
         let bandMerge = BandMerge(shards: shards, options: plan.options, modelRow: plan.model, model: model)
+        let lensSources = try logitLensSources(plan)
         let bandPositions = try bandMerge.mergedPositions()
         let builder = try StoreBuilder(store: output, model: plan.model, corpus: plan.corpus,
                                        runConfigJSON: try CanonicalJSON.string(plan.options))
@@ -61,9 +62,6 @@ public struct ShardMerger {
         try copyVocabulary(into: builder)
         if let bandPositions { try builder.setBandSample(bandPositions) }
         let flags: NeuronRecords.Flags = plan.options.distinctTokens ? .distinctTokens : []
-        // Whether an input computed the logit lens (a shard 0/n or an unsharded run); if one did
-        // and none has it, the model has none (an untied unembedding not loaded).
-        let anInputComputedTheLens = try shards.contains { try storePlan($0).options.computesLogitLens }
         var keptMoments: [(name: String, bytes: [UInt8])] = []
         // Layers are merged `threads` at a time, in parallel, when the first of them is due.
         var merged: [Int: LayerAccumulator] = [:]
@@ -80,15 +78,7 @@ public struct ShardMerger {
                 for (row, result) in zip(group, results) { merged[row.layer] = try result!.get() }
             }
             let acc = merged.removeValue(forKey: layer.layer)!
-            // The lens depends on the model only: every input that has one has the same lists,
-            // and of a sharded run only shard 0/n has it.
-            let lensSource = try shards.first { shard in
-                try shard.activations.read { try $0.logitLens(layer: layer.layer, neuron: 0) } != nil
-            }
-            if lensSource == nil && plan.options.logitLensTokens > 0 && !anInputComputedTheLens {
-                throw IndexError.storeMismatch(
-                    "no input has the logit lens of layer \(layer.layer): of a sharded run only a shard i = 0 computes it; merge one with the others")
-            }
+            let lensSource = lensSources[layer.layer]
             try builder.setLayer(layer.layer, neuronCount: layer.neuronCount, topK: layer.topK,
                                  distinctTokens: layer.distinctTokens, statistics: spec)
             for neuron in 0..<acc.neurons {
@@ -236,6 +226,26 @@ public struct ShardMerger {
     }
 
     /// One input's rows and options, checked to be a complete run.
+    /// The input each layer's logit lens is copied from, checked before anything is written.
+    /// The lens depends on the model only: every input that has one has the same lists, and of
+    /// a sharded run only shard 0/n has it. Inputs none of which has it are refused unless one
+    /// of them computed it (a shard 0/n or an unsharded run): then the model has none (an
+    /// untied unembedding that was not loaded).
+    private func logitLensSources(_ plan: Plan) throws -> [Int: NeurodexStore] {
+        var sources: [Int: NeurodexStore] = [:]
+        for layer in plan.layers {
+            sources[layer.layer] = try shards.first { shard in
+                try shard.activations.read { try $0.logitLens(layer: layer.layer, neuron: 0) } != nil
+            }
+        }
+        if plan.options.logitLensTokens > 0, let missing = plan.layers.first(where: { sources[$0.layer] == nil }),
+           try !shards.contains(where: { try storePlan($0).options.computesLogitLens }) {
+            throw IndexError.storeMismatch(
+                "no input has the logit lens of layer \(missing.layer): of a sharded run only a shard i = 0 computes it; merge one with the others")
+        }
+        return sources
+    }
+
     private func storePlan(_ store: NeurodexStore) throws -> Plan {
         let path = store.directory.path
         guard let model = try store.catalog.model(), let corpus = try store.catalog.corpus(),
