@@ -2,7 +2,7 @@ import CCapture
 import Store
 
 /// How `LayerAccumulator.absorb` walks a batch.
-enum CaptureKernel: Sendable, Equatable {
+enum CaptureKernel: Sendable {
     /// `CaptureJob.laneWidth` neurons at a time, in SIMD lanes: the group step of `CCapture`,
     /// compiled for `instructions`.
     case vectorized(CaptureInstructions)
