@@ -11,8 +11,8 @@ import Store
 /// defaults), each block's rows scanned into running top and bottom lists. Neuron blocks are
 /// spread over `threads` threads; every sgemm call is single-threaded and of the same shape
 /// whatever `threads` is, so the lists do not depend on it.
-enum LogitLens {
-    static func compute(_ w: NeuronOutputWeights, count: Int = 10, neuronBlock: Int = 512,
+public enum LogitLens {
+    public static func compute(_ w: NeuronOutputWeights, count: Int = 10, neuronBlock: Int = 512,
                         vocabularyBlock: Int = 8192, threads: Int = 1) -> [NeuronLogitLens] {
         let count = min(count, w.vocabulary)
         BLAS.setThreadCount(1)

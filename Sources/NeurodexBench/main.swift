@@ -21,6 +21,8 @@ usage: neurodex-bench <benchmark> [options]
   index     end-to-end indexing tokens/s vs the forward alone and the sgemm bound
             [--cases small:all,xl:0-1] [--tokens 16384] [--threads 2] [--repeats 2]
             [--corpus corpora/tinyshakespeare.txt] [--tokenizer Tests/Fixtures/gpt2-tokenizer] [--windows on,off,none]
+  lens      one layer's logit lens (neuron output directions × unembedding, top and bottom lists)
+            [--models small,xl] [--threads 2] [--repeats 3] [--neuron-block 512] [--vocabulary-block 8192]
   serve     concurrent clients against a running `neurodex serve` (random GET /api/neurons/{l}/{n})
             [--port 8080] [--clients 32] [--requests 20000] [--warmup 2000] [--layers 48] [--neurons 6400]
             [--path P] [--pid PID]
@@ -51,6 +53,8 @@ do {
         try runAnalysisBenchmark(arguments: Array(arguments.dropFirst()))
     case "store":
         try StoreBenchmark(options: options).run()
+    case "lens":
+        try LensBenchmark(options: options).run()
     case "serve":
         try ServeBenchmark(options: options).run()
     default:
