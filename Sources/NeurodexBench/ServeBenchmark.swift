@@ -13,7 +13,8 @@ import Darwin
 ///
 /// Options: --port (8080), --clients (32), --requests (20000, after --warmup 2000),
 /// --layers and --neurons (the store's shape: 48 and 6400), --path (a fixed path instead),
-/// --pid (the server's process id, for its CPU time and memory).
+/// --pid (the server's process id, for its CPU time and memory), --driver (`threads`: a blocking
+/// thread per client; `poll`: every connection on one thread with poll(2)).
 struct ServeBenchmark {
     let port: UInt16
     let clients: Int
@@ -23,6 +24,12 @@ struct ServeBenchmark {
     let neurons: Int
     let fixedPath: String?
     let serverPID: Int?
+    let driver: Driver
+
+    /// How the clients run: a blocking thread each, or all of them on one thread with poll(2).
+    enum Driver: String {
+        case threads, poll
+    }
 
     init(options: BenchOptions) throws {
         port = UInt16(try options.integer("port", default: 8080))
@@ -33,10 +40,15 @@ struct ServeBenchmark {
         neurons = try options.integer("neurons", default: 6_400)
         fixedPath = options.list("path", default: []).first
         serverPID = options.list("pid", default: []).first.flatMap { Int($0) }
+        let driverName = options.list("driver", default: ["threads"]).first ?? "threads"
+        guard let driver = Driver(rawValue: driverName) else {
+            throw BenchmarkFailure("--driver is threads or poll, not \(driverName)")
+        }
+        self.driver = driver
     }
 
     func run() throws {
-        print("serve: \(clients) clients, \(warmup) warm-up + \(requests) requests to 127.0.0.1:\(port)")
+        print("serve: \(clients) clients (\(driver == .poll ? "one poll thread" : "a thread each")), \(warmup) warm-up + \(requests) requests to 127.0.0.1:\(port)")
         _ = try round(total: warmup)
         let warmRSS = serverPID.flatMap { Self.residentKilobytes($0, "RssAnon") }
         let serverCPUBefore = serverPID.flatMap(Self.cpuSeconds(ofProcess:))
@@ -65,6 +77,9 @@ struct ServeBenchmark {
     /// `total` requests spread over the clients; the latency of each, in seconds, and the
     /// number of answers that were not 200.
     func round(total: Int) throws -> (latencies: [Double], failures: Int) {
+        if driver == .poll {
+            return try EventLoopClients.round(clients: clients, total: total, port: port, path: path)
+        }
         let results = ClientResults(clients: clients)
         // One thread per client (concurrentPerform would run only as many as there are cores).
         let finished = DispatchGroup()
@@ -85,10 +100,8 @@ struct ServeBenchmark {
             let connection = try HTTPConnection(port: port)
             var generator = SystemRandomNumberGenerator()
             for _ in stride(from: client, to: total, by: clients) {
-                let path = fixedPath ?? "/api/neurons/\(Int.random(in: 0..<layers, using: &generator))/"
-                    + "\(Int.random(in: 0..<neurons, using: &generator))"
                 let start = ContinuousClock.now
-                let status = try connection.get(path)
+                let status = try connection.get(path(&generator))
                 let elapsed = ContinuousClock.now - start
                 results.add(client: client, seconds: Double(elapsed.components.seconds)
                                 + Double(elapsed.components.attoseconds) / 1e18, ok: status == 200)
@@ -96,6 +109,11 @@ struct ServeBenchmark {
         } catch {
             results.fail(client: client, "\(error)")
         }
+    }
+
+    /// The path of the next request: `--path`, or a random neuron.
+    func path(_ generator: inout SystemRandomNumberGenerator) -> String {
+        fixedPath ?? "/api/neurons/\(Int.random(in: 0..<layers, using: &generator))/\(Int.random(in: 0..<neurons, using: &generator))"
     }
 
     /// User + system CPU time of a process so far, from /proc/PID/stat (Linux).
@@ -159,8 +177,10 @@ final class ClientResults: @unchecked Sendable {
 /// One keep-alive HTTP/1.1 connection to 127.0.0.1, enough for GETs answered with
 /// Content-Length (as `neurodex serve` answers).
 final class HTTPConnection {
-    private let socket: Int32
+    let socket: Int32
     private var buffer: [UInt8] = []
+    /// What one recv reads into.
+    private var chunk = [UInt8](repeating: 0, count: 65536)
 
     init(port: UInt16) throws {
         #if canImport(Glibc)
@@ -185,34 +205,48 @@ final class HTTPConnection {
 
     /// Sends a GET and reads the whole answer; returns its status code.
     func get(_ path: String) throws -> Int {
+        try send(path)
+        while true {
+            if let status = takeAnswer() { return status }
+            try receive()
+        }
+    }
+
+    /// Sends a GET for `path` (a few dozen bytes: one send).
+    func send(_ path: String) throws {
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
         var sent = 0
         while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, 0) }
+            #if canImport(Glibc)
+            let n = request[sent...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, 0) }
+            #else
+            let n = request[sent...].withUnsafeBytes { Darwin.send(socket, $0.baseAddress, $0.count, 0) }
+            #endif
             guard n > 0 else { throw BenchmarkFailure("the connection closed while sending") }
             sent += n
         }
+    }
+
+    /// Reads what has arrived (blocks until something has).
+    func receive() throws {
+        let n = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { throw BenchmarkFailure("the connection closed while reading") }
+        buffer.append(contentsOf: chunk[..<n])
+    }
+
+    /// The status code of the first answer when all of it has arrived, which is then dropped
+    /// from the buffer; nil while it is incomplete.
+    func takeAnswer() -> Int? {
         let separator = Array("\r\n\r\n".utf8)
-        var headerEnd: Int?
-        while headerEnd == nil {
-            headerEnd = Self.find(separator, in: buffer)
-            if headerEnd == nil { try fill() }
-        }
-        let head = String(decoding: buffer[..<headerEnd!], as: UTF8.self)
+        guard let headerEnd = Self.find(separator, in: buffer) else { return nil }
+        let head = String(decoding: buffer[..<headerEnd], as: UTF8.self)
         let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
         let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
             .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
-        let total = headerEnd! + separator.count + length
-        while buffer.count < total { try fill() }
+        let total = headerEnd + separator.count + length
+        guard buffer.count >= total else { return nil }
         buffer.removeFirst(total)
         return status
-    }
-
-    private func fill() throws {
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = recv(socket, &chunk, chunk.count, 0)
-        guard n > 0 else { throw BenchmarkFailure("the connection closed while reading") }
-        buffer.append(contentsOf: chunk[..<n])
     }
 
     private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
@@ -221,5 +255,54 @@ final class HTTPConnection {
             if haystack[start..<start + needle.count].elementsEqual(needle) { return start }
         }
         return nil
+    }
+}
+
+/// Every client's connection driven from one thread with poll(2), as wrk and other load
+/// generators drive theirs: 32 blocking client threads on a 2-core machine add their own
+/// scheduling delays to the latencies they measure.
+enum EventLoopClients {
+    /// `total` requests spread over `count` connections, as `ServeBenchmark.round` spreads
+    /// them; the latency of each and the number of answers that were not 200.
+    static func round(clients count: Int, total: Int, port: UInt16,
+                      path: (inout SystemRandomNumberGenerator) -> String) throws -> (latencies: [Double], failures: Int) {
+        var generator = SystemRandomNumberGenerator()
+        let connections = try (0..<count).map { _ in try HTTPConnection(port: port) }
+        var remaining = (0..<count).map { (total - $0 + count - 1) / count }
+        var sentAt = [ContinuousClock.Instant](repeating: .now, count: count)
+        var watched = connections.map { pollfd(fd: $0.socket, events: Int16(POLLIN), revents: 0) }
+        var latencies: [Double] = []
+        latencies.reserveCapacity(total)
+        var failures = 0
+        var open = 0
+        for i in 0..<count where remaining[i] > 0 {
+            try connections[i].send(path(&generator))
+            sentAt[i] = .now
+            open += 1
+        }
+        while open > 0 {
+            let ready = poll(&watched, nfds_t(count), 10_000)
+            guard ready > 0 else {
+                if ready < 0 && errno == EINTR { continue }
+                throw BenchmarkFailure("no answer within 10 s")
+            }
+            for i in 0..<count where watched[i].revents != 0 {
+                watched[i].revents = 0
+                try connections[i].receive()
+                guard let status = connections[i].takeAnswer() else { continue }
+                let elapsed = ContinuousClock.now - sentAt[i]
+                latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                if status != 200 { failures += 1 }
+                remaining[i] -= 1
+                if remaining[i] > 0 {
+                    try connections[i].send(path(&generator))
+                    sentAt[i] = .now
+                } else {
+                    watched[i].fd = -1  // poll skips it from now on
+                    open -= 1
+                }
+            }
+        }
+        return (latencies, failures)
     }
 }

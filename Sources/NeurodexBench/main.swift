@@ -25,7 +25,7 @@ usage: neurodex-bench <benchmark> [options]
             [--models small,xl] [--threads 2] [--repeats 3] [--neuron-block 512] [--vocabulary-block 8192]
   serve     concurrent clients against a running `neurodex serve` (random GET /api/neurons/{l}/{n})
             [--port 8080] [--clients 32] [--requests 20000] [--warmup 2000] [--layers 48] [--neurons 6400]
-            [--path P] [--pid PID]
+            [--path P] [--pid PID] [--driver threads|poll]
 every benchmark: [--blas openblas|mkl|PATH] (as NEURODEX_BLAS: the BLAS library the products run on)
 """
 
