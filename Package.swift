@@ -33,14 +33,15 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd",
                        providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
 
-        // The capture kernel's group step, compiled for SSE2, AVX2 and AVX-512 and chosen at run
-        // time (Swift has no per-function target attributes).
-        .target(name: "CCapture"),
+        // Elementwise kernels in C, and the capture kernel's group step, compiled for SSE2, AVX2
+        // and AVX-512 and chosen at run time (Swift has no per-function target attributes).
+        .target(name: "CKernels"),
+        .target(name: "CCapture", dependencies: ["CKernels"]),
 
         // Digests, canonical JSON and the text of a token: the identity of stored content.
         .target(name: "Canonical", dependencies: ["CLibCrypto"]),
 
-        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "ModelFiles", dependencies: ["Kernels"]),
         .target(name: "Tokenizers", dependencies: ["Canonical"]),
         .target(name: "Models", dependencies: ["Kernels", "ModelFiles", "Tokenizers"]),

@@ -2,9 +2,6 @@
 #include "CCapture.h"
 
 #include <string.h>
-#if defined(__x86_64__)
-#include <cpuid.h>
-#endif
 
 // Every multiply and add is rounded on its own, as in the Swift reference; a contraction into
 // a fused multiply-add (allowed by default where the target has FMA) would change the sums.
@@ -119,33 +116,13 @@ CAPTURE_VARIANT(capture_baseline, )
 #if defined(__x86_64__)
 CAPTURE_VARIANT(capture_avx2, __attribute__((target("avx2"))))
 CAPTURE_VARIANT(capture_avx512, __attribute__((target("avx512f,avx512vl,avx512dq,avx512bw"))))
-
-/// Whether the OS saves the register state in `mask` (XCR0 bits) across context switches.
-static int os_saves(unsigned mask) {
-    unsigned a, b, c, d;
-    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE)) return 0;
-    unsigned lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return (lo & mask) == mask;
-}
 #endif
-
-int neurodex_capture_best_isa(void) {
-#if defined(__x86_64__)
-    unsigned a, b, c, d;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return NEURODEX_CAPTURE_BASELINE;
-    const unsigned avx512 = bit_AVX512F | bit_AVX512VL | bit_AVX512DQ | bit_AVX512BW;
-    if ((b & avx512) == avx512 && os_saves(0xe6)) return NEURODEX_CAPTURE_AVX512;  // XMM, YMM, opmask, ZMM
-    if ((b & bit_AVX2) && os_saves(0x6)) return NEURODEX_CAPTURE_AVX2;             // XMM, YMM
-#endif
-    return NEURODEX_CAPTURE_BASELINE;
-}
 
 long neurodex_capture_group(int isa, const neurodex_capture_batch *batch, long firstNeuron,
                             const neurodex_capture_group_state *state, int32_t *candidates, uint8_t *lanes) {
 #if defined(__x86_64__)
-    if (isa >= NEURODEX_CAPTURE_AVX512) return capture_avx512(batch, firstNeuron, state, candidates, lanes);
-    if (isa >= NEURODEX_CAPTURE_AVX2) return capture_avx2(batch, firstNeuron, state, candidates, lanes);
+    if (isa >= NEURODEX_ISA_AVX512) return capture_avx512(batch, firstNeuron, state, candidates, lanes);
+    if (isa >= NEURODEX_ISA_AVX2) return capture_avx2(batch, firstNeuron, state, candidates, lanes);
 #endif
     return capture_baseline(batch, firstNeuron, state, candidates, lanes);
 }

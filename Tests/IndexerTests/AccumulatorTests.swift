@@ -149,7 +149,7 @@ extension Float {
     /// that do not fill a last SIMD group.
     @Test(arguments: [(1, false), (2, false), (2, true)])
     func vectorizedKernelEqualsTheScalarReference(threads: Int, distinct: Bool) throws {
-        for instructions in CaptureInstructions.available {
+        for instructions in InstructionSet.available {
             var rng = SplitMix64(seed: 11)
             let neurons = 150
             let special: [Float] = [0, -0.0, 1, -1, 0x1p-10, -0x1p-10, 0x1p10, -0x1p10, 1e-30, -1e30, 1e30, 0.5, 0.5,
@@ -184,20 +184,6 @@ extension Float {
             #expect(vectorized == scalar, "\(instructions)")
             #expect(vectorized.encoded() == scalar.encoded(), "\(instructions)")
         }
-    }
-
-    /// The instruction sets the capture kernel can use here include the widest the CPU reports.
-    @Test func theWidestInstructionsAreFound() {
-        #expect(CaptureInstructions.available.last == CaptureInstructions.best)
-        #if arch(x86_64)
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        if let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) {
-            let has = Set(flags.split(separator: " "))
-            let expected: CaptureInstructions = ["avx512f", "avx512vl", "avx512dq", "avx512bw"].allSatisfy { has.contains(Substring($0)) }
-                ? .avx512 : has.contains("avx2") ? .avx2 : .baseline
-            #expect(CaptureInstructions.best == expected)
-        }
-        #endif
     }
 
     @Test func nonFiniteActivationsAreReportedWithTheirPlace() {

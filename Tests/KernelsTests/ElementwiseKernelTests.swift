@@ -67,6 +67,31 @@ import Testing
         }
     }
 
+    /// Every instruction set gives the bits of the scalar reference, on ordinary values, the
+    /// clamp's edges, signed zeros, subnormals, infinities and NaN, in rows whose lengths leave
+    /// every possible tail.
+    @Test func everyInstructionSetGivesTheReferenceBits() {
+        var rng = SplitMix64(seed: 5)
+        let special: [Float] = [0, -0.0, 1, -1, .leastNonzeroMagnitude, -.leastNormalMagnitude, 1e-20, -3e38,
+                                .infinity, -.infinity, .nan, 11.2798, -11.2798, 11.28, -11.28, 20, -20, 1e10]
+        for width in [1, 15, 16, 17, 31, 3072 + 5] {
+            let x = (0..<width).map { i in
+                i % 5 == 0 ? special[i / 5 % special.count] : Float(Int.random(in: -4000...4000, using: &rng)) / 256
+            }
+            let bias = (0..<width).map { _ in Float(Int.random(in: -100...100, using: &rng)) / 64 }
+            for withBias in [false, true] {
+                let expected = Reference.geluNewApproximation(x, bias: withBias ? bias : nil)
+                for instructions in InstructionSet.available {
+                    var y = x
+                    if withBias { geluNew(&y, rows: 1, width: width, bias: bias, instructions: instructions) }
+                    else { geluNew(&y, rows: 1, width: width, instructions: instructions) }
+                    #expect(y.map(\.bitPattern) == expected.map(\.bitPattern),
+                            "\(instructions), width \(width), bias \(withBias)")
+                }
+            }
+        }
+    }
+
     @Test(arguments: [3, 8, 21])
     func addsBiasPerRow(width: Int) {
         let rows = 4
@@ -79,6 +104,22 @@ import Testing
         var threaded = x
         geluNew(&threaded, rows: rows, width: width, bias: bias, threads: 3)
         #expect(threaded == y)
+    }
+}
+
+@Suite struct InstructionSetTests {
+    /// The instruction sets the C kernels can use here include the widest the CPU reports.
+    @Test func theWidestInstructionsAreFound() {
+        #expect(InstructionSet.available.last == InstructionSet.best)
+        #if arch(x86_64)
+        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        if let flags = cpuinfo.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) {
+            let has = Set(flags.split(separator: " "))
+            let expected: InstructionSet = ["avx512f", "avx512vl", "avx512dq", "avx512bw"].allSatisfy { has.contains(Substring($0)) }
+                ? .avx512 : has.contains("avx2") ? .avx2 : .baseline
+            #expect(InstructionSet.best == expected)
+        }
+        #endif
     }
 }
 

@@ -3,21 +3,12 @@
 
 #include <stdint.h>
 
-/// The capture kernel's group step in C, compiled for several instruction sets and chosen at
-/// run time. Swift has no per-function target attributes, so the package's Swift code runs
-/// with baseline x86-64 (SSE2) vectors; here the same operations run on AVX2 or AVX-512 where
-/// the CPU has them. Every instruction set gives bit-identical results: the same IEEE
-/// operations in the same order (no fused multiply-add), lanes holding different neurons.
+#include "CKernels.h"
 
-/// The instruction sets the group step is compiled for, in increasing order.
-typedef enum {
-    NEURODEX_CAPTURE_BASELINE = 0,  ///< x86-64 SSE2, or the target's baseline elsewhere
-    NEURODEX_CAPTURE_AVX2 = 1,      ///< AVX2 (x86-64 only)
-    NEURODEX_CAPTURE_AVX512 = 2,    ///< AVX-512 F, VL, DQ, BW (x86-64 only)
-} neurodex_capture_isa;
-
-/// The highest instruction set this CPU and OS support (the OS must save the wider registers).
-int neurodex_capture_best_isa(void);
+/// The capture kernel's group step in C, compiled for each of CKernels' instruction sets
+/// (`neurodex_isa`) and chosen at run time. Every instruction set gives bit-identical results:
+/// the same IEEE operations in the same order (no fused multiply-add), lanes holding different
+/// neurons.
 
 /// Neurons per group: a group's lanes are 8 consecutive neurons.
 #define NEURODEX_CAPTURE_LANES 8
@@ -49,7 +40,7 @@ typedef struct {
 /// The heaps' thresholds only rise while they take records, so offering these in order, each
 /// checked against the threshold of the moment, gives the heaps that checking every row would.
 /// Returns the number of candidates, at most `countedCount`.
-long neurodex_capture_group(int isa, const neurodex_capture_batch *batch, long firstNeuron,
+long neurodex_capture_group(int isa /* neurodex_isa */, const neurodex_capture_batch *batch, long firstNeuron,
                             const neurodex_capture_group_state *state, int32_t *candidates, uint8_t *lanes);
 
 #endif

@@ -1,27 +1,18 @@
 import CCapture
+import Kernels
 import Store
 
 /// How `LayerAccumulator.absorb` walks a batch.
 enum CaptureKernel: Sendable {
     /// `CaptureJob.laneWidth` neurons at a time, in SIMD lanes: the group step of `CCapture`,
     /// compiled for `instructions`.
-    case vectorized(CaptureInstructions)
+    case vectorized(InstructionSet)
     /// One neuron at a time, in plain scalar code: the reference the vectorized kernel is
     /// tested against (it must give bit-identical state).
     case scalar
 
     /// The vectorized kernel on the widest instructions this CPU has (the default).
     static let best = CaptureKernel.vectorized(.best)
-}
-
-/// The instruction sets `CCapture`'s group step is compiled for (`neurodex_capture_isa`).
-enum CaptureInstructions: Int32, CaseIterable, Sendable {
-    case baseline, avx2, avx512
-
-    /// The widest this CPU and OS support.
-    static let best = CaptureInstructions(rawValue: neurodex_capture_best_isa()) ?? .baseline
-    /// Those this CPU and OS support.
-    static var available: [CaptureInstructions] { allCases.filter { $0.rawValue <= best.rawValue } }
 }
 
 /// One job of `LayerAccumulator.absorb`: the batch, and raw views of the state of the neurons
@@ -74,7 +65,7 @@ struct CaptureJob {
 
     /// Neurons j0..<j0 + laneWidth over every counted row, one neuron per lane: the statistics
     /// in C, then the candidates it found offered to the heaps, row by row.
-    func absorbGroup(_ j0: Int, instructions: CaptureInstructions, batch: inout neurodex_capture_batch,
+    func absorbGroup(_ j0: Int, instructions: InstructionSet, batch: inout neurodex_capture_batch,
                      candidates: UnsafeMutablePointer<Int32>, lanes: UnsafeMutablePointer<UInt8>) {
         var state = neurodex_capture_group_state(
             shift: stats.shift + j0, sum1: stats.sum1 + j0, sum2: stats.sum2 + j0, sum3: stats.sum3 + j0,
