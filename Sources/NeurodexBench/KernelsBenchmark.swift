@@ -16,6 +16,19 @@ struct KernelsBenchmark {
             print(model.label)
             Self.printPerLayerTimes(model.config, windows: 8, windowLength: 64, threads: threads)
         }
+        printSwiGLUTime(tokens: 512, width: 1_536)
+    }
+
+    /// Fastest of 7 runs, in milliseconds per layer, of Llama's SwiGLU at SmolLM2-135M's MLP
+    /// width, for `tokens` tokens.
+    func printSwiGLUTime(tokens: Int, width: Int) {
+        let gateUp = FloatBuffer(count: tokens * 2 * width), hidden = FloatBuffer(count: tokens * width)
+        for i in 0..<gateUp.count { gateUp.pointer[i] = Float(i % 17) * 0.5 - 4 }
+        swiGLU(gateUp.pointer, into: hidden.pointer, rows: tokens, width: width, threads: threads)
+        let time = (timings(repeats: 7) {
+            swiGLU(gateUp.pointer, into: hidden.pointer, rows: tokens, width: width, threads: threads)
+        }.min() ?? .nan) * 1e3
+        print("SmolLM2-135M\n    swiGLU per layer (ms, \(threads) threads, \(tokens) tokens, width \(width)): \(format(time, 2))")
     }
 
     /// Fastest of 7 runs, in milliseconds per layer, of attention, the two layernorms (each adding

@@ -15,6 +15,23 @@ import Testing
         }
     }
 
+    /// Every instruction set gives the bits of the scalar reference, with gates past the
+    /// exponential's clamp, signed zeros, infinities and NaN, in rows that leave every tail.
+    @Test func everyInstructionSetGivesTheReferenceBits() {
+        let special: [Float] = [0, -0.0, 87.3, -87.3, 88, -88, 100, -100, 1e-30, .infinity, -.infinity, .nan]
+        for width in [1, 7, 8, 15, 16, 17, 24, 1536 + 3] {
+            let rows = 3
+            var gateUp = randomValues(rows * 2 * width, in: -30...30, seed: UInt64(width) + 60)
+            for i in stride(from: 0, to: gateUp.count, by: 7) { gateUp[i] = special[i / 7 % special.count] }
+            let expected = Reference.swiGLUInKernelOrder(gateUp, rows: rows, width: width)
+            for instructions in InstructionSet.available {
+                var hidden = [Float](repeating: 0, count: rows * width)
+                swiGLU(gateUp, into: &hidden, rows: rows, width: width, instructions: instructions)
+                #expect(hidden.map(\.bitPattern) == expected.map(\.bitPattern), "\(instructions), width \(width)")
+            }
+        }
+    }
+
     @Test func siluTails() {
         #expect(silu(0) == 0)
         #expect(silu(-200) == 0 && !silu(-200).isNaN)

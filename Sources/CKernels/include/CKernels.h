@@ -28,4 +28,10 @@ int neurodex_best_isa(void);
 /// `generic_fast_tanh_float`), evaluated as `Reference.geluNewApproximation` writes it.
 void neurodex_gelu_new(int isa, float *values, long count, const float *bias);
 
+/// Llama's SwiGLU of one row: output[i] = silu(gate_up[i]) · gate_up[width + i], with silu(x) =
+/// x / (1 + e^−x) and e^x the vectorized approximation of `Kernels.exponential` (libm's expf for
+/// the last width mod 8 values), as `Kernels.swiGLU` computed it in Swift. `output` [width]
+/// must not overlap `gate_up` [2·width].
+void neurodex_swiglu(int isa, const float *gate_up, float *output, long width);
+
 #endif
