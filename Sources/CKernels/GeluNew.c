@@ -1,29 +1,16 @@
 // gelu_new (CKernels.h): one body, compiled three times.
 #include "CKernels.h"
+#include "Lanes.h"
 
 #include <string.h>
 
-// Every multiply and add is rounded on its own, as in the Swift reference; a contraction into
-// a fused multiply-add (allowed by default where the target has FMA) would change the values.
-#pragma clang fp contract(off)
-// The helper below takes and returns 512-bit vectors; it is always inlined, so the calling
-// convention the warning is about is never used.
-#pragma clang diagnostic ignored "-Wpsabi"
-
-enum { LANES = 16 };
-typedef float f16 __attribute__((vector_size(4 * LANES)));
-typedef int32_t i16 __attribute__((vector_size(4 * LANES)));
-
-/// gelu_new of each lane, the operations of `Reference.geluNewApproximation` in its order.
-// The constants are rounded to float as Swift rounds them: its float literals pass through
-// Float80 on x86-64, and `Float(d)` rounds a double.
+/// gelu_new of each lane, the operations of `Reference.geluNewApproximation` in its order. The
+/// constants are rounded to float as Swift rounds them: its float literals pass through Float80
+/// on x86-64, and `Float(d)` rounds a double.
 static inline __attribute__((always_inline)) f16 gelu_new_lanes(f16 x) {
     const f16 inner = (float)0.7978845608028654L * (x + (float)0.044715L * (x * x * x));
-    // tanh(inner), inner clamped to [−9, 9] (NaN stays NaN: its comparisons are false).
-    f16 t = inner;
-    const i16 above = t > 9.0f, below = t < -9.0f;
-    t = (f16)(((i16)t & ~above) | ((i16)((f16){} + 9.0f) & above));
-    t = (f16)(((i16)t & ~below) | ((i16)((f16){} - 9.0f) & below));
+    // tanh(inner), inner clamped to [−9, 9].
+    const f16 t = clamp_f16(inner, -9.0f, 9.0f);
     const f16 t2 = t * t;
     f16 numerator = t2 * (float)-2.76076847742355e-16 + (float)2.00018790482477e-13;
     numerator = numerator * t2 + (float)-8.60467152213735e-11;

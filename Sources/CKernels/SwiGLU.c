@@ -1,27 +1,16 @@
 // Llama's gated MLP activation (CKernels.h): one body, compiled three times.
 #include "CKernels.h"
+#include "Lanes.h"
 
 #include <math.h>
 #include <string.h>
-
-// Every multiply and add is rounded on its own, in the Swift reference's order.
-#pragma clang fp contract(off)
-// The helper below takes and returns 512-bit vectors; it is always inlined, so the calling
-// convention the warning is about is never used.
-#pragma clang diagnostic ignored "-Wpsabi"
-
-enum { LANES = 16 };
-typedef float f16 __attribute__((vector_size(4 * LANES)));
-typedef int32_t i16 __attribute__((vector_size(4 * LANES)));
 
 /// e^x of each lane, `Kernels.exponential`'s operations in its order: x clamped to [−87.3, 88],
 /// x = n·ln 2 + r, a degree-6 polynomial for e^r (Cephes `expf`), 2^n built in the exponent bits.
 /// The constants are rounded to float as Swift rounds them (float literals through Float80,
 /// `Float(d)` from a double).
 static inline __attribute__((always_inline)) f16 exponential(f16 x) {
-    const i16 above = x > 88.0f, below = x < (float)-87.3L;
-    x = (f16)(((i16)x & ~above) | ((i16)((f16){} + 88.0f) & above));
-    x = (f16)(((i16)x & ~below) | ((i16)((f16){} + (float)-87.3L) & below));
+    x = clamp_f16(x, (float)-87.3L, 88.0f);
     const float shifter = 12582912.0f;  // 1.5 · 2^23: adding it rounds to an integer
     const f16 shifted = x * (float)1.4426950408889634L + shifter;
     const f16 n = shifted - shifter;
