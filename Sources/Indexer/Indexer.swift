@@ -681,7 +681,8 @@ public final class Indexer {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// The duration in seconds, for the phase timings (the indexer's and the benchmarks').
+    public var seconds: Double {
         let (s, attoseconds) = components
         return Double(s) + Double(attoseconds) * 1e-18
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Indexer
 
 /// `--name value` options of a benchmark, parsed without dependencies.
 struct BenchOptions {
@@ -40,8 +41,7 @@ struct BenchOptions {
 func timings(repeats: Int, _ body: () throws -> Void) rethrows -> [Double] {
     let clock = ContinuousClock()
     return try (0..<repeats).map { _ in
-        let duration = try clock.measure(body)
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        try clock.measure(body).seconds
     }
 }
 

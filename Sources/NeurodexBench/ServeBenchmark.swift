@@ -1,4 +1,5 @@
 import Foundation
+import Indexer
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -55,8 +56,7 @@ struct ServeBenchmark {
         let clientCPUBefore = Self.cpuSecondsOfThisProcess()
         let start = ContinuousClock.now
         let (latencies, failures) = try round(total: requests)
-        let seconds = Double((ContinuousClock.now - start).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - start).components.seconds)
+        let seconds = (ContinuousClock.now - start).seconds
         let clientCPU = Self.cpuSecondsOfThisProcess() - clientCPUBefore
         let serverCPU = serverPID.flatMap(Self.cpuSeconds(ofProcess:)).flatMap { after in serverCPUBefore.map { after - $0 } }
         let sorted = latencies.sorted()
@@ -102,9 +102,7 @@ struct ServeBenchmark {
             for _ in stride(from: client, to: total, by: clients) {
                 let start = ContinuousClock.now
                 let status = try connection.get(path(&generator))
-                let elapsed = ContinuousClock.now - start
-                results.add(client: client, seconds: Double(elapsed.components.seconds)
-                                + Double(elapsed.components.attoseconds) / 1e18, ok: status == 200)
+                results.add(client: client, seconds: (ContinuousClock.now - start).seconds, ok: status == 200)
             }
         } catch {
             results.fail(client: client, "\(error)")
@@ -290,8 +288,7 @@ enum EventLoopClients {
                 watched[i].revents = 0
                 try connections[i].receive()
                 guard let status = connections[i].takeAnswer() else { continue }
-                let elapsed = ContinuousClock.now - sentAt[i]
-                latencies.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                latencies.append((ContinuousClock.now - sentAt[i]).seconds)
                 if status != 200 { failures += 1 }
                 remaining[i] -= 1
                 if remaining[i] > 0 {
