@@ -140,8 +140,11 @@ struct JSONWriter: TextOutputStream {
     /// A string literal: quotes, backslash and control characters escaped (`\b \f \n \r \t`,
     /// others as `\u00xx`), "/" as the style says, everything else as UTF-8.
     mutating func writeString(_ text: String) {
-        var text = text
-        text.withUTF8 { writeString(utf8: $0) }
+        // Native strings (every one a document holds) lend their bytes without a copy.
+        if text.utf8.withContiguousStorageIfAvailable({ writeString(utf8: $0) }) == nil {
+            var text = text
+            text.withUTF8 { writeString(utf8: $0) }
+        }
     }
 
     /// The string literal of UTF-8 `utf8`: the runs between escaped bytes copied at once, found

@@ -41,7 +41,11 @@ final class EncodingOutput {
     var state: EncodingState
 
     init(style: JSONStyle) {
-        state = EncodingState(writer: JSONWriter(style: style))
+        var writer = JSONWriter(style: style)
+        // Room for a neuron document without records' windows (~24 KB) without growing it
+        // byte array step by step, copying it each time.
+        writer.bytes.reserveCapacity(32 << 10)
+        state = EncodingState(writer: writer)
     }
 
     /// Writes `value` at `depth`: a leaf at once, anything else through its `encode(to:)`.
@@ -157,7 +161,26 @@ struct EncodingState {
 
     /// The member `key`: `value` of the object at `level`.
     mutating func writeMember(level: Int, key: some CodingKey, lineBreak: ResponseLineBreak, _ value: JSONValue) {
-        beginMember(level: level, key: key, lineBreak: lineBreak)
+        // The common case, a leaf of the innermost open object written as it comes: nothing to
+        // close, and no key to remember for a coding path (only the encoder of a nested value
+        // asks for one, and a nested value begins its member through `beginMember`).
+        guard open.count == level + 1, open[level].kind == .object else {
+            beginMember(level: level, key: key, lineBreak: lineBreak)
+            writer.write(value, indent: level + 1)
+            return
+        }
+        let keyName = key.stringValue
+        let name = writer.style.snakeCaseKeys ? SnakeCaseKeys.name(keyName) : keyName
+        Self.writeLeafMember(name, value, lineBreak: lineBreak, of: &open[level], level: level, writer: &writer)
+    }
+
+    private static func writeLeafMember(_ name: String, _ value: JSONValue, lineBreak: ResponseLineBreak,
+                                        of container: inout OpenContainer, level: Int, writer: inout JSONWriter) {
+        finishPendingValue(of: &container, level: level, writer: &writer)
+        writer.separate(index: container.count, indent: level)
+        if lineBreak == .beforeKey { writer.bytes.append(UInt8(ascii: "\n")) }
+        writer.writeKey(name)
+        container.count += 1
         writer.write(value, indent: level + 1)
     }
 
