@@ -100,12 +100,13 @@ public struct ActivationWindow: Sendable, Hashable {
 
 extension StoreQuery {
     /// Looks up a neuron: its records (highest activation first, at most `limit`) each with
-    /// `contextRadius` tokens of context on either side, and its statistics when `statistics`.
+    /// `contextRadius` tokens of context on either side, and as much of its statistics as
+    /// `statistics` asks for (a neuron document shows only the moments).
     ///
     /// Throws `QueryError` for an empty store, a layer the model or the store does not have, a
     /// neuron the layer does not have, or a neuron without records.
     public func neuron(layer: Int, neuron: Int, contextRadius: Int = NeuronContexts.radius, limit: Int? = nil,
-                       statistics includeStatistics: Bool = true) throws -> NeuronReport {
+                       statistics detail: StatisticsDetail = .full) throws -> NeuronReport {
         try checkNeuron(layer: layer, neuron: neuron)
         let (flags, views, negative, lens, bands, randomSample) = try store.activations.read {
             reader -> (NeuronRecords.Flags, [RecordView], [RecordView], LogitLensView?, [BandView], [RecordView]) in
@@ -145,7 +146,7 @@ extension StoreQuery {
             let randomSample = try windowed(storedBands?.randomSample ?? [])
             return (stored.flags, views, negative, lens, bands, randomSample)
         }
-        let stats = includeStatistics ? try statistics(layer: layer, neuron: neuron) : nil
+        let stats = try statistics(layer: layer, neuron: neuron, detail: detail)
         return NeuronReport(layer: layer, neuron: neuron, flags: flags, statistics: stats, records: views,
                             negative: negative, logitLens: lens, bands: bands, randomSample: randomSample)
     }

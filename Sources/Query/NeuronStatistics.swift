@@ -99,3 +99,13 @@ public struct Histogram: Sendable, Hashable {
         }
     }
 }
+
+/// How much of a neuron's statistics a lookup reads.
+public enum StatisticsDetail: Sendable {
+    /// None: the report has no statistics.
+    case none
+    /// Count, moments, extrema and the positive share: what a neuron document shows.
+    case moments
+    /// The moments, the histogram and the position sample (quantiles, the histogram route).
+    case full
+}

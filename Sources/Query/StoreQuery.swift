@@ -110,10 +110,12 @@ public final class StoreQuery: Sendable {
         return found
     }
 
-    /// A neuron's statistics, or nil when the catalog has no row for it.
-    public func statistics(layer: Int, neuron: Int) throws -> NeuronStatistics? {
+    /// A neuron's statistics, or nil when the catalog has no row for it; with `.moments`,
+    /// without its histogram and sample.
+    public func statistics(layer: Int, neuron: Int, detail: StatisticsDetail = .full) throws -> NeuronStatistics? {
         let indexed = try checkNeuron(layer: layer, neuron: neuron)
-        guard let row = try store.catalog.neuronStatistics(layer: layer, neuron: neuron) else { return nil }
+        guard detail != .none,
+              let row = try store.catalog.neuronStatistics(layer: layer, neuron: neuron, blobs: detail == .full) else { return nil }
         let hasBlobs = !row.histogram.isEmpty || !row.sample.isEmpty
         return try NeuronStatistics(row: row, spec: hasBlobs ? try indexed.statisticsSpec() : nil)
     }

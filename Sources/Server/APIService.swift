@@ -40,7 +40,10 @@ final class APIService: Sendable {
 
     /// `neurodex neuron --format json`'s document (12 tokens of context, every record).
     func neuron(layer: Int, neuron: Int) throws -> NeuronResponse {
-        try store.withQuery { NeuronResponse(report: try $0.neuron(layer: layer, neuron: neuron, contextRadius: NeuronContexts.radius)) }
+        try store.withQuery { query in
+            NeuronResponse(report: try query.neuron(layer: layer, neuron: neuron, contextRadius: NeuronContexts.radius,
+                                                    statistics: .moments))
+        }
     }
 
     /// `neurodex search --token TEXT --format json`'s document.

@@ -42,7 +42,7 @@ import Testing
         let badJSON = try TestStore(statisticsJSON: "{\"bins\": 3}").open()
         #expect(throws: QueryError.self) { try badJSON.neuron(layer: 0, neuron: 0) }
         // The records are still there without statistics.
-        #expect(try badJSON.neuron(layer: 0, neuron: 0, statistics: false).records.count == 4)
+        #expect(try badJSON.neuron(layer: 0, neuron: 0, statistics: .none).records.count == 4)
 
         let outOfRange = try TestStore(statisticsJSON: """
             {"bins":{"minExponent":-200,"maxExponent":10,"subdivisionBits":3},"sampleSeed":0,"samplePositions":[]}

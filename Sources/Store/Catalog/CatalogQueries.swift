@@ -67,21 +67,22 @@ extension Catalog {
 
     // MARK: - Neuron statistics
 
-    /// The statistics row of one neuron, or nil. The server reads one for every neuron
-    /// document, so this is one cached statement outside a transaction (a single SELECT reads
-    /// one snapshot on its own) with the columns taken by position rather than decoded by name.
-    public func neuronStatistics(layer: Int, neuron: Int) throws -> NeuronStatsRow? {
+    /// The statistics row of one neuron, or nil; without `blobs`, its histogram and sample are
+    /// left empty (not read). The server reads one for every neuron document, so this is one
+    /// cached statement outside a transaction (a single SELECT reads one snapshot on its own)
+    /// with the columns taken by position rather than decoded by name.
+    public func neuronStatistics(layer: Int, neuron: Int, blobs: Bool = true) throws -> NeuronStatsRow? {
         try pool.unsafeRead { db in
             let statement = try db.cachedStatement(sql: """
-                SELECT count, mean, variance, skewness, kurtosis, min, max, fraction_positive, histogram, sample
+                SELECT count, mean, variance, skewness, kurtosis, min, max, fraction_positive\(blobs ? ", histogram, sample" : "")
                 FROM neuron_stats WHERE layer = ? AND neuron = ?
                 """)
             return try Row.fetchOne(statement, arguments: [layer, neuron]).map { row in
                 NeuronStatsRow(layer: layer, neuron: neuron, count: try row.decode(atIndex: 0), mean: try row.decode(atIndex: 1),
                                variance: try row.decode(atIndex: 2), skewness: try row.decode(atIndex: 3),
                                kurtosis: try row.decode(atIndex: 4), min: try row.decode(atIndex: 5), max: try row.decode(atIndex: 6),
-                               fractionPositive: try row.decode(atIndex: 7), histogram: try row.decode(atIndex: 8),
-                               sample: try row.decode(atIndex: 9))
+                               fractionPositive: try row.decode(atIndex: 7), histogram: blobs ? try row.decode(atIndex: 8) : Data(),
+                               sample: blobs ? try row.decode(atIndex: 9) : Data())
             }
         }
     }
