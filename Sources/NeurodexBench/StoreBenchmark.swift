@@ -74,17 +74,24 @@ struct StoreBenchmark {
         let targets = (0..<lookups).map { _ in (Int.random(in: 0..<layers, using: &generator),
                                                 Int.random(in: 0..<neurons, using: &generator)) }
         report("records (decoded)", try latencies(targets) { l, n in _ = try query.records(layer: l, neuron: n) })
+        report("statistics alone", try latencies(targets) { l, n in _ = try query.statistics(layer: l, neuron: n) })
         report("records + contexts (±\(context) tokens)", try latencies(targets) { l, n in
-            _ = try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: false)
+            _ = try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: .none)
         })
-        report("records + contexts + statistics", try latencies(targets) { l, n in
-            _ = try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: true)
+        report("records + contexts + statistics (moments)", try latencies(targets) { l, n in
+            _ = try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: .moments)
         })
         report("the API's document (NeuronResponse)", try latencies(targets) { l, n in
-            _ = NeuronResponse(report: try query.neuron(layer: l, neuron: n, contextRadius: context))
+            _ = NeuronResponse(report: try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: .moments))
         })
         report("the API's document, encoded (JSON bytes)", try latencies(targets) { l, n in
-            _ = try ResponseEncoder.encode(NeuronResponse(report: try query.neuron(layer: l, neuron: n, contextRadius: context)))
+            _ = try ResponseEncoder.encode(NeuronResponse(report: try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: .moments)))
+        })
+        let documents = try targets.prefix(500).map { l, n in NeuronResponse(report: try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: .moments)) }
+        var next = 0
+        report("encoding alone (JSON bytes of a built document)", try latencies(Array(targets.prefix(documents.count))) { _, _ in
+            _ = try ResponseEncoder.encode(documents[next % documents.count])
+            next += 1
         })
         if let keepAt { print("store kept at \(keepAt.path)") }
     }
