@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "IndexerTests", dependencies: ["Indexer", "Models", "ModelFiles", "Tokenizers", "Store", "Kernels"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "Kernels"]),
-        .testTarget(name: "QueryTests", dependencies: ["Query", "Store", grdb]),
+        .testTarget(name: "QueryTests", dependencies: ["Query", "Store", "Kernels", grdb]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "Query", "Store", "Tokenizers"]),
         .testTarget(name: "StudyTests", dependencies: ["Study", "Responses", "Analysis", "Export", "Query", "Store", "Kernels"]),
         .testTarget(name: "ResponsesTests", dependencies: ["Responses", "Store", "Query", "Analysis", "Study", "Kernels"]),

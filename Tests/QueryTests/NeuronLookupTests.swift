@@ -76,6 +76,20 @@ import Testing
         #expect(stats.quantile(1) == 3.975)
     }
 
+    /// A document's lookup reads the moments alone: the same numbers, without the histogram
+    /// and the sample; `.none` reads nothing.
+    @Test func momentsAreReadWithoutTheBlobs() throws {
+        let query = try TestStore().open()
+        let full = try #require(query.neuron(layer: 0, neuron: 0).statistics)
+        let moments = try #require(query.neuron(layer: 0, neuron: 0, statistics: .moments).statistics)
+        #expect(moments.histogram == nil && moments.sample.isEmpty)
+        #expect([moments.mean, moments.variance, moments.skewness, moments.kurtosis, moments.min, moments.max,
+                 moments.fractionPositive] == [full.mean, full.variance, full.skewness, full.kurtosis, full.min, full.max,
+                                               full.fractionPositive])
+        #expect(moments.count == full.count)
+        #expect(try query.neuron(layer: 0, neuron: 0, statistics: .none).statistics == nil)
+    }
+
     @Test func neuronsWithoutStatisticsHaveNone() throws {
         let report = try TestStore().open().neuron(layer: 2, neuron: 1)
         #expect(report.statistics == nil)

@@ -42,8 +42,8 @@ final class EncodingOutput {
 
     init(style: JSONStyle) {
         var writer = JSONWriter(style: style)
-        // Room for a neuron document without records' windows (~24 KB) without growing it
-        // byte array step by step, copying it each time.
+        // Room for a neuron document without windows (~24 KB), so that its bytes are not
+        // grown, and copied, a dozen times on the way.
         writer.bytes.reserveCapacity(32 << 10)
         state = EncodingState(writer: writer)
     }
