@@ -87,11 +87,12 @@ struct StoreBenchmark {
         report("the API's document, encoded (JSON bytes)", try latencies(targets) { l, n in
             _ = try ResponseEncoder.encode(NeuronResponse(report: try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: .moments)))
         })
-        let documents = try targets.prefix(500).map { l, n in NeuronResponse(report: try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: .moments)) }
-        var next = 0
-        report("encoding alone (JSON bytes of a built document)", try latencies(Array(targets.prefix(documents.count))) { _, _ in
-            _ = try ResponseEncoder.encode(documents[next % documents.count])
-            next += 1
+        // The documents of the first 500 targets, built beforehand, encoded by index.
+        let documents = try targets.prefix(500).map { l, n in
+            NeuronResponse(report: try query.neuron(layer: l, neuron: n, contextRadius: context, statistics: .moments))
+        }
+        report("encoding alone (JSON bytes of a built document)", try latencies(documents.indices.map { ($0, 0) }) { i, _ in
+            _ = try ResponseEncoder.encode(documents[i])
         })
         if let keepAt { print("store kept at \(keepAt.path)") }
     }

@@ -138,8 +138,8 @@ struct EncodingState {
         checkOpen(level)
         closeContainers(above: level)
         let keyName = key.stringValue
-        let name = writer.style.snakeCaseKeys ? SnakeCaseKeys.name(keyName) : keyName
-        Self.beginMember(name, keyName: keyName, lineBreak: lineBreak, of: &open[level], level: level, writer: &writer)
+        Self.beginMember(writtenName(keyName), keyName: keyName, lineBreak: lineBreak, of: &open[level], level: level,
+                         writer: &writer)
     }
 
     /// `beginMember` once the containers above `level` are closed: one access to the
@@ -150,9 +150,7 @@ struct EncodingState {
         if container.kind == .sortedObject {
             container.members.append((name, lineBreak, writer.bytes.count))
         } else {
-            writer.separate(index: container.count, indent: level)
-            if lineBreak == .beforeKey { writer.bytes.append(UInt8(ascii: "\n")) }
-            writer.writeKey(name)
+            writeKey(name, lineBreak: lineBreak, of: container, level: level, writer: &writer)
         }
         container.count += 1
         container.lastKey = keyName
@@ -169,19 +167,30 @@ struct EncodingState {
             writer.write(value, indent: level + 1)
             return
         }
-        let keyName = key.stringValue
-        let name = writer.style.snakeCaseKeys ? SnakeCaseKeys.name(keyName) : keyName
-        Self.writeLeafMember(name, value, lineBreak: lineBreak, of: &open[level], level: level, writer: &writer)
+        Self.writeLeafMember(writtenName(key.stringValue), value, lineBreak: lineBreak, of: &open[level], level: level,
+                             writer: &writer)
     }
 
     private static func writeLeafMember(_ name: String, _ value: JSONValue, lineBreak: ResponseLineBreak,
                                         of container: inout OpenContainer, level: Int, writer: inout JSONWriter) {
         finishPendingValue(of: &container, level: level, writer: &writer)
+        writeKey(name, lineBreak: lineBreak, of: container, level: level, writer: &writer)
+        container.count += 1
+        writer.write(value, indent: level + 1)
+    }
+
+    /// What comes before the value of the next member of an object written as its members
+    /// come: the separator, the line break the key asks for, the key.
+    private static func writeKey(_ name: String, lineBreak: ResponseLineBreak, of container: OpenContainer, level: Int,
+                                 writer: inout JSONWriter) {
         writer.separate(index: container.count, indent: level)
         if lineBreak == .beforeKey { writer.bytes.append(UInt8(ascii: "\n")) }
         writer.writeKey(name)
-        container.count += 1
-        writer.write(value, indent: level + 1)
+    }
+
+    /// A key's name as the document spells it.
+    private func writtenName(_ keyName: String) -> String {
+        writer.style.snakeCaseKeys ? SnakeCaseKeys.name(keyName) : keyName
     }
 
     /// Begins the next element of the array at `level`; its value comes next.
