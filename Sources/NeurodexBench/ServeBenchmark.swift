@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// `neurodex-bench serve`: concurrent clients against a running `neurodex serve` on loopback,
-/// each on its own keep-alive connection, asking for random neurons
+/// each on its own keep-alive connection (opened before the warm-up), asking for random neurons
 /// (`GET /api/neurons/{layer}/{neuron}`). Prints requests/s, latency percentiles and the
 /// clients' CPU time per request, and with --pid the server's CPU time per request (from /proc,
 /// the robust figure on a loaded machine) and its resident memory after warm-up and at the end.
@@ -50,12 +50,15 @@ struct ServeBenchmark {
 
     func run() throws {
         print("serve: \(clients) clients (\(driver == .poll ? "one poll thread" : "a thread each")), \(warmup) warm-up + \(requests) requests to 127.0.0.1:\(port)")
-        _ = try round(total: warmup)
+        // The connections are opened once and kept: warm-up and measurement both run on them,
+        // so no measured request waits for a connection to be accepted and set up.
+        let connections = try (0..<clients).map { _ in try HTTPConnection(port: port) }
+        _ = try round(total: warmup, on: connections)
         let warmRSS = serverPID.flatMap { Self.residentKilobytes($0, "RssAnon") }
         let serverCPUBefore = serverPID.flatMap(Self.cpuSeconds(ofProcess:))
         let clientCPUBefore = Self.cpuSecondsOfThisProcess()
         let start = ContinuousClock.now
-        let (latencies, failures) = try round(total: requests)
+        let (latencies, failures) = try round(total: requests, on: connections)
         let seconds = (ContinuousClock.now - start).seconds
         let clientCPU = Self.cpuSecondsOfThisProcess() - clientCPUBefore
         let serverCPU = serverPID.flatMap(Self.cpuSeconds(ofProcess:)).flatMap { after in serverCPUBefore.map { after - $0 } }
@@ -74,11 +77,11 @@ struct ServeBenchmark {
         if failures > 0 { throw BenchmarkFailure("\(failures) requests failed") }
     }
 
-    /// `total` requests spread over the clients; the latency of each, in seconds, and the
-    /// number of answers that were not 200.
-    func round(total: Int) throws -> (latencies: [Double], failures: Int) {
+    /// `total` requests spread over the clients, one connection each; the latency of each
+    /// request, in seconds, and the number of answers that were not 200.
+    func round(total: Int, on connections: [HTTPConnection]) throws -> (latencies: [Double], failures: Int) {
         if driver == .poll {
-            return try EventLoopClients.round(clients: clients, total: total, port: port, path: path)
+            return try EventLoopClients.round(connections: connections, total: total, path: path)
         }
         let results = ClientResults(clients: clients)
         // One thread per client (concurrentPerform would run only as many as there are cores).
@@ -87,7 +90,7 @@ struct ServeBenchmark {
             finished.enter()
             Thread.detachNewThread { [self] in
                 defer { finished.leave() }
-                runClient(client, total: total, results: results)
+                runClient(client, on: connections[client], total: total, results: results)
             }
         }
         finished.wait()
@@ -95,9 +98,8 @@ struct ServeBenchmark {
     }
 
     /// Client `client`'s share of `total` requests, on its own connection.
-    private func runClient(_ client: Int, total: Int, results: ClientResults) {
+    private func runClient(_ client: Int, on connection: HTTPConnection, total: Int, results: ClientResults) {
         do {
-            let connection = try HTTPConnection(port: port)
             var generator = SystemRandomNumberGenerator()
             for _ in stride(from: client, to: total, by: clients) {
                 let start = ContinuousClock.now
@@ -173,12 +175,14 @@ final class ClientResults: @unchecked Sendable {
 }
 
 /// One keep-alive HTTP/1.1 connection to 127.0.0.1, enough for GETs answered with
-/// Content-Length (as `neurodex serve` answers).
-final class HTTPConnection {
+/// Content-Length (as `neurodex serve` answers). One client thread uses it at a time.
+final class HTTPConnection: @unchecked Sendable {
     let socket: Int32
-    private var buffer: [UInt8] = []
-    /// What one recv reads into.
-    private var chunk = [UInt8](repeating: 0, count: 65536)
+    /// What has arrived and not been taken; only its first `filled` bytes are data.
+    private var buffer = [UInt8](repeating: 0, count: 1 << 16)
+    private var filled = 0
+    /// The status and the whole length (head and body) of the answer being read, once its head is in.
+    private var answer: (status: Int, total: Int)?
 
     init(port: UInt16) throws {
         #if canImport(Glibc)
@@ -225,34 +229,39 @@ final class HTTPConnection {
         }
     }
 
-    /// Reads what has arrived (blocks until something has).
+    /// Reads what has arrived (blocks until something has), straight into the buffer's free end.
     func receive() throws {
-        let n = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }
+        if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }
+        let n = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress! + filled, $0.count - filled, 0) }
         guard n > 0 else { throw BenchmarkFailure("the connection closed while reading") }
-        buffer.append(contentsOf: chunk[..<n])
+        filled += n
     }
 
     /// The status code of the first answer when all of it has arrived, which is then dropped
-    /// from the buffer; nil while it is incomplete.
+    /// from the buffer; nil while it is incomplete. The head is parsed once, when it is in.
     func takeAnswer() -> Int? {
-        let separator = Array("\r\n\r\n".utf8)
-        guard let headerEnd = Self.find(separator, in: buffer) else { return nil }
-        let head = String(decoding: buffer[..<headerEnd], as: UTF8.self)
-        let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
-        let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
-            .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
-        let total = headerEnd + separator.count + length
-        guard buffer.count >= total else { return nil }
-        buffer.removeFirst(total)
+        if answer == nil {
+            guard let headerEnd = headEnd() else { return nil }
+            let head = String(decoding: buffer[..<headerEnd], as: UTF8.self)
+            let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
+            let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+            answer = (status, headerEnd + 4 + length)
+        }
+        guard let (status, total) = answer, filled >= total else { return nil }
+        // Whatever follows the answer (nothing, as the clients wait for each answer) moves to the front.
+        buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + total, byteCount: filled - total) }
+        filled -= total
+        answer = nil
         return status
     }
 
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if haystack[start..<start + needle.count].elementsEqual(needle) { return start }
+    /// Where the first `\r\n\r\n` of the buffer starts, if it has arrived.
+    private func headEnd() -> Int? {
+        guard filled >= 4 else { return nil }
+        return buffer.withUnsafeBufferPointer { bytes in
+            (0...(filled - 4)).first { bytes[$0] == 13 && bytes[$0 + 1] == 10 && bytes[$0 + 2] == 13 && bytes[$0 + 3] == 10 }
         }
-        return nil
     }
 }
 
@@ -260,12 +269,12 @@ final class HTTPConnection {
 /// generators drive theirs: 32 blocking client threads on a 2-core machine add their own
 /// scheduling delays to the latencies they measure.
 enum EventLoopClients {
-    /// `total` requests spread over `count` connections, as `ServeBenchmark.round` spreads
+    /// `total` requests spread over the connections, as `ServeBenchmark.round` spreads
     /// them; the latency of each and the number of answers that were not 200.
-    static func round(clients count: Int, total: Int, port: UInt16,
+    static func round(connections: [HTTPConnection], total: Int,
                       path: (inout SystemRandomNumberGenerator) -> String) throws -> (latencies: [Double], failures: Int) {
         var generator = SystemRandomNumberGenerator()
-        let connections = try (0..<count).map { _ in try HTTPConnection(port: port) }
+        let count = connections.count
         var remaining = (0..<count).map { (total - $0 + count - 1) / count }
         var sentAt = [ContinuousClock.Instant](repeating: .now, count: count)
         var watched = connections.map { pollfd(fd: $0.socket, events: Int16(POLLIN), revents: 0) }
