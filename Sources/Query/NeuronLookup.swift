@@ -146,7 +146,8 @@ extension StoreQuery {
             let randomSample = try windowed(storedBands?.randomSample ?? [])
             return (stored.flags, views, negative, lens, bands, randomSample)
         }
-        let stats = try statistics(layer: layer, neuron: neuron, detail: detail)
+        // The neuron was checked above; `.none` needs no second look at it.
+        let stats = detail == .none ? nil : try statistics(layer: layer, neuron: neuron, detail: detail)
         return NeuronReport(layer: layer, neuron: neuron, flags: flags, statistics: stats, records: views,
                             negative: negative, logitLens: lens, bands: bands, randomSample: randomSample)
     }
